@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+// The JSON form of a VerificationReport: the one shape that `tdv check --json`
+// prints and `POST /v1/verify` returns. Field names are a public contract;
+// README.md documents them.
+#ifndef TDV_HTTP_REPORT_JSON_H_
+#define TDV_HTTP_REPORT_JSON_H_
+
+#include <string>
+#include <string_view>
+
+#include "tdv/mrz/result.h"
+#include "tdv/verify/verifier.h"
+
+namespace tdv::http {
+
+// Serialises `report`; indent < 0 gives one compact line.
+std::string ReportToJson(const verify::VerificationReport& report, int indent = -1);
+
+// Parses a verify request body:
+//   {"mrz": "TEXT" | ["LINE", ...], "allow_specimens": bool, "strict": bool,
+//    "check_expiry": bool, "as_of": "YYYY-MM-DD"}
+// Fails with kInvalidInput (message says what and where) for malformed JSON,
+// unknown members, wrong types or a missing "mrz". A message that starts with
+// "malformed JSON" marks a syntax error rather than a schema error.
+Result<verify::VerifyRequest> ParseVerifyRequestJson(std::string_view body);
+
+// An RFC 9457 problem document: {"type","title","status","detail"}.
+std::string ProblemJson(int status, std::string_view type, std::string_view title,
+                        std::string_view detail);
+
+}  // namespace tdv::http
+
+#endif  // TDV_HTTP_REPORT_JSON_H_

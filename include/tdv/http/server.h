@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+// The TDV HTTP service.
+//
+// Routes (README.md documents the bodies):
+//   GET  /healthz     liveness: {"status":"ok","version":...}
+//   POST /v1/verify   application/json verify request -> VerificationReport
+// Every error answers with an application/problem+json body: 400 malformed
+// JSON, 422 a well-formed request TDV cannot act on, 404/405 unknown route or
+// method, 413 body too large, 415 wrong content type, 500 a bug (logged).
+//
+// Limits are explicit: body size, read/write timeouts, keep-alive, and the
+// worker-thread count (one connection holds one worker while it is open).
+//
+// Thread safety: Stop() may be called from any thread (a signal handler's
+// thread, a test); the other members from the owning thread.
+#ifndef TDV_HTTP_SERVER_H_
+#define TDV_HTTP_SERVER_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "tdv/mrz/result.h"
+#include "tdv/verify/verifier.h"
+
+namespace tdv::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0 picks a free port (see Server::port())
+  std::size_t max_body_bytes = 16u << 20;
+  int threads = 16;
+  int read_timeout_seconds = 10;
+  int write_timeout_seconds = 10;
+  int keep_alive_seconds = 5;
+  bool access_log = true;  // one line per request on stderr
+};
+
+struct ListenAddress {
+  std::string host;
+  int port = 0;
+};
+
+// Parses "HOST:PORT", "[IPv6]:PORT" or ":PORT" (host 127.0.0.1).
+// kInvalidInput for anything else or a port outside 0-65535.
+Result<ListenAddress> ParseListenAddress(std::string_view text);
+
+class Server {
+ public:
+  // `verifier` must outlive the server.
+  Server(const verify::Verifier& verifier, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the listening socket. kUnavailable when the address is taken or
+  // cannot be bound.
+  Status Bind();
+  // The bound port (after Bind()).
+  int port() const noexcept;
+  // Serves until Stop(). Requires a successful Bind().
+  Status Run();
+  // Stops accepting, lets running requests finish, and makes Run() return.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tdv::http
+
+#endif  // TDV_HTTP_SERVER_H_

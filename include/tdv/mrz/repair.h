@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+// Check-digit-guided repair of OCR output.
+//
+// OCR gives, for every position of the MRZ, one or more candidate characters
+// with confidences. RepairMrz() picks the reading in which every check digit
+// holds with the fewest substitutions (away from each position's best
+// candidate), and among those the most plausible (the smallest loss of
+// confidence). Two rules bound what it may do:
+//  * Field type first: a position only takes characters its field allows:
+//    digits in dates and check digits, letters in names and codes, both in
+//    document numbers and optional data, M/F/X in the sex field ('<' fits
+//    everywhere). A best candidate that does not fit is replaced by the best
+//    fitting one, or by its OCR-B look-alike (O->0 in a date, 0->O in a name).
+//  * Only check digits justify other substitutions, so names, which have no
+//    check digit, are never changed except by field type, and never into
+//    digits.
+// When two different readings are equally good, none is chosen: the result
+// keeps the unrepaired reading and says `ambiguous`, so that a guess can never
+// pass as a valid MRZ.
+//
+// Thread safety: pure functions; safe to call concurrently.
+#ifndef TDV_MRZ_REPAIR_H_
+#define TDV_MRZ_REPAIR_H_
+
+#include <string>
+#include <vector>
+
+#include "tdv/mrz/mrz.h"
+#include "tdv/mrz/result.h"
+
+namespace tdv::mrz {
+
+struct CharCandidate {
+  char ch = '<';
+  float confidence = 0.0f;  // 0..1; higher is more likely
+};
+
+// Candidates for one position, in any order.
+using PositionCandidates = std::vector<CharCandidate>;
+// One MRZ line: one entry per character position.
+using LineCandidates = std::vector<PositionCandidates>;
+
+struct RepairOptions {
+  // How many characters one check digit may justify changing (the search
+  // grows combinatorially beyond 3).
+  int max_substitutions_per_check = 2;
+  // Add OCR-B look-alikes (O/0, I/1, B/8, S/5, Z/2, G/6, '<'/K ...) as
+  // low-confidence alternatives where OCR gave none.
+  bool use_confusion_table = true;
+  float confusion_confidence = 0.05f;
+};
+
+struct CharRepair {
+  int line = 0;      // 1-based
+  int position = 0;  // 1-based column
+  char from = 0;     // OCR's best candidate
+  char to = 0;       // the chosen character
+  std::string field;   // "birth_date", ...
+  std::string reason;  // "field_type" or "check_digit"
+};
+
+struct RepairResult {
+  MrzFormat format = MrzFormat::kUnknown;
+  std::vector<std::string> lines;  // the chosen reading
+  std::vector<CharRepair> repairs;
+  bool checks_satisfied = false;  // every check digit holds in `lines`
+  // Several readings fit equally well; `lines` keeps the field-type reading.
+  bool ambiguous = false;
+};
+
+// Fails with kInvalidInput when the lines do not form an MRZ layout (count
+// and lengths as in ParseMrz) or a position has no candidate.
+Result<RepairResult> RepairMrz(const std::vector<LineCandidates>& lines,
+                               const RepairOptions& options = {});
+
+// Repairs plain text lines, using only the confusion table as alternatives
+// (each character given has confidence 1).
+Result<RepairResult> RepairMrzText(const std::vector<std::string>& lines,
+                                   const RepairOptions& options = {});
+
+}  // namespace tdv::mrz
+
+#endif  // TDV_MRZ_REPAIR_H_

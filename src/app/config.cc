@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "config.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace tdv::app {
+
+std::filesystem::path ResolveDataDir(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("TDV_DATA_DIR"); env != nullptr && *env != '\0') return env;
+  if (::geteuid() == 0) return "/var/lib/tdv";
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home != nullptr && *home != '\0' ? home : ".") / ".local/share/tdv";
+}
+
+Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::string& path) {
+  Config config;
+  config.data_dir = data_dir;
+  std::filesystem::path file = path.empty() ? data_dir / "config.json" : std::filesystem::path(path);
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) {
+    if (path.empty()) return config;
+    return Error{ErrorCode::kNotFound, "config file " + file.string() + " does not exist"};
+  }
+  std::ifstream in(file);
+  if (!in) return Error{ErrorCode::kUnavailable, "cannot read config file " + file.string()};
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
+  auto bad = [&](const std::string& what) {
+    return Error{ErrorCode::kInvalidInput, file.string() + ": " + what};
+  };
+  if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
+  for (const auto& [key, value] : j.items()) {
+    if (key == "listen") {
+      if (!value.is_string()) return bad("\"listen\" must be a string HOST:PORT");
+      config.listen = value.get<std::string>();
+    } else if (key == "allow_specimens" || key == "strict" || key == "check_expiry" ||
+               key == "access_log") {
+      if (!value.is_boolean()) return bad("\"" + key + "\" must be true or false");
+      bool& target = key == "allow_specimens" ? config.allow_specimens
+                     : key == "strict"        ? config.strict
+                     : key == "check_expiry"  ? config.check_expiry
+                                              : config.access_log;
+      target = value.get<bool>();
+    } else if (key == "expiry_window_years" || key == "threads") {
+      if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > 1000) {
+        return bad("\"" + key + "\" must be an integer 1-1000");
+      }
+      (key == "threads" ? config.threads : config.expiry_window_years) = value.get<int>();
+    } else if (key == "max_body_bytes") {
+      if (!value.is_number_unsigned() || value.get<std::size_t>() < 1024) {
+        return bad("\"max_body_bytes\" must be an integer of at least 1024");
+      }
+      config.max_body_bytes = value.get<std::size_t>();
+    } else {
+      return bad("unknown setting \"" + key + "\"");
+    }
+  }
+  return config;
+}
+
+}  // namespace tdv::app

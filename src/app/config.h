@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// The `tdv` executable's configuration: data directory, config file, and the
+// settings every command shares. Precedence: command-line flag, then the
+// config file, then the built-in default.
+#ifndef TDV_SRC_APP_CONFIG_H_
+#define TDV_SRC_APP_CONFIG_H_
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "tdv/mrz/result.h"
+
+namespace tdv::app {
+
+struct Config {
+  std::filesystem::path data_dir;
+  std::string listen = "127.0.0.1:8080";
+  bool allow_specimens = false;
+  bool strict = false;
+  bool check_expiry = false;
+  int expiry_window_years = 50;
+  int threads = 16;
+  std::size_t max_body_bytes = 16u << 20;
+  bool access_log = true;
+};
+
+// The data directory: `flag` if given, else $TDV_DATA_DIR, else /var/lib/tdv
+// for root and $HOME/.local/share/tdv for other users.
+std::filesystem::path ResolveDataDir(const std::string& flag);
+
+// Loads the JSON config file `path` (explicit) or, when `path` is empty,
+// DATA_DIR/config.json if it exists. Unknown keys and wrong types are errors
+// (kInvalidInput); a missing explicit file is kNotFound.
+Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::string& path);
+
+}  // namespace tdv::app
+
+#endif  // TDV_SRC_APP_CONFIG_H_

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: Apache-2.0
+// `tdv`: the one executable. Subcommands:
+//   tdv check --mrz TEXT|- [--json] [--allow-specimens] [--strict]
+//             [--check-expiry] [--as-of YYYY-MM-DD]
+//   tdv serve [--listen HOST:PORT] [--threads N]
+// Every command takes --data DIR and --config FILE (see config.h).
+// Exit codes: 0 clear/valid, 1 invalid (verdict not clear), 2 usage or
+// unreadable input, 3 reserved for "no MRZ found in an image".
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <pthread.h>
+#include <thread>
+
+#include "config.h"
+#include "report_text.h"
+#include "tdv/http/report_json.h"
+#include "tdv/http/server.h"
+#include "tdv/verify/verifier.h"
+
+namespace tdv::app {
+namespace {
+
+constexpr int kExitValid = 0;
+constexpr int kExitInvalid = 1;
+constexpr int kExitUsage = 2;
+
+struct CommonFlags {
+  std::string data_dir;
+  std::string config_file;
+};
+
+struct CheckFlags {
+  std::string mrz;
+  bool json = false;
+  bool allow_specimens = false;
+  bool strict = false;
+  bool check_expiry = false;
+  std::string as_of;
+};
+
+struct ServeFlags {
+  std::string listen;
+  int threads = 0;
+};
+
+int Fail(int code, const std::string& message) {
+  std::cerr << "tdv: " << message << "\n";
+  return code;
+}
+
+Result<Config> Load(const CommonFlags& common) {
+  return LoadConfig(ResolveDataDir(common.data_dir), common.config_file);
+}
+
+verify::VerifierConfig VerifierConfigFrom(const Config& config) {
+  verify::VerifierConfig v;
+  v.allow_specimens = config.allow_specimens;
+  v.strict = config.strict;
+  v.check_expiry = config.check_expiry;
+  v.expiry_window_years = config.expiry_window_years;
+  return v;
+}
+
+int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
+  Result<Config> config = Load(common);
+  if (!config) return Fail(kExitUsage, config.error().message);
+  verify::VerifyRequest request;
+  if (flags.mrz == "-") {
+    request.mrz_text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    if (std::cin.bad()) return Fail(kExitUsage, "cannot read standard input");
+  } else {
+    request.mrz_text = flags.mrz;
+  }
+  if (request.mrz_text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Fail(kExitUsage, "no MRZ text given");
+  }
+  if (flags.allow_specimens) request.options.allow_specimens = true;
+  if (flags.strict) request.options.strict = true;
+  if (flags.check_expiry) request.options.check_expiry = true;
+  if (!flags.as_of.empty()) {
+    request.options.as_of = mrz::ParseIsoDate(flags.as_of);
+    if (!request.options.as_of) return Fail(kExitUsage, "--as-of must be a date YYYY-MM-DD");
+  }
+  const verify::Verifier verifier(VerifierConfigFrom(*config));
+  Result<verify::VerificationReport> report = verifier.Verify(request);
+  if (!report) return Fail(kExitUsage, report.error().message);
+  if (flags.json) {
+    std::cout << http::ReportToJson(*report, 2) << "\n";
+  } else {
+    std::cout << ReportToText(*report);
+  }
+  return report->verdict == verify::Verdict::kClear ? kExitValid : kExitInvalid;
+}
+
+int RunServe(const CommonFlags& common, const ServeFlags& flags) {
+  Result<Config> config = Load(common);
+  if (!config) return Fail(kExitUsage, config.error().message);
+  const std::string listen = flags.listen.empty() ? config->listen : flags.listen;
+  Result<http::ListenAddress> address = http::ParseListenAddress(listen);
+  if (!address) return Fail(kExitUsage, address.error().message);
+  std::error_code ec;
+  std::filesystem::create_directories(config->data_dir, ec);
+  if (ec) return Fail(kExitUsage, "cannot create data directory " + config->data_dir.string() + ": " + ec.message());
+
+  // SIGINT/SIGTERM stop the server gracefully: block them in every thread and
+  // wait for them in one.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  const verify::Verifier verifier(VerifierConfigFrom(*config));
+  http::ServerOptions options;
+  options.host = address->host;
+  options.port = address->port;
+  options.threads = flags.threads > 0 ? flags.threads : config->threads;
+  options.max_body_bytes = config->max_body_bytes;
+  options.access_log = config->access_log;
+  http::Server server(verifier, options);
+  if (Status bound = server.Bind(); !bound) return Fail(kExitUsage, bound.error().message);
+  const bool v6 = address->host.find(':') != std::string::npos;
+  std::cout << "tdv: serving on http://" << (v6 ? "[" : "") << address->host << (v6 ? "]" : "")
+            << ":" << server.port() << "/ (data " << config->data_dir.string() << ")" << std::endl;
+
+  std::thread waiter([&server, signals] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    server.Stop();
+  });
+  Status ran = server.Run();
+  pthread_kill(waiter.native_handle(), SIGTERM);  // release the waiter if Run() ended first
+  waiter.join();
+  if (!ran) return Fail(kExitUsage, ran.error().message);
+  std::cout << "tdv: stopped" << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App cli{"TDV: travel-document verification"};
+  cli.require_subcommand(1);
+  cli.set_version_flag("--version", TDV_VERSION);
+  CommonFlags common;
+  auto add_common = [&common](CLI::App* cmd) {
+    cmd->add_option("--data", common.data_dir,
+                    "data directory for all state (default: $TDV_DATA_DIR, else /var/lib/tdv as "
+                    "root or ~/.local/share/tdv)");
+    cmd->add_option("--config", common.config_file, "JSON config file (default: DATA/config.json)");
+  };
+
+  CheckFlags check;
+  CLI::App* check_cmd = cli.add_subcommand("check", "validate one document's MRZ");
+  add_common(check_cmd);
+  check_cmd->add_option("--mrz", check.mrz, "MRZ text (lines joined by newlines), or - for stdin")
+      ->required();
+  check_cmd->add_flag("--json", check.json, "print the report as JSON");
+  check_cmd->add_flag("--allow-specimens", check.allow_specimens, "accept UTO, the ICAO specimen state");
+  check_cmd->add_flag("--strict", check.strict, "ICAO-strict rules (sex X, digits in names)");
+  check_cmd->add_flag("--check-expiry", check.check_expiry, "reject a document expired on --as-of");
+  check_cmd->add_option("--as-of", check.as_of, "judge dates as of YYYY-MM-DD (default: today, UTC)");
+
+  ServeFlags serve;
+  CLI::App* serve_cmd = cli.add_subcommand("serve", "run the HTTP service");
+  add_common(serve_cmd);
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+  serve_cmd->add_option("--threads", serve.threads, "worker threads (default 16)")->check(CLI::Range(1, 1000));
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = cli.exit(e);
+    return code == 0 ? 0 : kExitUsage;
+  }
+  if (check_cmd->parsed()) return RunCheck(common, check);
+  if (serve_cmd->parsed()) return RunServe(common, serve);
+  return kExitUsage;
+}
+
+}  // namespace tdv::app
+
+int main(int argc, char** argv) { return tdv::app::Main(argc, argv); }

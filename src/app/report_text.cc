@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "report_text.h"
+
+#include <sstream>
+
+namespace tdv::app {
+namespace {
+
+void Row(std::ostringstream& out, const char* name, const std::string& value) {
+  out << "  " << name;
+  for (std::size_t i = std::string_view(name).size(); i < 22; ++i) out << ' ';
+  out << value << "\n";
+}
+
+std::string DateText(const mrz::DateField& d) {
+  const std::string iso = d.Iso();
+  switch (d.state) {
+    case mrz::DateField::State::kComplete: return iso + " (" + d.raw + ")";
+    case mrz::DateField::State::kNoExpiry: return "does not expire (" + d.raw + ")";
+    case mrz::DateField::State::kUnknown: return "unknown (" + d.raw + ")";
+    case mrz::DateField::State::kPartial: return "partly unknown (" + d.raw + ")";
+    case mrz::DateField::State::kInvalid: return "invalid (" + d.raw + ")";
+  }
+  return d.raw;
+}
+
+void Issues(std::ostringstream& out, const char* title, const std::vector<mrz::Issue>& issues) {
+  if (issues.empty()) return;
+  out << title << ":\n";
+  for (const auto& i : issues) {
+    out << "  ";
+    if (i.span.line > 0) out << "line " << i.span.line << " col " << i.span.start << "-" << i.span.end << "  ";
+    out << i.code << ": " << i.message << "\n";
+  }
+}
+
+}  // namespace
+
+std::string ReportToText(const verify::VerificationReport& report) {
+  std::ostringstream out;
+  const mrz::Mrz& m = report.mrz;
+  out << "verdict: " << verify::VerdictName(report.verdict) << "\n";
+  for (const auto& r : report.reasons) out << "  - " << r.message << "\n";
+  out << "MRZ " << mrz::FormatName(m.format) << ": " << (m.valid() ? "valid" : "INVALID") << "\n";
+  if (m.format != mrz::MrzFormat::kUnknown) {
+    Row(out, "document code", m.document_code.value);
+    Row(out, "issuing state", m.issuing_state.value);
+    Row(out, "document number", m.document_number.value);
+    Row(out, "primary identifier", m.name.primary_identifier + (m.name.truncated ? " (may be truncated)" : ""));
+    Row(out, "secondary identifier", m.name.secondary_identifier);
+    if (m.nationality.present) Row(out, "nationality", m.nationality.value);
+    Row(out, "birth date", DateText(m.birth_date));
+    Row(out, "sex", m.sex.value.empty() ? "unspecified" : m.sex.value);
+    if (m.expiry_date.present) Row(out, "expiry date", DateText(m.expiry_date));
+    if (m.optional_data.present) Row(out, "optional data", m.optional_data.value);
+    if (m.optional_data_2.present) Row(out, "optional data 2", m.optional_data_2.value);
+  }
+  Issues(out, "errors", m.errors);
+  Issues(out, "warnings", m.warnings);
+  return out.str();
+}
+
+}  // namespace tdv::app

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tdv/http/server.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+
+#include "tdv/http/report_json.h"
+
+namespace tdv::http {
+
+namespace {
+
+constexpr const char* kProblemType = "application/problem+json";
+constexpr const char* kJsonType = "application/json";
+
+void SendProblem(httplib::Response& res, int status, std::string_view type, std::string_view title,
+                 std::string_view detail) {
+  res.status = status;
+  res.set_content(ProblemJson(status, type, title, detail), kProblemType);
+}
+
+// Media type without parameters, lower case.
+std::string MediaType(const httplib::Request& req) {
+  std::string type = req.get_header_value("Content-Type");
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type;
+}
+
+}  // namespace
+
+Result<ListenAddress> ParseListenAddress(std::string_view text) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) {
+    return Error{ErrorCode::kInvalidInput, "listen address must be HOST:PORT"};
+  }
+  std::string host(text.substr(0, colon));
+  const std::string_view port_text = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "127.0.0.1";
+  int port = 0;
+  if (port_text.empty() || port_text.size() > 5) {
+    return Error{ErrorCode::kInvalidInput, "listen port must be a number 0-65535"};
+  }
+  for (char c : port_text) {
+    if (c < '0' || c > '9') return Error{ErrorCode::kInvalidInput, "listen port must be a number 0-65535"};
+    port = port * 10 + (c - '0');
+  }
+  if (port > 65535) return Error{ErrorCode::kInvalidInput, "listen port must be a number 0-65535"};
+  return ListenAddress{host, port};
+}
+
+struct Server::Impl {
+  Impl(const verify::Verifier& v, ServerOptions o) : verifier(v), options(std::move(o)) {}
+
+  const verify::Verifier& verifier;
+  ServerOptions options;
+  httplib::Server server;
+  int bound_port = -1;
+  std::mutex log_mutex;
+
+  void Configure() {
+    server.set_tcp_nodelay(true);
+    server.set_payload_max_length(options.max_body_bytes);
+    server.set_read_timeout(options.read_timeout_seconds, 0);
+    server.set_write_timeout(options.write_timeout_seconds, 0);
+    server.set_keep_alive_timeout(options.keep_alive_seconds);
+    server.set_keep_alive_max_count(100);
+    const auto threads = static_cast<std::size_t>(std::max(1, options.threads));
+    server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+
+    server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(R"({"status":"ok","version":")" TDV_VERSION R"("})", kJsonType);
+    });
+    server.Post("/v1/verify", [this](const httplib::Request& req, httplib::Response& res) {
+      HandleVerify(req, res);
+    });
+    for (const char* path : {"/v1/verify"}) {
+      server.Get(path, [](const httplib::Request&, httplib::Response& res) {
+        res.set_header("Allow", "POST");
+        SendProblem(res, 405, "method-not-allowed", "Method not allowed", "use POST");
+      });
+    }
+    server.Post("/healthz", [](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Allow", "GET");
+      SendProblem(res, 405, "method-not-allowed", "Method not allowed", "use GET");
+    });
+    // Statuses httplib produces itself (404, 413, 400 on a broken request)
+    // arrive here with an empty body.
+    server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (!res.body.empty()) return;
+      switch (res.status) {
+        case 404:
+          SendProblem(res, 404, "not-found", "Not found", "no route " + req.method + " " + req.path);
+          break;
+        case 413:
+          SendProblem(res, 413, "payload-too-large", "Payload too large", "the request body exceeds the limit");
+          break;
+        default:
+          SendProblem(res, res.status, "http-error", "HTTP error", "");
+      }
+    });
+    server.set_exception_handler([this](const httplib::Request& req, httplib::Response& res,
+                                        std::exception_ptr ep) {
+      std::string what = "unknown exception";
+      try {
+        if (ep) std::rethrow_exception(ep);
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+      }
+      Log("error: " + req.method + " " + req.path + ": " + what);
+      SendProblem(res, 500, "internal", "Internal server error", "the error was logged");
+    });
+    if (options.access_log) {
+      server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+        Log(req.remote_addr + " " + req.method + " " + req.path + " " + std::to_string(res.status) +
+            " " + std::to_string(res.body.size()));
+      });
+    }
+  }
+
+  void Log(const std::string& line) {
+    std::lock_guard<std::mutex> lock(log_mutex);
+    std::fprintf(stderr, "tdv: %s\n", line.c_str());
+  }
+
+  void HandleVerify(const httplib::Request& req, httplib::Response& res) {
+    const std::string type = MediaType(req);
+    if (type != kJsonType) {
+      SendProblem(res, 415, "unsupported-media-type", "Unsupported media type",
+                  "POST /v1/verify takes application/json; got '" + type + "'");
+      return;
+    }
+    Result<verify::VerifyRequest> request = ParseVerifyRequestJson(req.body);
+    if (!request) {
+      const std::string& msg = request.error().message;
+      if (msg.rfind("malformed JSON", 0) == 0) {
+        SendProblem(res, 400, "malformed-json", "Malformed JSON", msg);
+      } else {
+        SendProblem(res, 422, "invalid-request", "Invalid request", msg);
+      }
+      return;
+    }
+    Result<verify::VerificationReport> report = verifier.Verify(*request);
+    if (!report) {
+      const Error& e = report.error();
+      if (e.code == ErrorCode::kInvalidInput) {
+        SendProblem(res, 422, "invalid-request", "Invalid request", e.message);
+      } else if (e.code == ErrorCode::kUnavailable) {
+        SendProblem(res, 503, "unavailable", "Service unavailable", e.message);
+      } else {
+        Log("error: verify: " + e.message);
+        SendProblem(res, 500, "internal", "Internal server error", "the error was logged");
+      }
+      return;
+    }
+    res.set_content(ReportToJson(*report), kJsonType);
+  }
+};
+
+Server::Server(const verify::Verifier& verifier, ServerOptions options)
+    : impl_(std::make_unique<Impl>(verifier, std::move(options))) {
+  impl_->Configure();
+}
+
+Server::~Server() { Stop(); }
+
+Status Server::Bind() {
+  const ServerOptions& o = impl_->options;
+  if (o.port == 0) {
+    impl_->bound_port = impl_->server.bind_to_any_port(o.host);
+  } else {
+    impl_->bound_port = impl_->server.bind_to_port(o.host, o.port) ? o.port : -1;
+  }
+  if (impl_->bound_port < 0) {
+    return Error{ErrorCode::kUnavailable,
+                 "cannot listen on " + o.host + ":" + std::to_string(o.port) +
+                     " (address in use, or not an address of this machine)"};
+  }
+  return {};
+}
+
+int Server::port() const noexcept { return impl_->bound_port; }
+
+Status Server::Run() {
+  if (impl_->bound_port < 0) return Error{ErrorCode::kInternal, "Server::Run() before Bind()"};
+  if (!impl_->server.listen_after_bind()) {
+    return Error{ErrorCode::kUnavailable, "the listening socket failed"};
+  }
+  return {};
+}
+
+void Server::Stop() {
+  if (impl_) impl_->server.stop();
+}
+
+}  // namespace tdv::http
