@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// Fuzz target: MRZ text -> ParseMrz and RepairMrzText. Any input must give a
+// result or an Error, never a crash, and the result must be self-consistent.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "tdv/mrz/mrz.h"
+#include "tdv/mrz/repair.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  tdv::mrz::ParseOptions options;
+  options.today = tdv::mrz::CivilDate{2026, 11, 28};
+  options.allow_specimens = size % 2 == 0;
+  options.strict = size % 3 == 0;
+  tdv::Result<tdv::mrz::Mrz> parsed = tdv::mrz::ParseMrz(text, options);
+  if (!parsed) return 0;
+  const tdv::mrz::Mrz& m = parsed.value();
+  // Invariants: a valid MRZ has a known layout and all check digits hold.
+  if (m.valid()) {
+    if (m.format == tdv::mrz::MrzFormat::kUnknown) std::abort();
+    for (const auto& c : m.checks) {
+      if (!c.ok) std::abort();
+    }
+  }
+  for (const auto& e : m.errors) {
+    if (e.span.line < 0 || e.span.line > 3 || e.span.end < e.span.start) std::abort();
+  }
+  if (m.format != tdv::mrz::MrzFormat::kUnknown) {
+    tdv::Result<tdv::mrz::RepairResult> repaired = tdv::mrz::RepairMrzText(m.lines);
+    if (!repaired) std::abort();  // a recognised layout is always repairable input
+    if (repaired->checks_satisfied && repaired->ambiguous) std::abort();
+  }
+  return 0;
+}

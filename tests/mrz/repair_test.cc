@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "catch.h"
+#include "tdv/mrz/repair.h"
+#include "test_util.h"
+
+namespace tdv::mrz {
+namespace {
+
+const std::vector<std::string> kTd3 = {"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                                       "L898902C36UTO7408122F1204159ZE184226B<<<<<10"};
+
+// OCR output with `best` as the first choice everywhere and extra candidates at
+// chosen positions.
+std::vector<LineCandidates> Candidates(const std::vector<std::string>& best) {
+  std::vector<LineCandidates> out;
+  for (const auto& line : best) {
+    LineCandidates lc;
+    for (char c : line) lc.push_back({{c, 0.9f}});
+    out.push_back(std::move(lc));
+  }
+  return out;
+}
+
+bool Valid(const RepairResult& r) {
+  return ParseMrzLines(r.lines, testing::Options())->valid();
+}
+
+TEST_CASE("a clean MRZ is left alone", "[mrz][repair]") {
+  const RepairResult r = RepairMrzText(kTd3).value();
+  CHECK(r.lines == kTd3);
+  CHECK(r.repairs.empty());
+  CHECK(r.checks_satisfied);
+  CHECK_FALSE(r.ambiguous);
+}
+
+TEST_CASE("field type fixes letters in dates and digits in codes", "[mrz][repair]") {
+  std::vector<std::string> ocr = kTd3;
+  ocr[1] = "L898902C36UT07408I22F12O4159ZE184226B<<<<<1O";
+  // UT0 (zero in a code), I in a date, O in a date, O in a check digit.
+  const RepairResult r = RepairMrzText(ocr).value();
+  CHECK(r.lines == kTd3);
+  CHECK(r.checks_satisfied);
+  CHECK(r.repairs.size() == 4);
+  for (const auto& rep : r.repairs) CHECK(rep.reason == "field_type");
+  CHECK(Valid(r));
+}
+
+TEST_CASE("check digits choose between OCR alternatives", "[mrz][repair]") {
+  auto cands = Candidates(kTd3);
+  // The document number's '8' at position 4 was read as 'B' with more
+  // confidence; the document number is alphanumeric, so only the check digit
+  // can tell.
+  cands[1][3] = {{'B', 0.6f}, {'8', 0.4f}};
+  const RepairResult r = RepairMrz(cands).value();
+  CHECK(r.lines == kTd3);
+  REQUIRE(r.repairs.size() == 1);
+  CHECK(r.repairs[0].line == 2);
+  CHECK(r.repairs[0].position == 4);
+  CHECK(r.repairs[0].from == 'B');
+  CHECK(r.repairs[0].to == '8');
+  CHECK(r.repairs[0].field == "document_number");
+  CHECK(r.repairs[0].reason == "check_digit");
+  CHECK(r.checks_satisfied);
+}
+
+TEST_CASE("the confusion table supplies alternatives OCR did not give", "[mrz][repair]") {
+  std::vector<std::string> ocr = kTd3;
+  ocr[1][3] = 'B';  // L89B902C3: the second '8' read as 'B'; only a look-alike brings it back
+  const RepairResult r = RepairMrzText(ocr).value();
+  CHECK(r.lines == kTd3);
+  CHECK(r.checks_satisfied);
+}
+
+TEST_CASE("names are never repaired into digits", "[mrz][repair]") {
+  auto cands = Candidates(kTd3);
+  // OCR prefers '1' in the name; the name zone takes letters only.
+  cands[0][6] = {{'1', 0.8f}, {'R', 0.2f}};
+  cands[0][16] = {{'N', 0.5f}, {'4', 0.5f}};
+  const RepairResult r = RepairMrz(cands).value();
+  CHECK(r.lines[0] == kTd3[0]);
+  for (char c : r.lines[0].substr(5)) CHECK_FALSE((c >= '0' && c <= '9'));
+}
+
+TEST_CASE("equally good readings are not guessed", "[mrz][repair]") {
+  // TD3: two equally confident candidates for the document-number check
+  // digit; the composite holds for '6' only, so it decides.
+  auto cands = Candidates(kTd3);
+  cands[1][9] = {{'5', 0.5f}, {'6', 0.5f}};
+  RepairResult r = RepairMrz(cands).value();
+  CHECK(r.lines == kTd3);
+  CHECK_FALSE(r.ambiguous);
+
+  // A visa has no composite. '3'->'8' at position 2 (weight 3) and '0'->'5'
+  // at position 6 (weight 1) each restore the check digit at equal cost.
+  const std::vector<std::string> visa = {"V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                                         "L8988901C4XXX4009078F96121096ZE184226B<<<<<<"};
+  auto vc = Candidates(visa);
+  vc[1][1] = {{'3', 0.5f}, {'8', 0.5f}};
+  vc[1][5] = {{'0', 0.5f}, {'5', 0.5f}};
+  r = RepairMrz(vc, RepairOptions{2, false, 0.05f}).value();
+  CHECK(r.ambiguous);
+  CHECK_FALSE(r.checks_satisfied);
+  CHECK(r.lines[1][1] == '3');
+  CHECK(r.lines[1][5] == '0');
+  CHECK_FALSE(ParseMrzLines(r.lines, testing::Options())->valid());
+  // With a more confident '8', the choice is clear.
+  vc[1][1] = {{'3', 0.45f}, {'8', 0.55f}};
+  r = RepairMrz(vc, RepairOptions{2, false, 0.05f}).value();
+  CHECK(r.lines == visa);
+}
+
+TEST_CASE("an unrepairable reading is reported as such, never as valid", "[mrz][repair]") {
+  std::vector<std::string> ocr = kTd3;
+  ocr[1][0] = 'X';
+  ocr[1][1] = 'X';
+  ocr[1][2] = 'X';
+  const RepairResult r = RepairMrz(Candidates(ocr), RepairOptions{2, false, 0.05f}).value();
+  CHECK_FALSE(r.checks_satisfied);
+  CHECK_FALSE(ParseMrzLines(r.lines, testing::Options())->valid());
+}
+
+TEST_CASE("TD1 repair handles the long-number continuation", "[mrz][repair][td1]") {
+  const std::vector<std::string> td1 = {"I<UTOD23145890<7349<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6",
+                                        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"};
+  auto cands = Candidates(td1);
+  cands[0][16] = {{'Z', 0.6f}, {'3', 0.4f}};  // "7Z49": the 3 read as Z
+  const RepairResult r = RepairMrz(cands).value();
+  CHECK(r.lines == td1);
+  CHECK(r.checks_satisfied);
+}
+
+TEST_CASE("repair input errors", "[mrz][repair]") {
+  CHECK(RepairMrzText({"ABC"}).error().code == ErrorCode::kInvalidInput);
+  std::vector<LineCandidates> empty_pos = Candidates(kTd3);
+  empty_pos[0][3].clear();
+  CHECK_FALSE(RepairMrz(empty_pos).has_value());
+}
+
+}  // namespace
+}  // namespace tdv::mrz
