@@ -21,7 +21,8 @@ std::filesystem::path ResolveDataDir(const std::string& flag) {
 Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::string& path) {
   Config config;
   config.data_dir = data_dir;
-  std::filesystem::path file = path.empty() ? data_dir / "config.json" : std::filesystem::path(path);
+  std::filesystem::path file =
+      path.empty() ? data_dir / "config.json" : std::filesystem::path(path);
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) {
     if (path.empty()) return config;

@@ -6,12 +6,13 @@
 // Every command takes --data DIR and --config FILE (see config.h).
 // Exit codes: 0 clear/valid, 1 invalid (verdict not clear), 2 usage or
 // unreadable input, 3 reserved for "no MRZ found in an image".
+#include <pthread.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <iterator>
-#include <pthread.h>
 #include <thread>
 
 #include "config.h"
@@ -69,7 +70,8 @@ int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
   if (!config) return Fail(kExitUsage, config.error().message);
   verify::VerifyRequest request;
   if (flags.mrz == "-") {
-    request.mrz_text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    request.mrz_text.assign(std::istreambuf_iterator<char>(std::cin),
+                            std::istreambuf_iterator<char>());
     if (std::cin.bad()) return Fail(kExitUsage, "cannot read standard input");
   } else {
     request.mrz_text = flags.mrz;
@@ -103,7 +105,9 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   if (!address) return Fail(kExitUsage, address.error().message);
   std::error_code ec;
   std::filesystem::create_directories(config->data_dir, ec);
-  if (ec) return Fail(kExitUsage, "cannot create data directory " + config->data_dir.string() + ": " + ec.message());
+  if (ec)
+    return Fail(kExitUsage,
+                "cannot create data directory " + config->data_dir.string() + ": " + ec.message());
 
   // SIGINT/SIGTERM stop the server gracefully: block them in every thread and
   // wait for them in one.
@@ -159,16 +163,20 @@ int Main(int argc, char** argv) {
   check_cmd->add_option("--mrz", check.mrz, "MRZ text (lines joined by newlines), or - for stdin")
       ->required();
   check_cmd->add_flag("--json", check.json, "print the report as JSON");
-  check_cmd->add_flag("--allow-specimens", check.allow_specimens, "accept UTO, the ICAO specimen state");
+  check_cmd->add_flag("--allow-specimens", check.allow_specimens,
+                      "accept UTO, the ICAO specimen state");
   check_cmd->add_flag("--strict", check.strict, "ICAO-strict rules (sex X, digits in names)");
   check_cmd->add_flag("--check-expiry", check.check_expiry, "reject a document expired on --as-of");
-  check_cmd->add_option("--as-of", check.as_of, "judge dates as of YYYY-MM-DD (default: today, UTC)");
+  check_cmd->add_option("--as-of", check.as_of,
+                        "judge dates as of YYYY-MM-DD (default: today, UTC)");
 
   ServeFlags serve;
   CLI::App* serve_cmd = cli.add_subcommand("serve", "run the HTTP service");
   add_common(serve_cmd);
-  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
-  serve_cmd->add_option("--threads", serve.threads, "worker threads (default 16)")->check(CLI::Range(1, 1000));
+  serve_cmd->add_option("--listen", serve.listen,
+                        "HOST:PORT to listen on (default 127.0.0.1:8080)");
+  serve_cmd->add_option("--threads", serve.threads, "worker threads (default 16)")
+      ->check(CLI::Range(1, 1000));
 
   try {
     cli.parse(argc, argv);

@@ -15,11 +15,16 @@ void Row(std::ostringstream& out, const char* name, const std::string& value) {
 std::string DateText(const mrz::DateField& d) {
   const std::string iso = d.Iso();
   switch (d.state) {
-    case mrz::DateField::State::kComplete: return iso + " (" + d.raw + ")";
-    case mrz::DateField::State::kNoExpiry: return "does not expire (" + d.raw + ")";
-    case mrz::DateField::State::kUnknown: return "unknown (" + d.raw + ")";
-    case mrz::DateField::State::kPartial: return "partly unknown (" + d.raw + ")";
-    case mrz::DateField::State::kInvalid: return "invalid (" + d.raw + ")";
+    case mrz::DateField::State::kComplete:
+      return iso + " (" + d.raw + ")";
+    case mrz::DateField::State::kNoExpiry:
+      return "does not expire (" + d.raw + ")";
+    case mrz::DateField::State::kUnknown:
+      return "unknown (" + d.raw + ")";
+    case mrz::DateField::State::kPartial:
+      return "partly unknown (" + d.raw + ")";
+    case mrz::DateField::State::kInvalid:
+      return "invalid (" + d.raw + ")";
   }
   return d.raw;
 }
@@ -29,7 +34,8 @@ void Issues(std::ostringstream& out, const char* title, const std::vector<mrz::I
   out << title << ":\n";
   for (const auto& i : issues) {
     out << "  ";
-    if (i.span.line > 0) out << "line " << i.span.line << " col " << i.span.start << "-" << i.span.end << "  ";
+    if (i.span.line > 0)
+      out << "line " << i.span.line << " col " << i.span.start << "-" << i.span.end << "  ";
     out << i.code << ": " << i.message << "\n";
   }
 }
@@ -46,7 +52,8 @@ std::string ReportToText(const verify::VerificationReport& report) {
     Row(out, "document code", m.document_code.value);
     Row(out, "issuing state", m.issuing_state.value);
     Row(out, "document number", m.document_number.value);
-    Row(out, "primary identifier", m.name.primary_identifier + (m.name.truncated ? " (may be truncated)" : ""));
+    Row(out, "primary identifier",
+        m.name.primary_identifier + (m.name.truncated ? " (may be truncated)" : ""));
     Row(out, "secondary identifier", m.name.secondary_identifier);
     if (m.nationality.present) Row(out, "nationality", m.nationality.value);
     Row(out, "birth date", DateText(m.birth_date));

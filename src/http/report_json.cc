@@ -24,11 +24,16 @@ json IssueJson(const mrz::Issue& issue) {
 
 const char* DateState(mrz::DateField::State s) {
   switch (s) {
-    case mrz::DateField::State::kComplete: return "complete";
-    case mrz::DateField::State::kPartial: return "partial";
-    case mrz::DateField::State::kUnknown: return "unknown";
-    case mrz::DateField::State::kNoExpiry: return "no_expiry";
-    case mrz::DateField::State::kInvalid: return "invalid";
+    case mrz::DateField::State::kComplete:
+      return "complete";
+    case mrz::DateField::State::kPartial:
+      return "partial";
+    case mrz::DateField::State::kUnknown:
+      return "unknown";
+    case mrz::DateField::State::kNoExpiry:
+      return "no_expiry";
+    case mrz::DateField::State::kInvalid:
+      return "invalid";
   }
   return "invalid";
 }
@@ -50,7 +55,8 @@ json TextDetail(const mrz::TextField& f) {
 
 json MrzJson(const mrz::Mrz& m) {
   json out;
-  out["format"] = m.format == mrz::MrzFormat::kUnknown ? json(nullptr) : json(mrz::FormatName(m.format));
+  out["format"] =
+      m.format == mrz::MrzFormat::kUnknown ? json(nullptr) : json(mrz::FormatName(m.format));
   out["lines"] = m.lines;
   out["valid"] = m.valid();
   json fields = json::object();
@@ -105,10 +111,14 @@ json MrzJson(const mrz::Mrz& m) {
 
 const char* ExpiryName(mrz::ExpiryStatus s) {
   switch (s) {
-    case mrz::ExpiryStatus::kValid: return "valid";
-    case mrz::ExpiryStatus::kExpired: return "expired";
-    case mrz::ExpiryStatus::kNoExpiry: return "no_expiry";
-    case mrz::ExpiryStatus::kUnknown: return "unknown";
+    case mrz::ExpiryStatus::kValid:
+      return "valid";
+    case mrz::ExpiryStatus::kExpired:
+      return "expired";
+    case mrz::ExpiryStatus::kNoExpiry:
+      return "no_expiry";
+    case mrz::ExpiryStatus::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -121,11 +131,13 @@ std::string ReportToJson(const verify::VerificationReport& report, int indent) {
   json j;
   j["verdict"] = verify::VerdictName(report.verdict);
   json reasons = json::array();
-  for (const auto& r : report.reasons) reasons.push_back({{"code", r.code}, {"message", r.message}});
+  for (const auto& r : report.reasons)
+    reasons.push_back({{"code", r.code}, {"message", r.message}});
   j["reasons"] = reasons;
   json checks = json::array();
   for (const auto& c : report.checks) {
-    checks.push_back({{"name", c.name}, {"status", verify::CheckStatusName(c.status)}, {"detail", c.detail}});
+    checks.push_back(
+        {{"name", c.name}, {"status", verify::CheckStatusName(c.status)}, {"detail", c.detail}});
   }
   j["checks"] = checks;
   j["as_of"] = report.as_of.ToIso();
@@ -147,7 +159,8 @@ Result<verify::VerifyRequest> ParseVerifyRequestJson(std::string_view body) {
       if (value.is_string()) {
         request.mrz_text = value.get<std::string>();
       } else if (value.is_array() && !value.empty() &&
-                 std::all_of(value.begin(), value.end(), [](const json& v) { return v.is_string(); })) {
+                 std::all_of(value.begin(), value.end(),
+                             [](const json& v) { return v.is_string(); })) {
         for (const auto& line : value) request.mrz_lines.push_back(line.get<std::string>());
       } else {
         return Invalid("\"mrz\" must be a string or a non-empty array of strings");

@@ -3,9 +3,11 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
+#include <thread>
 
 #include "tdv/http/report_json.h"
 
@@ -40,14 +42,16 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
   }
   std::string host(text.substr(0, colon));
   const std::string_view port_text = text.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (host.empty()) host = "127.0.0.1";
   int port = 0;
   if (port_text.empty() || port_text.size() > 5) {
     return Error{ErrorCode::kInvalidInput, "listen port must be a number 0-65535"};
   }
   for (char c : port_text) {
-    if (c < '0' || c > '9') return Error{ErrorCode::kInvalidInput, "listen port must be a number 0-65535"};
+    if (c < '0' || c > '9')
+      return Error{ErrorCode::kInvalidInput, "listen port must be a number 0-65535"};
     port = port * 10 + (c - '0');
   }
   if (port > 65535) return Error{ErrorCode::kInvalidInput, "listen port must be a number 0-65535"};
@@ -62,9 +66,21 @@ struct Server::Impl {
   httplib::Server server;
   int bound_port = -1;
   std::mutex log_mutex;
+  // Stop() may come before Run() has started listening, when httplib's own
+  // stop() would do nothing; these close that window.
+  std::atomic<bool> stop_requested{false};
+  std::atomic<bool> in_run{false};
+  std::atomic<bool> run_done{false};
 
   void Configure() {
     server.set_tcp_nodelay(true);
+    // httplib's default sets SO_REUSEPORT, which lets a second instance bind
+    // the same port and silently take half the traffic. Restart-friendly
+    // SO_REUSEADDR only: a taken port is an error.
+    server.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
+    });
     server.set_payload_max_length(options.max_body_bytes);
     server.set_read_timeout(options.read_timeout_seconds, 0);
     server.set_write_timeout(options.write_timeout_seconds, 0);
@@ -95,27 +111,29 @@ struct Server::Impl {
       if (!res.body.empty()) return;
       switch (res.status) {
         case 404:
-          SendProblem(res, 404, "not-found", "Not found", "no route " + req.method + " " + req.path);
+          SendProblem(res, 404, "not-found", "Not found",
+                      "no route " + req.method + " " + req.path);
           break;
         case 413:
-          SendProblem(res, 413, "payload-too-large", "Payload too large", "the request body exceeds the limit");
+          SendProblem(res, 413, "payload-too-large", "Payload too large",
+                      "the request body exceeds the limit");
           break;
         default:
           SendProblem(res, res.status, "http-error", "HTTP error", "");
       }
     });
-    server.set_exception_handler([this](const httplib::Request& req, httplib::Response& res,
-                                        std::exception_ptr ep) {
-      std::string what = "unknown exception";
-      try {
-        if (ep) std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        what = e.what();
-      } catch (...) {
-      }
-      Log("error: " + req.method + " " + req.path + ": " + what);
-      SendProblem(res, 500, "internal", "Internal server error", "the error was logged");
-    });
+    server.set_exception_handler(
+        [this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+          std::string what = "unknown exception";
+          try {
+            if (ep) std::rethrow_exception(ep);
+          } catch (const std::exception& e) {
+            what = e.what();
+          } catch (...) {
+          }
+          Log("error: " + req.method + " " + req.path + ": " + what);
+          SendProblem(res, 500, "internal", "Internal server error", "the error was logged");
+        });
     if (options.access_log) {
       server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
         Log(req.remote_addr + " " + req.method + " " + req.path + " " + std::to_string(res.status) +
@@ -189,14 +207,27 @@ int Server::port() const noexcept { return impl_->bound_port; }
 
 Status Server::Run() {
   if (impl_->bound_port < 0) return Error{ErrorCode::kInternal, "Server::Run() before Bind()"};
-  if (!impl_->server.listen_after_bind()) {
+  impl_->in_run = true;
+  if (impl_->stop_requested) {
+    impl_->run_done = true;
+    return {};
+  }
+  const bool ok = impl_->server.listen_after_bind();
+  impl_->run_done = true;
+  if (!ok && !impl_->stop_requested) {
     return Error{ErrorCode::kUnavailable, "the listening socket failed"};
   }
   return {};
 }
 
 void Server::Stop() {
-  if (impl_) impl_->server.stop();
+  if (!impl_) return;
+  impl_->stop_requested = true;
+  if (impl_->in_run) {
+    // Wait until httplib is running (so that its stop() takes) or Run() ended.
+    while (!impl_->server.is_running() && !impl_->run_done) std::this_thread::yield();
+  }
+  impl_->server.stop();
 }
 
 }  // namespace tdv::http

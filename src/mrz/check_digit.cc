@@ -11,8 +11,10 @@ namespace {
 constexpr std::array<signed char, 256> MakeValueTable() {
   std::array<signed char, 256> table{};
   for (auto& v : table) v = -1;
-  for (int c = '0'; c <= '9'; ++c) table[static_cast<std::size_t>(c)] = static_cast<signed char>(c - '0');
-  for (int c = 'A'; c <= 'Z'; ++c) table[static_cast<std::size_t>(c)] = static_cast<signed char>(c - 'A' + 10);
+  for (int c = '0'; c <= '9'; ++c)
+    table[static_cast<std::size_t>(c)] = static_cast<signed char>(c - '0');
+  for (int c = 'A'; c <= 'Z'; ++c)
+    table[static_cast<std::size_t>(c)] = static_cast<signed char>(c - 'A' + 10);
   table['<'] = 0;
   return table;
 }

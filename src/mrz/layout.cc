@@ -28,10 +28,14 @@ constexpr CheckSpec kTd1Checks[] = {
 
 // Part 6, TD2: 2 lines of 36.
 constexpr FieldSpec kTd2Fields[] = {
-    {F::kDocumentCode, {0, 0, 2}, C::kLetters}, {F::kIssuingState, {0, 2, 3}, C::kLetters},
-    {F::kName, {0, 5, 31}, C::kLetters},        {F::kDocumentNumber, {1, 0, 9}, C::kAlnum},
-    {F::kNationality, {1, 10, 3}, C::kLetters}, {F::kBirthDate, {1, 13, 6}, C::kDigits},
-    {F::kSex, {1, 20, 1}, C::kSex},             {F::kExpiryDate, {1, 21, 6}, C::kDigits},
+    {F::kDocumentCode, {0, 0, 2}, C::kLetters},
+    {F::kIssuingState, {0, 2, 3}, C::kLetters},
+    {F::kName, {0, 5, 31}, C::kLetters},
+    {F::kDocumentNumber, {1, 0, 9}, C::kAlnum},
+    {F::kNationality, {1, 10, 3}, C::kLetters},
+    {F::kBirthDate, {1, 13, 6}, C::kDigits},
+    {F::kSex, {1, 20, 1}, C::kSex},
+    {F::kExpiryDate, {1, 21, 6}, C::kDigits},
     {F::kOptionalData, {1, 28, 7}, C::kAlnum},
 };
 constexpr CheckSpec kTd2Checks[] = {
@@ -43,10 +47,14 @@ constexpr CheckSpec kTd2Checks[] = {
 
 // Part 4, TD3: 2 lines of 44.
 constexpr FieldSpec kTd3Fields[] = {
-    {F::kDocumentCode, {0, 0, 2}, C::kLetters}, {F::kIssuingState, {0, 2, 3}, C::kLetters},
-    {F::kName, {0, 5, 39}, C::kLetters},        {F::kDocumentNumber, {1, 0, 9}, C::kAlnum},
-    {F::kNationality, {1, 10, 3}, C::kLetters}, {F::kBirthDate, {1, 13, 6}, C::kDigits},
-    {F::kSex, {1, 20, 1}, C::kSex},             {F::kExpiryDate, {1, 21, 6}, C::kDigits},
+    {F::kDocumentCode, {0, 0, 2}, C::kLetters},
+    {F::kIssuingState, {0, 2, 3}, C::kLetters},
+    {F::kName, {0, 5, 39}, C::kLetters},
+    {F::kDocumentNumber, {1, 0, 9}, C::kAlnum},
+    {F::kNationality, {1, 10, 3}, C::kLetters},
+    {F::kBirthDate, {1, 13, 6}, C::kDigits},
+    {F::kSex, {1, 20, 1}, C::kSex},
+    {F::kExpiryDate, {1, 21, 6}, C::kDigits},
     {F::kOptionalData, {1, 28, 14}, C::kAlnum},
 };
 constexpr CheckSpec kTd3Checks[] = {
@@ -60,17 +68,25 @@ constexpr CheckSpec kTd3Checks[] = {
 // Part 7: visas have no composite and no optional-data check digit, so their
 // optional data runs to the end of line 2.
 constexpr FieldSpec kMrvAFields[] = {
-    {F::kDocumentCode, {0, 0, 2}, C::kLetters}, {F::kIssuingState, {0, 2, 3}, C::kLetters},
-    {F::kName, {0, 5, 39}, C::kLetters},        {F::kDocumentNumber, {1, 0, 9}, C::kAlnum},
-    {F::kNationality, {1, 10, 3}, C::kLetters}, {F::kBirthDate, {1, 13, 6}, C::kDigits},
-    {F::kSex, {1, 20, 1}, C::kSex},             {F::kExpiryDate, {1, 21, 6}, C::kDigits},
+    {F::kDocumentCode, {0, 0, 2}, C::kLetters},
+    {F::kIssuingState, {0, 2, 3}, C::kLetters},
+    {F::kName, {0, 5, 39}, C::kLetters},
+    {F::kDocumentNumber, {1, 0, 9}, C::kAlnum},
+    {F::kNationality, {1, 10, 3}, C::kLetters},
+    {F::kBirthDate, {1, 13, 6}, C::kDigits},
+    {F::kSex, {1, 20, 1}, C::kSex},
+    {F::kExpiryDate, {1, 21, 6}, C::kDigits},
     {F::kOptionalData, {1, 28, 16}, C::kAlnum},
 };
 constexpr FieldSpec kMrvBFields[] = {
-    {F::kDocumentCode, {0, 0, 2}, C::kLetters}, {F::kIssuingState, {0, 2, 3}, C::kLetters},
-    {F::kName, {0, 5, 31}, C::kLetters},        {F::kDocumentNumber, {1, 0, 9}, C::kAlnum},
-    {F::kNationality, {1, 10, 3}, C::kLetters}, {F::kBirthDate, {1, 13, 6}, C::kDigits},
-    {F::kSex, {1, 20, 1}, C::kSex},             {F::kExpiryDate, {1, 21, 6}, C::kDigits},
+    {F::kDocumentCode, {0, 0, 2}, C::kLetters},
+    {F::kIssuingState, {0, 2, 3}, C::kLetters},
+    {F::kName, {0, 5, 31}, C::kLetters},
+    {F::kDocumentNumber, {1, 0, 9}, C::kAlnum},
+    {F::kNationality, {1, 10, 3}, C::kLetters},
+    {F::kBirthDate, {1, 13, 6}, C::kDigits},
+    {F::kSex, {1, 20, 1}, C::kSex},
+    {F::kExpiryDate, {1, 21, 6}, C::kDigits},
     {F::kOptionalData, {1, 28, 8}, C::kAlnum},
 };
 constexpr CheckSpec kMrvChecks[] = {
@@ -82,10 +98,10 @@ constexpr CheckSpec kMrvChecks[] = {
 // French identity card 1988-2021 (cheminfo/mrz frenchNationalIdFields): no
 // nationality, no expiry; line 1 ends in an administrative code.
 constexpr FieldSpec kFrenchIdFields[] = {
-    {F::kDocumentCode, {0, 0, 2}, C::kLetters},   {F::kIssuingState, {0, 2, 3}, C::kLetters},
-    {F::kName, {0, 5, 25}, C::kLetters},          {F::kOptionalData, {0, 30, 6}, C::kAlnum},
-    {F::kDocumentNumber, {1, 0, 12}, C::kAlnum},  {F::kNameSecondary, {1, 13, 14}, C::kLetters},
-    {F::kBirthDate, {1, 27, 6}, C::kDigits},      {F::kSex, {1, 34, 1}, C::kSex},
+    {F::kDocumentCode, {0, 0, 2}, C::kLetters},  {F::kIssuingState, {0, 2, 3}, C::kLetters},
+    {F::kName, {0, 5, 25}, C::kLetters},         {F::kOptionalData, {0, 30, 6}, C::kAlnum},
+    {F::kDocumentNumber, {1, 0, 12}, C::kAlnum}, {F::kNameSecondary, {1, 13, 14}, C::kLetters},
+    {F::kBirthDate, {1, 27, 6}, C::kDigits},     {F::kSex, {1, 34, 1}, C::kSex},
 };
 constexpr CheckSpec kFrenchIdChecks[] = {
     {F::kDocumentNumber, 1, 12, 1, {{1, 0, 12}}},
@@ -106,18 +122,30 @@ constexpr Layout kLayouts[] = {
 
 const char* FieldName(FieldId id) noexcept {
   switch (id) {
-    case F::kDocumentCode: return "document_code";
-    case F::kIssuingState: return "issuing_state";
-    case F::kDocumentNumber: return "document_number";
-    case F::kName: return "primary_identifier";
-    case F::kNameSecondary: return "secondary_identifier";
-    case F::kNationality: return "nationality";
-    case F::kBirthDate: return "birth_date";
-    case F::kSex: return "sex";
-    case F::kExpiryDate: return "expiry_date";
-    case F::kOptionalData: return "optional_data";
-    case F::kOptionalData2: return "optional_data_2";
-    case F::kComposite: return "composite";
+    case F::kDocumentCode:
+      return "document_code";
+    case F::kIssuingState:
+      return "issuing_state";
+    case F::kDocumentNumber:
+      return "document_number";
+    case F::kName:
+      return "primary_identifier";
+    case F::kNameSecondary:
+      return "secondary_identifier";
+    case F::kNationality:
+      return "nationality";
+    case F::kBirthDate:
+      return "birth_date";
+    case F::kSex:
+      return "sex";
+    case F::kExpiryDate:
+      return "expiry_date";
+    case F::kOptionalData:
+      return "optional_data";
+    case F::kOptionalData2:
+      return "optional_data_2";
+    case F::kComposite:
+      return "composite";
   }
   return "unknown";
 }
@@ -222,10 +250,14 @@ bool CheckHolds(const Layout& layout, std::span<const std::string> lines,
 bool FitsClass(char c, CharClass cls) noexcept {
   if (c == '<') return true;
   switch (cls) {
-    case C::kLetters: return IsLetter(c);
-    case C::kDigits: return IsDigit(c);
-    case C::kAlnum: return IsLetter(c) || IsDigit(c);
-    case C::kSex: return c == 'M' || c == 'F' || c == 'X';
+    case C::kLetters:
+      return IsLetter(c);
+    case C::kDigits:
+      return IsDigit(c);
+    case C::kAlnum:
+      return IsLetter(c) || IsDigit(c);
+    case C::kSex:
+      return c == 'M' || c == 'F' || c == 'X';
   }
   return false;
 }

@@ -84,10 +84,10 @@ MrzFormat DetectFormat(std::span<const std::string> lines) noexcept;
 // its own check digit and a '<'.
 struct Overflow {
   bool active = false;
-  bool empty = false;           // active, but the optional data starts with '<'
-  std::size_t digit_pos = 0;    // 0-based column of the continuation's digit
-  std::string_view first;       // the 9 characters before the '<'
-  std::string_view remainder;   // the continuation without its check digit
+  bool empty = false;          // active, but the optional data starts with '<'
+  std::size_t digit_pos = 0;   // 0-based column of the continuation's digit
+  std::string_view first;      // the 9 characters before the '<'
+  std::string_view remainder;  // the continuation without its check digit
   char digit = 0;
   int variant_a = -1;  // check digit over first + remainder
   int variant_b = -1;  // ... with the '<' between them included

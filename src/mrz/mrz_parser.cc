@@ -20,13 +20,20 @@ using internal::MakeSpan;
 
 const char* FormatName(MrzFormat format) noexcept {
   switch (format) {
-    case MrzFormat::kTd1: return "TD1";
-    case MrzFormat::kTd2: return "TD2";
-    case MrzFormat::kTd3: return "TD3";
-    case MrzFormat::kMrvA: return "MRVA";
-    case MrzFormat::kMrvB: return "MRVB";
-    case MrzFormat::kFrenchId: return "FRENCH_ID";
-    case MrzFormat::kUnknown: break;
+    case MrzFormat::kTd1:
+      return "TD1";
+    case MrzFormat::kTd2:
+      return "TD2";
+    case MrzFormat::kTd3:
+      return "TD3";
+    case MrzFormat::kMrvA:
+      return "MRVA";
+    case MrzFormat::kMrvB:
+      return "MRVB";
+    case MrzFormat::kFrenchId:
+      return "FRENCH_ID";
+    case MrzFormat::kUnknown:
+      break;
   }
   return "UNKNOWN";
 }
@@ -145,8 +152,8 @@ class Parser {
   void Add(Severity severity, std::string field, std::string code, std::string message, Span span,
            char expected = 0) {
     auto& list = severity == Severity::kError ? mrz_.errors : mrz_.warnings;
-    list.push_back(Issue{severity, std::move(field), std::move(code), std::move(message), span,
-                         expected});
+    list.push_back(
+        Issue{severity, std::move(field), std::move(code), std::move(message), span, expected});
   }
 
   std::string_view Slice(internal::Range r) const {
@@ -200,21 +207,42 @@ class Parser {
       }
     }
     switch (spec.id) {
-      case FieldId::kDocumentCode: SetText(mrz_.document_code, raw, span); break;
-      case FieldId::kIssuingState: SetText(mrz_.issuing_state, raw, span); break;
-      case FieldId::kDocumentNumber: SetText(mrz_.document_number, raw, span); break;
-      case FieldId::kNationality: SetText(mrz_.nationality, raw, span); break;
-      case FieldId::kSex: SetText(mrz_.sex, raw, span); break;
-      case FieldId::kOptionalData: SetText(mrz_.optional_data, raw, span); break;
-      case FieldId::kOptionalData2: SetText(mrz_.optional_data_2, raw, span); break;
-      case FieldId::kBirthDate: SetDate(mrz_.birth_date, raw, span); break;
-      case FieldId::kExpiryDate: SetDate(mrz_.expiry_date, raw, span); break;
+      case FieldId::kDocumentCode:
+        SetText(mrz_.document_code, raw, span);
+        break;
+      case FieldId::kIssuingState:
+        SetText(mrz_.issuing_state, raw, span);
+        break;
+      case FieldId::kDocumentNumber:
+        SetText(mrz_.document_number, raw, span);
+        break;
+      case FieldId::kNationality:
+        SetText(mrz_.nationality, raw, span);
+        break;
+      case FieldId::kSex:
+        SetText(mrz_.sex, raw, span);
+        break;
+      case FieldId::kOptionalData:
+        SetText(mrz_.optional_data, raw, span);
+        break;
+      case FieldId::kOptionalData2:
+        SetText(mrz_.optional_data_2, raw, span);
+        break;
+      case FieldId::kBirthDate:
+        SetDate(mrz_.birth_date, raw, span);
+        break;
+      case FieldId::kExpiryDate:
+        SetDate(mrz_.expiry_date, raw, span);
+        break;
       case FieldId::kName:
         mrz_.name.raw.assign(raw);
         mrz_.name.span = span;
         break;
-      case FieldId::kNameSecondary: secondary_zone_ = raw; break;
-      case FieldId::kComposite: break;
+      case FieldId::kNameSecondary:
+        secondary_zone_ = raw;
+        break;
+      case FieldId::kComposite:
+        break;
     }
   }
 
@@ -238,7 +266,8 @@ class Parser {
   }
 
   void Check(const CheckSpec& spec) {
-    const char actual = mrz_.lines[static_cast<std::size_t>(spec.line)][static_cast<std::size_t>(spec.pos)];
+    const char actual =
+        mrz_.lines[static_cast<std::size_t>(spec.line)][static_cast<std::size_t>(spec.pos)];
     const Span span{spec.line + 1, spec.pos + 1, spec.pos + 1};
     const char* field = internal::FieldName(spec.guards);
     const internal::Overflow overflow = internal::AnalyseOverflow(*layout_, mrz_.lines, spec);
@@ -247,8 +276,8 @@ class Parser {
       return;
     }
     const int expected = internal::ComputeExpected(mrz_.lines, spec);
-    CheckDigitResult result{field, expected < 0 ? '\0' : static_cast<char>('0' + expected), actual,
-                            false, span, {}};
+    CheckDigitResult result{
+        field, expected < 0 ? '\0' : static_cast<char>('0' + expected), actual, false, span, {}};
     // Part 3 §4.9: a check digit is a digit; '<' (read as 0) is accepted only
     // where the field it protects is all fillers.
     if (actual == '<' && CoveredAllFillers(spec)) {
@@ -282,7 +311,8 @@ class Parser {
           "document_number: '<' in the check-digit position announces a long number, but the "
           "optional data holds none",
           filler_span);
-      mrz_.checks.push_back(CheckDigitResult{"document_number", 0, '<', false, filler_span, "overflow"});
+      mrz_.checks.push_back(
+          CheckDigitResult{"document_number", 0, '<', false, filler_span, "overflow"});
       return;
     }
     const int line_no = layout_->overflow_line + 1;
@@ -333,13 +363,22 @@ class Parser {
     }
     std::string_view allowed;
     switch (mrz_.format) {
-      case MrzFormat::kTd3: allowed = "P"; break;
+      case MrzFormat::kTd3:
+        allowed = "P";
+        break;
       case MrzFormat::kTd1:
-      case MrzFormat::kTd2: allowed = "ACI"; break;
+      case MrzFormat::kTd2:
+        allowed = "ACI";
+        break;
       case MrzFormat::kMrvA:
-      case MrzFormat::kMrvB: allowed = "V"; break;
-      case MrzFormat::kFrenchId: allowed = "I"; break;
-      case MrzFormat::kUnknown: break;
+      case MrzFormat::kMrvB:
+        allowed = "V";
+        break;
+      case MrzFormat::kFrenchId:
+        allowed = "I";
+        break;
+      case MrzFormat::kUnknown:
+        break;
     }
     // Real issuers break these conventions (TD3-size 'I' cards, TD2-size
     // 'P' documents), so a mismatch is worth a warning, not a rejection.
@@ -354,7 +393,8 @@ class Parser {
   void ValidateCountry(const TextField& field, const char* name) {
     if (!field.present) return;
     const std::string& value = field.value;
-    const bool shaped = !value.empty() && std::all_of(value.begin(), value.end(), internal::IsLetter);
+    const bool shaped =
+        !value.empty() && std::all_of(value.begin(), value.end(), internal::IsLetter);
     if (!shaped) {
       Add(Severity::kError, name, "invalid_country_code",
           std::string(name) + " '" + field.raw + "' is not a code of 1-3 letters padded with '<'",
@@ -394,7 +434,8 @@ class Parser {
     if (bad) {
       date.state = DateField::State::kInvalid;
       Add(Severity::kError, name, "invalid_date",
-          std::string(name) + " '" + raw + "' is not a YYMMDD date (digits, or '<<' for an unknown part)",
+          std::string(name) + " '" + raw +
+              "' is not a YYMMDD date (digits, or '<<' for an unknown part)",
           date.span);
       return;
     }
@@ -424,7 +465,7 @@ class Parser {
       return;
     }
     date.state = parts[0] >= 0 && parts[1] >= 0 && parts[2] >= 0 ? DateField::State::kComplete
-                                                                  : DateField::State::kPartial;
+                                                                 : DateField::State::kPartial;
   }
 
   // Part 3 leaves the century open. Birth: the latest century that is not in
@@ -463,11 +504,13 @@ class Parser {
       // Surname on line 1; given names on line 2, groups split by "<<".
       name.primary_identifier = NameText(zone);
       name.secondary_identifier = NameText(secondary_zone_);
-      name.truncated = internal::IsLetter(zone.back()) || internal::IsLetter(secondary_zone_.back());
+      name.truncated =
+          internal::IsLetter(zone.back()) || internal::IsLetter(secondary_zone_.back());
     } else {
       const std::size_t split = zone.find("<<");
       name.primary_identifier = NameText(zone.substr(0, split));
-      if (split != std::string_view::npos) name.secondary_identifier = NameText(zone.substr(split + 2));
+      if (split != std::string_view::npos)
+        name.secondary_identifier = NameText(zone.substr(split + 2));
       // A full zone that ends in a letter may have been cut (Part 3 §4.6).
       name.truncated = zone.back() != '<';
     }
@@ -476,12 +519,16 @@ class Parser {
           "the name fills its zone and may have been truncated by the issuer", name.span);
     }
     if (name.primary_identifier.empty() && name.secondary_identifier.empty()) {
-      Add(Severity::kWarning, "primary_identifier", "empty_name", "the name zone is empty", name.span);
+      Add(Severity::kWarning, "primary_identifier", "empty_name", "the name zone is empty",
+          name.span);
     }
-    auto has_digit = [](std::string_view s) { return std::any_of(s.begin(), s.end(), internal::IsDigit); };
+    auto has_digit = [](std::string_view s) {
+      return std::any_of(s.begin(), s.end(), internal::IsDigit);
+    };
     if (has_digit(zone) || has_digit(secondary_zone_)) {
       Add(options_.strict ? Severity::kError : Severity::kWarning, "primary_identifier",
-          "digit_in_name", "the name holds digits, which ICAO 9303 does not allow in names", name.span);
+          "digit_in_name", "the name holds digits, which ICAO 9303 does not allow in names",
+          name.span);
     }
   }
 

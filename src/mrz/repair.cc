@@ -22,10 +22,10 @@ namespace {
 // (mrz-ocr-notes.md): '<' read as K, S, E, G, C; 0/O/D/Q; plus the classic
 // digit/letter pairs of the lists reference (O0, I1, B8, S5, Z2, G6).
 constexpr std::pair<char, std::string_view> kConfusions[] = {
-    {'0', "ODQU"}, {'1', "IL7T"}, {'2', "Z"},   {'3', "8B"},   {'4', "A"},  {'5', "S6"},
-    {'6', "G5B"},  {'7', "T1"},   {'8', "B3S"}, {'9', "G"},    {'A', "4"},  {'B', "86"},
-    {'D', "0O"},   {'G', "6<"},   {'I', "1L"},  {'L', "1I<"},  {'O', "0DQ"}, {'Q', "0O"},
-    {'S', "58<"},  {'T', "71"},   {'U', "0V"},  {'V', "U"},    {'Z', "2"},  {'K', "<"},
+    {'0', "ODQU"}, {'1', "IL7T"}, {'2', "Z"},      {'3', "8B"},  {'4', "A"},   {'5', "S6"},
+    {'6', "G5B"},  {'7', "T1"},   {'8', "B3S"},    {'9', "G"},   {'A', "4"},   {'B', "86"},
+    {'D', "0O"},   {'G', "6<"},   {'I', "1L"},     {'L', "1I<"}, {'O', "0DQ"}, {'Q', "0O"},
+    {'S', "58<"},  {'T', "71"},   {'U', "0V"},     {'V', "U"},   {'Z', "2"},   {'K', "<"},
     {'C', "<"},    {'E', "<"},    {'<', "KCESGL"},
 };
 
@@ -36,10 +36,12 @@ std::string_view LookAlikes(char c) {
   return {};
 }
 
+constexpr std::size_t kMaxReadingsPerField = 128;
+
 struct Slot {
-  char ocr_best = 0;                 // OCR's own first choice
+  char ocr_best = 0;  // OCR's own first choice
   FieldId field = FieldId::kComposite;
-  std::vector<CharCandidate> alts;   // fitting the class, best first
+  std::vector<CharCandidate> alts;  // fitting the class, best first
 };
 
 // A set of changes: (slot index, alternative index >= 1).
@@ -50,7 +52,8 @@ struct Solution {
 
 class Repairer {
  public:
-  Repairer(const Layout& layout, const RepairOptions& options) : layout_(layout), options_(options) {}
+  Repairer(const Layout& layout, const RepairOptions& options)
+      : layout_(layout), options_(options) {}
 
   RepairResult Run(const std::vector<LineCandidates>& input) {
     BuildSlots(input);
@@ -87,9 +90,12 @@ class Repairer {
       for (int pos = 0; pos < layout_.line_length; ++pos) {
         const auto k = static_cast<std::size_t>(Index(line, pos));
         Slot& slot = slots_[k];
-        std::vector<CharCandidate> given = input[static_cast<std::size_t>(line)][static_cast<std::size_t>(pos)];
+        std::vector<CharCandidate> given =
+            input[static_cast<std::size_t>(line)][static_cast<std::size_t>(pos)];
         std::stable_sort(given.begin(), given.end(),
-                         [](const CharCandidate& a, const CharCandidate& b) { return a.confidence > b.confidence; });
+                         [](const CharCandidate& a, const CharCandidate& b) {
+                           return a.confidence > b.confidence;
+                         });
         slot.ocr_best = given.front().ch;
         auto add = [&](char c, float conf) {
           if (!internal::FitsClass(c, cls[k])) return;
@@ -108,7 +114,9 @@ class Repairer {
           }
         }
         std::stable_sort(slot.alts.begin(), slot.alts.end(),
-                         [](const CharCandidate& a, const CharCandidate& b) { return a.confidence > b.confidence; });
+                         [](const CharCandidate& a, const CharCandidate& b) {
+                           return a.confidence > b.confidence;
+                         });
         // Nothing fits the field: keep OCR's character and let validation say so.
         if (slot.alts.empty()) slot.alts.push_back({slot.ocr_best, given.front().confidence});
       }
@@ -154,7 +162,9 @@ class Repairer {
   double Cost(int slot, int alt) const {
     const auto& alts = slots_[static_cast<std::size_t>(slot)].alts;
     // Count first (1 per change), then confidence lost (below 1).
-    return 1.0 + std::clamp(double(alts[0].confidence - alts[static_cast<std::size_t>(alt)].confidence), 0.0, 0.999);
+    return 1.0 +
+           std::clamp(double(alts[0].confidence - alts[static_cast<std::size_t>(alt)].confidence),
+                      0.0, 0.999);
   }
 
   void Apply(std::vector<std::string>& lines, int slot, int alt) const {
@@ -226,14 +236,18 @@ class Repairer {
     for (const CheckSpec* g : groups) {
       const std::vector<int> pos = Positions(*g);
       for (int p : pos) in_group[static_cast<std::size_t>(p)] = true;
-      auto holds = [&](const std::vector<std::string>& l) { return internal::CheckHolds(layout_, l, *g); };
+      auto holds = [&](const std::vector<std::string>& l) {
+        return internal::CheckHolds(layout_, l, *g);
+      };
       std::vector<Solution> s;
       if (holds(current_)) {
         s.push_back(Solution{});
       } else {
         // One more level than needed, so that the composite can choose.
         s = Enumerate(pos, max_k, composite != nullptr ? 1 : 0, holds, current_);
-        if (s.size() > 8) s.resize(8);
+        // Equal-cost readings are common (every look-alike in the field);
+        // keep enough of them for the composite to choose from.
+        if (s.size() > kMaxReadingsPerField) s.resize(kMaxReadingsPerField);
       }
       per_group.push_back(std::move(s));
     }
@@ -248,7 +262,8 @@ class Repairer {
       }
       return;
     }
-    if (std::any_of(per_group.begin(), per_group.end(), [](const auto& s) { return s.empty(); })) return;
+    if (std::any_of(per_group.begin(), per_group.end(), [](const auto& s) { return s.empty(); }))
+      return;
     // The composite decides among the fields' readings; positions only it
     // covers (TD1 optional data, its own digit) may change too.
     std::vector<int> composite_only;
@@ -284,7 +299,8 @@ class Repairer {
       }
     };
     combine(0, 0.0);
-    std::sort(best.begin(), best.end(), [](const Solution& a, const Solution& b) { return a.cost < b.cost; });
+    std::sort(best.begin(), best.end(),
+              [](const Solution& a, const Solution& b) { return a.cost < b.cost; });
     if (best.empty()) return;
     if (Tie(best)) {
       result.ambiguous = true;
@@ -299,9 +315,9 @@ class Repairer {
         const Slot& slot = slots_[static_cast<std::size_t>(Index(line, pos))];
         const char chosen = current_[static_cast<std::size_t>(line)][static_cast<std::size_t>(pos)];
         if (chosen == slot.ocr_best) continue;
-        result.repairs.push_back(CharRepair{line + 1, pos + 1, slot.ocr_best, chosen,
-                                            internal::FieldName(slot.field),
-                                            chosen == slot.alts.front().ch ? "field_type" : "check_digit"});
+        result.repairs.push_back(
+            CharRepair{line + 1, pos + 1, slot.ocr_best, chosen, internal::FieldName(slot.field),
+                       chosen == slot.alts.front().ch ? "field_type" : "check_digit"});
       }
     }
   }
@@ -314,7 +330,8 @@ class Repairer {
 
 }  // namespace
 
-Result<RepairResult> RepairMrz(const std::vector<LineCandidates>& lines, const RepairOptions& options) {
+Result<RepairResult> RepairMrz(const std::vector<LineCandidates>& lines,
+                               const RepairOptions& options) {
   // The layout comes from the best candidates' shape.
   std::vector<std::string> best;
   for (const auto& line : lines) {
@@ -324,18 +341,21 @@ Result<RepairResult> RepairMrz(const std::vector<LineCandidates>& lines, const R
       s.push_back(std::max_element(position.begin(), position.end(),
                                    [](const CharCandidate& a, const CharCandidate& b) {
                                      return a.confidence < b.confidence;
-                                   })->ch);
+                                   })
+                      ->ch);
     }
     best.push_back(std::move(s));
   }
   const Layout* layout = internal::LayoutFor(internal::DetectFormat(best));
   if (layout == nullptr) {
-    return Error{ErrorCode::kInvalidInput, "the lines do not form an MRZ layout (2x36, 2x44, 3x30)"};
+    return Error{ErrorCode::kInvalidInput,
+                 "the lines do not form an MRZ layout (2x36, 2x44, 3x30)"};
   }
   return Repairer(*layout, options).Run(lines);
 }
 
-Result<RepairResult> RepairMrzText(const std::vector<std::string>& lines, const RepairOptions& options) {
+Result<RepairResult> RepairMrzText(const std::vector<std::string>& lines,
+                                   const RepairOptions& options) {
   std::vector<LineCandidates> candidates;
   for (const auto& line : lines) {
     LineCandidates lc;

@@ -8,19 +8,26 @@ namespace tdv::verify {
 
 const char* VerdictName(Verdict verdict) noexcept {
   switch (verdict) {
-    case Verdict::kClear: return "clear";
-    case Verdict::kReject: return "reject";
-    case Verdict::kReview: return "review";
+    case Verdict::kClear:
+      return "clear";
+    case Verdict::kReject:
+      return "reject";
+    case Verdict::kReview:
+      return "review";
   }
   return "review";
 }
 
 const char* CheckStatusName(CheckStatus status) noexcept {
   switch (status) {
-    case CheckStatus::kPass: return "pass";
-    case CheckStatus::kFail: return "fail";
-    case CheckStatus::kNotRun: return "not_run";
-    case CheckStatus::kUnavailable: return "unavailable";
+    case CheckStatus::kPass:
+      return "pass";
+    case CheckStatus::kFail:
+      return "fail";
+    case CheckStatus::kNotRun:
+      return "not_run";
+    case CheckStatus::kUnavailable:
+      return "unavailable";
   }
   return "not_run";
 }
@@ -75,7 +82,8 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
   const mrz::Mrz& m = report.mrz;
 
   if (m.valid()) {
-    report.checks.push_back({"mrz", CheckStatus::kPass, "layout, check digits, dates and codes hold"});
+    report.checks.push_back(
+        {"mrz", CheckStatus::kPass, "layout, check digits, dates and codes hold"});
   } else {
     report.checks.push_back({"mrz", CheckStatus::kFail, FirstErrors(m)});
     report.reasons.push_back({"mrz_invalid", "the MRZ is invalid: " + FirstErrors(m)});
@@ -98,7 +106,8 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
             {"document_expired", "the document expired on " + m.expiry_date.Iso()});
         break;
       case mrz::ExpiryStatus::kUnknown:
-        report.checks.push_back({"expiry", CheckStatus::kNotRun, "no complete expiry date to judge"});
+        report.checks.push_back(
+            {"expiry", CheckStatus::kNotRun, "no complete expiry date to judge"});
         report.reasons.push_back(
             {"expiry_unknown", "expiry could not be checked: the MRZ has no complete expiry date"});
         break;
@@ -108,7 +117,8 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
   bool failed = false, incomplete = false;
   for (const CheckOutcome& c : report.checks) {
     failed = failed || c.status == CheckStatus::kFail;
-    incomplete = incomplete || c.status == CheckStatus::kNotRun || c.status == CheckStatus::kUnavailable;
+    incomplete =
+        incomplete || c.status == CheckStatus::kNotRun || c.status == CheckStatus::kUnavailable;
   }
   report.verdict = failed ? Verdict::kReject : incomplete ? Verdict::kReview : Verdict::kClear;
   return report;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "catch.h"
 #include "tdv/mrz/check_digit.h"
+
+#include "catch.h"
 #include "tdv/mrz/country_codes.h"
 
 namespace tdv::mrz {
@@ -18,8 +19,8 @@ TEST_CASE("check digits match the published vectors", "[mrz][check_digit]") {
       {"AB2134<<<", 5},
       {"111<<<111111", 3},
       {"1<<1<<1<<1", 8},
-      {"D23145890734", 9},    // TD1 long number, variant A
-      {"000590240<601", 3},   // Belgian long number, variant B
+      {"D23145890734", 9},   // TD1 long number, variant A
+      {"000590240<601", 3},  // Belgian long number, variant B
       {"", 0},
       {"<<<<<<", 0},
   };
@@ -46,7 +47,8 @@ TEST_CASE("characters outside the MRZ alphabet make the digit uncomputable", "[m
 
 TEST_CASE("a sum over split ranges equals the sum over their concatenation", "[mrz][check_digit]") {
   const std::string a = "L898902C36", b = "7408122", c = "1204159ZE184226B<<<<<1";
-  const int split = AccumulateCheckSum(c, 17, AccumulateCheckSum(b, 10, AccumulateCheckSum(a, 0, 0)));
+  const int split =
+      AccumulateCheckSum(c, 17, AccumulateCheckSum(b, 10, AccumulateCheckSum(a, 0, 0)));
   CHECK(split % 10 == ComputeCheckDigit(a + b + c));
   CHECK(ComputeCheckDigit(a + b + c) == 0);  // the TD3 specimen's composite
 }
@@ -55,8 +57,8 @@ TEST_CASE("country codes follow ICAO 9303 Part 3 section 5", "[mrz][codes]") {
   REQUIRE(FindCountryCode("D<<") != nullptr);
   CHECK(FindCountryCode("D<<")->code == "D");
   CHECK(FindCountryCode("DEU") != nullptr);  // in ISO 3166, though never in an MRZ
-  for (const char* code : {"GBD", "GBN", "GBO", "GBP", "GBS", "RKS", "EUE", "UNO", "UNA", "UNK", "XXA",
-                           "XXB", "XXC", "XXX", "XPO", "XOM", "ANT", "NTZ"}) {
+  for (const char* code : {"GBD", "GBN", "GBO", "GBP", "GBS", "RKS", "EUE", "UNO", "UNA", "UNK",
+                           "XXA", "XXB", "XXC", "XXX", "XPO", "XOM", "ANT", "NTZ"}) {
     INFO(code);
     CHECK(FindCountryCode(code) != nullptr);
   }

@@ -121,7 +121,8 @@ TEST_CASE("the pre-2021 French ID card is a recognised profile", "[mrz][french]"
   CHECK(FindCheck(m, "composite")->ok);
 }
 
-TEST_CASE("input shapes: CRLF, CR, surrounding whitespace, blank lines, one string", "[mrz][input]") {
+TEST_CASE("input shapes: CRLF, CR, surrounding whitespace, blank lines, one string",
+          "[mrz][input]") {
   const std::string l1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
   const std::string l2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
   for (const std::string& text :
@@ -154,7 +155,9 @@ TEST_CASE("no text at all and a bad reference date are call errors", "[mrz][inpu
 
 TEST_CASE("a wrong line count or length is a layout error with position", "[mrz][layout]") {
   SECTION("TD3 rejects a 43-char line") {
-    const Mrz m = Parse("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<1");
+    const Mrz m = Parse(
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<"
+        "1");
     CHECK(m.format == MrzFormat::kUnknown);
     CHECK_FALSE(m.valid());
     REQUIRE(m.errors.size() == 1);
@@ -173,7 +176,8 @@ TEST_CASE("a wrong line count or length is a layout error with position", "[mrz]
     CHECK(m.errors[0].code == "line_count");
   }
   SECTION("three lines of 36") {
-    const Mrz m = Parse(std::string(36, '<') + "\n" + std::string(36, '<') + "\n" + std::string(36, '<'));
+    const Mrz m =
+        Parse(std::string(36, '<') + "\n" + std::string(36, '<') + "\n" + std::string(36, '<'));
     CHECK(m.errors.size() == 3);
     CHECK(m.errors[2].span.line == 3);
   }
@@ -311,8 +315,9 @@ TEST_CASE("unknown date parts and documents that do not expire", "[mrz][dates]")
     // 7*7 + 4*3 = 61 -> 1; the composite is recomputed with the new date.
     std::string text = kTd3;
     text.replace(45 + 13, 7, "74<<<<1");
-    text[45 + 43] = static_cast<char>('0' + ComputeCheckDigit(text.substr(45, 10) + text.substr(45 + 13, 7) +
-                                                                text.substr(45 + 21, 22)));
+    text[45 + 43] =
+        static_cast<char>('0' + ComputeCheckDigit(text.substr(45, 10) + text.substr(45 + 13, 7) +
+                                                  text.substr(45 + 21, 22)));
     const Mrz m = Parse(text);
     CHECK(m.valid());
     CHECK(m.birth_date.state == DateField::State::kPartial);
@@ -333,9 +338,14 @@ TEST_CASE("unknown date parts and documents that do not expire", "[mrz][dates]")
 
 TEST_CASE("a filler check digit is allowed only for an all-filler field", "[mrz][check_digit]") {
   // Arg0s1080/mrz #34: '<' and '0' both accepted for an empty personal number.
-  CHECK(Parse("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159<<<<<<<<<<<<<<<8").valid());
-  CHECK(Parse("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159<<<<<<<<<<<<<<08").valid());
-  const Mrz one = Parse("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159<<<<<<<<<<<<<<19");
+  CHECK(Parse("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159<<<<<<<<<<"
+              "<<<<<8")
+            .valid());
+  CHECK(Parse("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159<<<<<<<<<<"
+              "<<<<08")
+            .valid());
+  const Mrz one = Parse(
+      "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159<<<<<<<<<<<<<<19");
   CHECK(HasError(one, "optional_data", "check_digit_mismatch"));
 }
 
@@ -425,14 +435,14 @@ TEST_CASE("names: components, truncation, empty primary identifier", "[mrz][name
   }
   SECTION("no << : everything is the primary identifier") {
     std::string text = kTd3;
-    text.replace(0, 44, "P<UTOSMEGAN<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<");
+    text.replace(0, 44, "P<UTOSMEGAN<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<");
     const Mrz m = Parse(text);
     CHECK(m.name.primary_identifier == "SMEGAN");
     CHECK(m.name.secondary_identifier.empty());
   }
   SECTION("starts with << : no primary identifier") {
     std::string text = kTd3;
-    text.replace(0, 44, "P<UTO<<HERMIONE<<<<<<<<<<<<<<<<<<<<<<<<<<<<");
+    text.replace(0, 44, "P<UTO<<HERMIONE<<<<<<<<<<<<<<<<<<<<<<<<<<<<<");
     const Mrz m = Parse(text);
     CHECK(m.name.primary_identifier.empty());
     CHECK(m.name.secondary_identifier == "HERMIONE");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "catch.h"
 #include "tdv/mrz/repair.h"
+
+#include "catch.h"
 #include "test_util.h"
 
 namespace tdv::mrz {
@@ -21,9 +22,7 @@ std::vector<LineCandidates> Candidates(const std::vector<std::string>& best) {
   return out;
 }
 
-bool Valid(const RepairResult& r) {
-  return ParseMrzLines(r.lines, testing::Options())->valid();
-}
+bool Valid(const RepairResult& r) { return ParseMrzLines(r.lines, testing::Options())->valid(); }
 
 TEST_CASE("a clean MRZ is left alone", "[mrz][repair]") {
   const RepairResult r = RepairMrzText(kTd3).value();
@@ -65,10 +64,24 @@ TEST_CASE("check digits choose between OCR alternatives", "[mrz][repair]") {
 
 TEST_CASE("the confusion table supplies alternatives OCR did not give", "[mrz][repair]") {
   std::vector<std::string> ocr = kTd3;
-  ocr[1][3] = 'B';  // L89B902C3: the second '8' read as 'B'; only a look-alike brings it back
-  const RepairResult r = RepairMrzText(ocr).value();
+  ocr[1][16] = '3';  // birth date 740812 read as 740312; OCR offered no '8'
+  RepairResult r = RepairMrzText(ocr).value();
   CHECK(r.lines == kTd3);
   CHECK(r.checks_satisfied);
+  REQUIRE(r.repairs.size() == 1);
+  CHECK(r.repairs[0].field == "birth_date");
+  CHECK(r.repairs[0].reason == "check_digit");
+
+  // L89B902C3: 'B' for '8' (weight 7) and 'L' for 'I' at the first
+  // position (weight 7) restore the same check digit, and the TD3 composite
+  // weighs the document number exactly as its own check does, so nothing
+  // can tell them apart. The reading is reported, not guessed.
+  ocr = kTd3;
+  ocr[1][3] = 'B';
+  r = RepairMrzText(ocr).value();
+  CHECK(r.ambiguous);
+  CHECK_FALSE(r.checks_satisfied);
+  CHECK(r.lines == ocr);
 }
 
 TEST_CASE("names are never repaired into digits", "[mrz][repair]") {
@@ -90,18 +103,18 @@ TEST_CASE("equally good readings are not guessed", "[mrz][repair]") {
   CHECK(r.lines == kTd3);
   CHECK_FALSE(r.ambiguous);
 
-  // A visa has no composite. '3'->'8' at position 2 (weight 3) and '0'->'5'
-  // at position 6 (weight 1) each restore the check digit at equal cost.
+  // A visa has no composite. '3'->'8' at position 2 (weight 3) and '9'->'4'
+  // at position 3 (weight 1) each restore the check digit at equal cost.
   const std::vector<std::string> visa = {"V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
                                          "L8988901C4XXX4009078F96121096ZE184226B<<<<<<"};
   auto vc = Candidates(visa);
   vc[1][1] = {{'3', 0.5f}, {'8', 0.5f}};
-  vc[1][5] = {{'0', 0.5f}, {'5', 0.5f}};
+  vc[1][2] = {{'9', 0.5f}, {'4', 0.5f}};
   r = RepairMrz(vc, RepairOptions{2, false, 0.05f}).value();
   CHECK(r.ambiguous);
   CHECK_FALSE(r.checks_satisfied);
   CHECK(r.lines[1][1] == '3');
-  CHECK(r.lines[1][5] == '0');
+  CHECK(r.lines[1][2] == '9');
   CHECK_FALSE(ParseMrzLines(r.lines, testing::Options())->valid());
   // With a more confident '8', the choice is clear.
   vc[1][1] = {{'3', 0.45f}, {'8', 0.55f}};
@@ -120,7 +133,8 @@ TEST_CASE("an unrepairable reading is reported as such, never as valid", "[mrz][
 }
 
 TEST_CASE("TD1 repair handles the long-number continuation", "[mrz][repair][td1]") {
-  const std::vector<std::string> td1 = {"I<UTOD23145890<7349<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6",
+  const std::vector<std::string> td1 = {"I<UTOD23145890<7349<<<<<<<<<<<",
+                                        "7408122F1204159UTO<<<<<<<<<<<6",
                                         "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"};
   auto cands = Candidates(td1);
   cands[0][16] = {{'Z', 0.6f}, {'3', 0.4f}};  // "7Z49": the 3 read as Z

@@ -30,7 +30,8 @@ inline bool HasError(const Mrz& m, const std::string& field, const std::string& 
                      [&](const Issue& i) { return i.field == field && i.code == code; });
 }
 inline bool HasWarning(const Mrz& m, const std::string& code) {
-  return std::any_of(m.warnings.begin(), m.warnings.end(), [&](const Issue& i) { return i.code == code; });
+  return std::any_of(m.warnings.begin(), m.warnings.end(),
+                     [&](const Issue& i) { return i.code == code; });
 }
 inline const CheckDigitResult* FindCheck(const Mrz& m, const std::string& field) {
   for (const auto& c : m.checks) {

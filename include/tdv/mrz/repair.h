@@ -51,10 +51,10 @@ struct RepairOptions {
 };
 
 struct CharRepair {
-  int line = 0;      // 1-based
-  int position = 0;  // 1-based column
-  char from = 0;     // OCR's best candidate
-  char to = 0;       // the chosen character
+  int line = 0;        // 1-based
+  int position = 0;    // 1-based column
+  char from = 0;       // OCR's best candidate
+  char to = 0;         // the chosen character
   std::string field;   // "birth_date", ...
   std::string reason;  // "field_type" or "check_digit"
 };

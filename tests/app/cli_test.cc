@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: Apache-2.0
+// The `tdv` command line, run as a real process: exit codes, --json, stdin,
+// --data and configuration.
+#include <nlohmann/json.hpp>
+
+#include "catch.h"
+#include "process.h"
+#include "specimens.h"
+
+namespace tdv::app {
+namespace {
+
+using nlohmann::json;
+using tdv::testing::ProcessResult;
+using tdv::testing::TempDir;
+
+ProcessResult Tdv(std::vector<std::string> args, const std::string& stdin_text = "",
+                  std::vector<std::string> env = {}) {
+  args.insert(args.begin(), TDV_BINARY);
+  // Never touch the user's real state: every run gets its own data dir
+  // unless the test sets one.
+  return tdv::testing::Run(args, stdin_text, env);
+}
+
+TEST_CASE("tdv check: exit 0 on a valid MRZ, 1 on an invalid one", "[cli]") {
+  TempDir data;
+  const std::string d = data.path().string();
+  ProcessResult r =
+      Tdv({"check", "--data", d, "--allow-specimens", "--mrz", testing::kTd3Specimen});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("clear") != std::string::npos);
+  r = Tdv({"check", "--data", d, "--allow-specimens", "--mrz", testing::kTd3BadCheck});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("document_number") != std::string::npos);
+  // Specimens without --allow-specimens are not valid.
+  r = Tdv({"check", "--data", d, "--mrz", testing::kTd3Specimen});
+  CHECK(r.exit_code == 1);
+}
+
+TEST_CASE("tdv check --json prints the report contract", "[cli]") {
+  TempDir data;
+  ProcessResult r = Tdv({"check", "--data", data.path().string(), "--allow-specimens", "--json",
+                         "--mrz", testing::kTd1Specimen});
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(r.out);
+  CHECK(j["verdict"] == "clear");
+  CHECK(j["mrz"]["format"] == "TD1");
+  CHECK(j["mrz"]["valid"] == true);
+  CHECK(j["mrz"]["lines"].size() == 3);
+  CHECK(j["mrz"]["fields"]["document_number"] == "D23145890");
+  CHECK(j["mrz"]["fields"]["birth_date"] == "1974-08-12");
+  CHECK(j["mrz"]["fields"]["birth_date_raw"] == "740812");
+  CHECK(j["mrz"]["fields"].contains("optional_data_2"));
+  CHECK(j["mrz"]["errors"].is_array());
+}
+
+TEST_CASE("tdv check --mrz - reads standard input, CRLF and all", "[cli]") {
+  TempDir data;
+  std::string text = testing::kTd3Specimen;
+  text.replace(text.find('\n'), 1, "\r\n");
+  ProcessResult r =
+      Tdv({"check", "--data", data.path().string(), "--allow-specimens", "--json", "--mrz", "-"},
+          "  " + text + "\r\n");
+  CHECK(r.exit_code == 0);
+  CHECK(json::parse(r.out)["mrz"]["format"] == "TD3");
+}
+
+TEST_CASE("tdv check: usage errors exit 2 with a message", "[cli]") {
+  TempDir data;
+  const std::string d = data.path().string();
+  ProcessResult r = Tdv({"check", "--data", d});  // no --mrz
+  CHECK(r.exit_code == 2);
+  CHECK_FALSE(r.err.empty());
+  r = Tdv({"check", "--data", d, "--mrz", "-"}, "   \n");  // empty stdin
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("no MRZ") != std::string::npos);
+  r = Tdv({"check", "--data", d, "--mrz", testing::kTd3Specimen, "--as-of", "2024-13-01"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--as-of") != std::string::npos);
+  r = Tdv({"frobnicate"});
+  CHECK(r.exit_code == 2);
+  r = Tdv({"check", "--data", d, "--mrz", "x", "--no-such-flag"});
+  CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("an unparseable MRZ is invalid (1), with its error", "[cli]") {
+  TempDir data;
+  ProcessResult r =
+      Tdv({"check", "--data", data.path().string(), "--json", "--mrz", "HELLO WORLD"});
+  CHECK(r.exit_code == 1);
+  const json j = json::parse(r.out);
+  CHECK(j["mrz"]["valid"] == false);
+  CHECK(j["mrz"]["format"].is_null());
+  CHECK_FALSE(j["mrz"]["errors"].empty());
+}
+
+TEST_CASE("configuration comes from DATA/config.json, TDV_DATA_DIR, or --config", "[cli]") {
+  TempDir data;
+  std::ofstream(data.path() / "config.json")
+      << R"({"allow_specimens": true, "check_expiry": true})";
+  // From --data: specimens allowed, expiry checked (the specimen expired in 2012).
+  ProcessResult r =
+      Tdv({"check", "--data", data.path().string(), "--json", "--mrz", testing::kTd3Specimen});
+  CHECK(r.exit_code == 1);
+  json j = json::parse(r.out);
+  CHECK(j["policy"]["allow_specimens"] == true);
+  CHECK(j["verdict"] == "reject");
+  CHECK(j["reasons"][0]["code"] == "document_expired");
+  // From TDV_DATA_DIR.
+  r = Tdv({"check", "--json", "--as-of", "2012-01-01", "--mrz", testing::kTd3Specimen}, "",
+          {"TDV_DATA_DIR=" + data.path().string()});
+  CHECK(r.exit_code == 0);
+  // A broken config is a usage error, not silently ignored.
+  TempDir bad;
+  std::ofstream(bad.path() / "config.json") << R"({"allow_specimens": "yes"})";
+  r = Tdv({"check", "--data", bad.path().string(), "--mrz", testing::kTd3Specimen});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("allow_specimens") != std::string::npos);
+  std::ofstream(bad.path() / "other.json") << R"({"no_such_key": 1})";
+  r = Tdv({"check", "--data", bad.path().string(), "--config", (bad.path() / "other.json").string(),
+           "--mrz", testing::kTd3Specimen});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("no_such_key") != std::string::npos);
+  r = Tdv({"check", "--config", (bad.path() / "missing.json").string(), "--mrz",
+           testing::kTd3Specimen});
+  CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("tdv serve answers over HTTP and stops on SIGTERM", "[cli]") {
+  TempDir data;
+  const auto log = data.path() / "serve.log";
+  // Port 0: the kernel picks a free port; the URL is printed on start.
+  tdv::testing::Background server(
+      {TDV_BINARY, "serve", "--data", data.path().string(), "--listen", "127.0.0.1:0"}, log);
+  REQUIRE(server.started());
+  std::string url;
+  for (int i = 0; i < 250 && url.empty(); ++i) {
+    usleep(20 * 1000);
+    const std::string text = tdv::testing::ReadFile(log);
+    const auto at = text.find("http://");
+    if (at != std::string::npos) url = text.substr(at, text.find('/', at + 7) - at);
+  }
+  REQUIRE_FALSE(url.empty());
+  const std::string port = url.substr(url.rfind(':') + 1);
+  // A plain HTTP/1.1 exchange over bash's /dev/tcp: nothing of ours on the client side.
+  const ProcessResult r =
+      tdv::testing::Run({"bash", "-c",
+                         "exec 3<>/dev/tcp/127.0.0.1/" + port +
+                             " && printf 'GET /healthz HTTP/1.1\\r\\nHost: x\\r\\nConnection: "
+                             "close\\r\\n\\r\\n' >&3 && cat <&3"});
+  CHECK(r.out.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(r.out.find("\"ok\"") != std::string::npos);
+  server.Signal(SIGTERM);
+  CHECK(server.Wait(5000) == 0);
+  CHECK(tdv::testing::ReadFile(log).find("stopped") != std::string::npos);
+}
+
+TEST_CASE("tdv serve refuses a bad listen address with exit 2", "[cli]") {
+  TempDir data;
+  ProcessResult r = Tdv({"serve", "--data", data.path().string(), "--listen", "nonsense"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("HOST:PORT") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace tdv::app

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: Apache-2.0
+// The HTTP surface, over real HTTP on loopback: a Server on a free port and
+// an httplib client.
+#include "tdv/http/server.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "catch.h"
+#include "specimens.h"
+
+namespace tdv::http {
+namespace {
+
+using nlohmann::json;
+
+class LiveServer {
+ public:
+  explicit LiveServer(ServerOptions options = {}) : verifier_(Config()) {
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.threads = 4;
+    options.access_log = false;
+    server_ = std::make_unique<Server>(verifier_, options);
+    REQUIRE(server_->Bind().has_value());
+    thread_ = std::thread([this] { (void)server_->Run(); });
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_connection_timeout(5);
+    client_->set_read_timeout(5);
+  }
+  ~LiveServer() {
+    server_->Stop();
+    thread_.join();
+  }
+  httplib::Client& client() { return *client_; }
+  int port() const { return server_->port(); }
+
+ private:
+  static verify::VerifierConfig Config() {
+    verify::VerifierConfig c;
+    c.today = [] { return mrz::CivilDate{2011, 1, 1}; };
+    return c;
+  }
+  verify::Verifier verifier_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+// Checks a problem+json answer and returns its body.
+json Problem(const httplib::Result& res, int status) {
+  REQUIRE(res);
+  CHECK(res->status == status);
+  CHECK(res->get_header_value("Content-Type") == "application/problem+json");
+  json body = json::parse(res->body);
+  CHECK(body["status"] == status);
+  CHECK(body["type"].get<std::string>().rfind("urn:tdv:problem:", 0) == 0);
+  CHECK(body.contains("title"));
+  CHECK(body.contains("detail"));
+  return body;
+}
+
+TEST_CASE("GET /healthz answers ok", "[http]") {
+  LiveServer s;
+  auto res = s.client().Get("/healthz");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(json::parse(res->body)["status"] == "ok");
+}
+
+TEST_CASE("POST /v1/verify returns the report", "[http]") {
+  LiveServer s;
+  json req = {{"mrz", testing::kTd3Specimen}, {"allow_specimens", true}};
+  auto res = s.client().Post("/v1/verify", req.dump(), "application/json");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(res->get_header_value("Content-Type") == "application/json");
+  const json r = json::parse(res->body);
+  CHECK(r["verdict"] == "clear");
+  CHECK(r["mrz"]["format"] == "TD3");
+  CHECK(r["mrz"]["valid"] == true);
+  CHECK(r["mrz"]["lines"].size() == 2);
+  const json& f = r["mrz"]["fields"];
+  CHECK(f["document_code"] == "P");
+  CHECK(f["issuing_state"] == "UTO");
+  CHECK(f["document_number"] == "L898902C3");
+  CHECK(f["primary_identifier"] == "ERIKSSON");
+  CHECK(f["secondary_identifier"] == "ANNA MARIA");
+  CHECK(f["nationality"] == "UTO");
+  CHECK(f["birth_date"] == "1974-08-12");
+  CHECK(f["birth_date_raw"] == "740812");
+  CHECK(f["sex"] == "F");
+  CHECK(f["expiry_date"] == "2012-04-15");
+  CHECK(f["optional_data"] == "ZE184226B");
+  CHECK(r["mrz"]["errors"].empty());
+}
+
+TEST_CASE("an invalid MRZ is a 200 report with errors and a reject verdict", "[http]") {
+  LiveServer s;
+  json req = {{"mrz", testing::kTd3BadCheck}, {"allow_specimens", true}};
+  auto res = s.client().Post("/v1/verify", req.dump(), "application/json; charset=utf-8");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  const json r = json::parse(res->body);
+  CHECK(r["verdict"] == "reject");
+  CHECK(r["mrz"]["valid"] == false);
+  REQUIRE(r["mrz"]["errors"].size() >= 1);
+  bool found = false;
+  for (const json& e : r["mrz"]["errors"]) {
+    if (e["field"] == "document_number" && e["code"] == "check_digit_mismatch") {
+      found = true;
+      CHECK(e["line"] == 2);
+      CHECK(e["start"] == 10);
+      CHECK(e["end"] == 10);
+      CHECK(e["expected"] == "6");
+      CHECK_FALSE(e["message"].get<std::string>().empty());
+    }
+  }
+  CHECK(found);
+}
+
+TEST_CASE("specimens follow the request's allow_specimens", "[http]") {
+  LiveServer s;
+  json req = {{"mrz", testing::kTd3Specimen}};
+  auto res = s.client().Post("/v1/verify", req.dump(), "application/json");
+  REQUIRE(res);
+  CHECK(json::parse(res->body)["verdict"] == "reject");
+}
+
+TEST_CASE("malformed requests get problem+json", "[http]") {
+  LiveServer s;
+  SECTION("broken JSON: 400") {
+    Problem(s.client().Post("/v1/verify", "{\"mrz\": ", "application/json"), 400);
+  }
+  SECTION("wrong media type: 415") {
+    Problem(s.client().Post("/v1/verify", "P<UTO", "text/plain"), 415);
+  }
+  SECTION("no mrz: 422") { Problem(s.client().Post("/v1/verify", "{}", "application/json"), 422); }
+  SECTION("wrong member type: 422") {
+    Problem(s.client().Post("/v1/verify", R"({"mrz": 5})", "application/json"), 422);
+  }
+  SECTION("unknown member: 422 naming it") {
+    json b = Problem(s.client().Post("/v1/verify", R"({"mrz": "x", "alow_specimens": true})",
+                                     "application/json"),
+                     422);
+    CHECK(b["detail"].get<std::string>().find("alow_specimens") != std::string::npos);
+  }
+  SECTION("not an object: 422") {
+    Problem(s.client().Post("/v1/verify", "[1,2]", "application/json"), 422);
+  }
+  SECTION("bad as_of date: 422") {
+    Problem(
+        s.client().Post("/v1/verify", R"({"mrz": "x", "as_of": "2024-02-30"})", "application/json"),
+        422);
+  }
+  SECTION("unknown route: 404") { Problem(s.client().Get("/v2/nothing"), 404); }
+  SECTION("wrong method: 405 with Allow") {
+    auto res = s.client().Get("/v1/verify");
+    Problem(res, 405);
+    CHECK(res->get_header_value("Allow") == "POST");
+  }
+}
+
+TEST_CASE("a body over the limit is refused with 413", "[http]") {
+  ServerOptions o;
+  o.max_body_bytes = 1024;
+  LiveServer s(o);
+  const std::string big = R"({"mrz": ")" + std::string(4096, 'A') + "\"}";
+  Problem(s.client().Post("/v1/verify", big, "application/json"), 413);
+  // And the server still answers afterwards.
+  auto res = s.client().Get("/healthz");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+}
+
+TEST_CASE("concurrent clients all get their own answer", "[http]") {
+  LiveServer s;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      httplib::Client c("127.0.0.1", s.port());
+      for (int i = 0; i < 25; ++i) {
+        const bool good = (t + i) % 2 == 0;
+        json req = {{"mrz", good ? testing::kTd3Specimen : testing::kTd3BadCheck},
+                    {"allow_specimens", true}};
+        auto res = c.Post("/v1/verify", req.dump(), "application/json");
+        if (res && res->status == 200 &&
+            json::parse(res->body)["verdict"] == (good ? "clear" : "reject")) {
+          ++ok;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(ok == 200);
+}
+
+TEST_CASE("listen addresses parse or fail clearly", "[http]") {
+  auto a = ParseListenAddress("0.0.0.0:8080");
+  REQUIRE(a.has_value());
+  CHECK(a->host == "0.0.0.0");
+  CHECK(a->port == 8080);
+  a = ParseListenAddress("[::1]:9000");
+  REQUIRE(a.has_value());
+  CHECK(a->host == "::1");
+  a = ParseListenAddress(":7000");
+  REQUIRE(a.has_value());
+  CHECK(a->host == "127.0.0.1");
+  CHECK_FALSE(ParseListenAddress("localhost").has_value());
+  CHECK_FALSE(ParseListenAddress("host:http").has_value());
+  CHECK_FALSE(ParseListenAddress("host:70000").has_value());
+  CHECK_FALSE(ParseListenAddress("host:").has_value());
+}
+
+TEST_CASE("binding a taken port fails with kUnavailable", "[http]") {
+  LiveServer first;
+  verify::Verifier v(verify::VerifierConfig{});
+  ServerOptions o;
+  o.port = first.port();
+  o.access_log = false;
+  Server second(v, o);
+  const Status st = second.Bind();
+  REQUIRE_FALSE(st.has_value());
+  CHECK(st.error().code == ErrorCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace tdv::http

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runs a real program (the built `tdv`) the way a user or script would, and
+// collects its exit code and output.
+#ifndef TDV_TESTS_SUPPORT_PROCESS_H_
+#define TDV_TESTS_SUPPORT_PROCESS_H_
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace tdv::testing {
+
+struct ProcessResult {
+  int exit_code = -1;  // -1: killed by a signal
+  std::string out;
+  std::string err;
+};
+
+inline std::string ShellQuote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      q += "'\\''";
+    } else {
+      q += c;
+    }
+  }
+  return q + "'";
+}
+
+inline std::string ReadFile(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A fresh directory under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "tdv-test-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Runs `argv` with `stdin_text` on standard input; `env` entries are
+// "NAME=value" prepended to the environment.
+inline ProcessResult Run(const std::vector<std::string>& argv, const std::string& stdin_text = "",
+                         const std::vector<std::string>& env = {}) {
+  TempDir io;
+  const auto in = io.path() / "stdin", out = io.path() / "stdout", err = io.path() / "stderr";
+  std::ofstream(in, std::ios::binary) << stdin_text;
+  std::string cmd = "env";
+  for (const auto& e : env) cmd += " " + ShellQuote(e);
+  for (const auto& a : argv) cmd += " " + ShellQuote(a);
+  cmd += " <" + ShellQuote(in.string()) + " >" + ShellQuote(out.string()) + " 2>" +
+         ShellQuote(err.string());
+  const int status = std::system(cmd.c_str());
+  ProcessResult r;
+  if (status != -1 && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  r.out = ReadFile(out);
+  r.err = ReadFile(err);
+  return r;
+}
+
+// A program running in the background (a server), its output going to
+// `log`. Killed with SIGKILL if still running on destruction.
+class Background {
+ public:
+  Background(const std::vector<std::string>& argv, const std::filesystem::path& log) {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    if (posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&fa);
+  }
+  ~Background() {
+    if (pid_ > 0 && !exited_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+
+  bool started() const { return pid_ > 0; }
+  void Signal(int sig) { kill(pid_, sig); }
+  // Waits up to `timeout_ms` for the exit; returns the exit code, or -1 if
+  // it is still running or died of a signal.
+  int Wait(int timeout_ms) {
+    for (int waited = 0; waited <= timeout_ms; waited += 20) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      usleep(20 * 1000);
+    }
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  bool exited_ = false;
+};
+
+}  // namespace tdv::testing
+
+#endif  // TDV_TESTS_SUPPORT_PROCESS_H_

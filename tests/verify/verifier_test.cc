@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: Apache-2.0
+// The verdict policy: what makes a report clear, reject or review.
+#include "tdv/verify/verifier.h"
+
+#include <algorithm>
+
+#include "catch.h"
+#include "specimens.h"
+
+namespace tdv::verify {
+namespace {
+
+using tdv::testing::kTd1NoExpiry;
+using tdv::testing::kTd3BadCheck;
+using tdv::testing::kTd3Specimen;
+
+VerifierConfig Config(bool allow_specimens = true, bool check_expiry = false) {
+  VerifierConfig c;
+  c.allow_specimens = allow_specimens;
+  c.check_expiry = check_expiry;
+  c.today = [] { return mrz::CivilDate{2011, 1, 1}; };
+  return c;
+}
+
+VerificationReport Run(const Verifier& v, VerifyRequest req) {
+  Result<VerificationReport> r = v.Verify(req);
+  REQUIRE(r.has_value());
+  return std::move(r).value();
+}
+
+VerifyRequest Text(const char* text) {
+  VerifyRequest r;
+  r.mrz_text = text;
+  return r;
+}
+
+const CheckOutcome* FindCheck(const VerificationReport& r, const std::string& name) {
+  auto it = std::find_if(r.checks.begin(), r.checks.end(),
+                         [&](const CheckOutcome& c) { return c.name == name; });
+  return it == r.checks.end() ? nullptr : &*it;
+}
+
+bool HasReason(const VerificationReport& r, const std::string& code) {
+  return std::any_of(r.reasons.begin(), r.reasons.end(),
+                     [&](const Reason& x) { return x.code == code; });
+}
+
+TEST_CASE("a valid MRZ is clear, with the mrz check passed", "[verify]") {
+  const Verifier v(Config());
+  const VerificationReport r = Run(v, Text(kTd3Specimen));
+  CHECK(r.verdict == Verdict::kClear);
+  CHECK(r.reasons.empty());
+  REQUIRE(FindCheck(r, "mrz") != nullptr);
+  CHECK(FindCheck(r, "mrz")->status == CheckStatus::kPass);
+  CHECK(FindCheck(r, "expiry") == nullptr);  // not asked for
+  CHECK(r.as_of == mrz::CivilDate{2011, 1, 1});
+}
+
+TEST_CASE("a broken check digit rejects, naming the field", "[verify]") {
+  const Verifier v(Config());
+  const VerificationReport r = Run(v, Text(kTd3BadCheck));
+  CHECK(r.verdict == Verdict::kReject);
+  CHECK(HasReason(r, "mrz_invalid"));
+  CHECK(FindCheck(r, "mrz")->status == CheckStatus::kFail);
+  CHECK(FindCheck(r, "mrz")->detail.find("document_number") != std::string::npos);
+}
+
+TEST_CASE("specimens are rejected unless the caller allows them", "[verify]") {
+  const Verifier strict_v(Config(false));
+  CHECK(Run(strict_v, Text(kTd3Specimen)).verdict == Verdict::kReject);
+  VerifyRequest req = Text(kTd3Specimen);
+  req.options.allow_specimens = true;  // per-request override
+  const VerificationReport r = Run(strict_v, req);
+  CHECK(r.verdict == Verdict::kClear);
+  CHECK(r.allow_specimens);
+  // And the other way round.
+  const Verifier lax(Config(true));
+  req.options.allow_specimens = false;
+  CHECK(Run(lax, req).verdict == Verdict::kReject);
+}
+
+TEST_CASE("expiry is a separate policy check, judged on as_of", "[verify]") {
+  const Verifier v(Config(true, false));
+  VerifyRequest req = Text(kTd3Specimen);  // expires 2012-04-15
+  req.options.check_expiry = true;
+  req.options.as_of = mrz::CivilDate{2012, 4, 15};
+  VerificationReport r = Run(v, req);
+  CHECK(r.verdict == Verdict::kClear);
+  CHECK(FindCheck(r, "expiry")->status == CheckStatus::kPass);
+
+  req.options.as_of = mrz::CivilDate{2012, 4, 16};
+  r = Run(v, req);
+  CHECK(r.verdict == Verdict::kReject);
+  CHECK(HasReason(r, "document_expired"));
+  CHECK(FindCheck(r, "mrz")->status == CheckStatus::kPass);  // syntax still valid
+  CHECK(r.mrz.valid());
+
+  // Expired but not asked: clear.
+  req.options.check_expiry = false;
+  CHECK(Run(v, req).verdict == Verdict::kClear);
+}
+
+TEST_CASE("a document without expiry passes the expiry check", "[verify]") {
+  const Verifier v(Config(false, true));
+  const VerificationReport r = Run(v, Text(kTd1NoExpiry));
+  CHECK(r.verdict == Verdict::kClear);
+  REQUIRE(r.expiry.has_value());
+  CHECK(*r.expiry == mrz::ExpiryStatus::kNoExpiry);
+}
+
+TEST_CASE("an expiry that cannot be judged is review, never clear", "[verify]") {
+  const Verifier v(Config(true, true));
+  // The specimen with the expiry day unknown: "1204<<", whose check digit is 1.
+  std::string text = kTd3Specimen;
+  text.replace(45 + 21, 7, "1204<<1");
+  // The composite changes with it: find the digit that holds.
+  bool found = false;
+  for (char d = '0'; d <= '9' && !found; ++d) {
+    text[45 + 43] = d;
+    Result<VerificationReport> r = v.Verify(Text(text.c_str()));
+    REQUIRE(r.has_value());
+    if (r->mrz.valid()) {
+      found = true;
+      CHECK(r->verdict == Verdict::kReview);
+      CHECK(HasReason(*r, "expiry_unknown"));
+      CHECK(FindCheck(*r, "expiry")->status == CheckStatus::kNotRun);
+    }
+  }
+  CHECK(found);
+}
+
+TEST_CASE("a request without an MRZ, or with two, is an input error", "[verify]") {
+  const Verifier v(Config());
+  VerifyRequest none;
+  CHECK_FALSE(v.Verify(none).has_value());
+  CHECK(v.Verify(none).error().code == ErrorCode::kInvalidInput);
+  VerifyRequest both = Text(kTd3Specimen);
+  both.mrz_lines = {"a", "b"};
+  CHECK_FALSE(v.Verify(both).has_value());
+}
+
+TEST_CASE("lines given one by one give the same report", "[verify]") {
+  const Verifier v(Config());
+  VerifyRequest req;
+  req.mrz_lines = {"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                   "L898902C36UTO7408122F1204159ZE184226B<<<<<10"};
+  const VerificationReport r = Run(v, req);
+  CHECK(r.verdict == Verdict::kClear);
+  CHECK(r.mrz.format == mrz::MrzFormat::kTd3);
+}
+
+TEST_CASE("strict mode per request overrides the configuration", "[verify]") {
+  const Verifier v(Config());
+  std::string text = kTd3Specimen;
+  text[45 + 20] = 'X';  // sex X
+  // X changes no check digit (sex is outside every check).
+  VerifyRequest req = Text(text.c_str());
+  CHECK(Run(v, req).verdict == Verdict::kClear);
+  req.options.strict = true;
+  const VerificationReport r = Run(v, req);
+  CHECK(r.verdict == Verdict::kReject);
+  CHECK(r.strict);
+}
+
+}  // namespace
+}  // namespace tdv::verify
