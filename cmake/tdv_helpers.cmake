@@ -14,6 +14,15 @@ if(TDV_SANITIZE)
   add_link_options(-fsanitize=${TDV_SANITIZE})
 endif()
 
+# Fuzz builds instrument all our code for coverage; the fuzz targets link
+# libFuzzer's main (tests/fuzz).
+if(TDV_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "TDV_FUZZ=ON needs clang (CXX=clang++)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 # tdv_module(NAME SOURCES...): a library tdv_NAME with alias tdv::NAME.
 function(tdv_module name)
   add_library(tdv_${name} ${ARGN})
