@@ -108,7 +108,8 @@ inline Span MakeSpan(int line, int start, int length) {
 }
 
 inline bool IsMrzChar(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '<';
+  return static_cast<unsigned char>(c - 'A') < 26 || static_cast<unsigned char>(c - '0') < 10 ||
+         c == '<';
 }
 inline bool IsDigit(char c) noexcept { return c >= '0' && c <= '9'; }
 inline bool IsLetter(char c) noexcept { return c >= 'A' && c <= 'Z'; }

@@ -69,41 +69,33 @@ bool AllFillers(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c == '<'; });
 }
 
-// Trims each line and drops blank ones. One line of 88, 72 or 90 characters
-// is an MRZ written without breaks: split it by its total length.
-template <class Lines>
-std::vector<std::string> NormalizeLines(const Lines& input) {
-  std::vector<std::string> lines;
-  lines.reserve(3);
-  for (std::string_view line : input) {
-    line = Trim(line);
-    if (!line.empty()) lines.emplace_back(line);
-  }
-  if (lines.size() == 1) {
-    std::size_t len = 0;
-    if (lines[0].size() == 88) len = 44;
-    if (lines[0].size() == 72) len = 36;
-    if (lines[0].size() == 90) len = 30;
-    if (len != 0) {
-      const std::string one = std::move(lines[0]);
-      lines.clear();
-      for (std::size_t pos = 0; pos < one.size(); pos += len) lines.push_back(one.substr(pos, len));
-    }
-  }
-  return lines;
+// One line of 88, 72 or 90 characters is an MRZ written without breaks:
+// split it by its total length.
+void SplitUnbroken(std::vector<std::string>& lines) {
+  if (lines.size() != 1) return;
+  std::size_t len = 0;
+  if (lines[0].size() == 88) len = 44;
+  if (lines[0].size() == 72) len = 36;
+  if (lines[0].size() == 90) len = 30;
+  if (len == 0) return;
+  const std::string one = std::move(lines[0]);
+  lines.clear();
+  for (std::size_t pos = 0; pos < one.size(); pos += len) lines.push_back(one.substr(pos, len));
 }
 
-// Splits on "\n", "\r\n" or "\r".
-std::vector<std::string_view> SplitBreaks(std::string_view text) {
-  std::vector<std::string_view> parts;
+// Splits on "\n", "\r\n" or "\r", trims each line and drops blank ones.
+std::vector<std::string> SplitLines(std::string_view text) {
+  std::vector<std::string> lines;
+  lines.reserve(3);
   std::size_t pos = 0;
   while (pos <= text.size()) {
-    std::size_t end = text.find_first_of("\r\n", pos);
-    if (end == std::string_view::npos) end = text.size();
-    parts.push_back(text.substr(pos, end - pos));
+    std::size_t end = pos;
+    while (end < text.size() && text[end] != '\n' && text[end] != '\r') ++end;
+    const std::string_view line = Trim(text.substr(pos, end - pos));
+    if (!line.empty()) lines.emplace_back(line);
     pos = end + 1;
   }
-  return parts;
+  return lines;
 }
 
 std::string NameText(std::string_view zone) {
@@ -131,6 +123,13 @@ class Parser {
     if (layout_ == nullptr) {
       ReportLayout();
       return;
+    }
+    // One pass over the lines first: in the usual case every character is
+    // in the alphabet and ExtractField() skips its per-character report.
+    for (std::size_t i = 0; i < mrz_.lines.size(); ++i) {
+      const std::string& line = mrz_.lines[i];
+      line_has_invalid_[i] =
+          !std::all_of(line.begin(), line.end(), [](char c) { return internal::IsMrzChar(c); });
     }
     for (const FieldSpec& spec : layout_->fields) ExtractField(spec);
     mrz_.checks.reserve(layout_->checks.size());
@@ -197,7 +196,8 @@ class Parser {
   void ExtractField(const FieldSpec& spec) {
     const std::string_view raw = Slice(spec.range);
     const Span span = MakeSpan(spec.range.line, spec.range.start, spec.range.length);
-    for (std::size_t i = 0; i < raw.size(); ++i) {
+    const bool scan = line_has_invalid_[static_cast<std::size_t>(spec.range.line)];
+    for (std::size_t i = 0; scan && i < raw.size(); ++i) {
       if (!internal::IsMrzChar(raw[i])) {
         const int col = span.start + static_cast<int>(i);
         Add(Severity::kError, internal::FieldName(spec.id), "invalid_character",
@@ -536,6 +536,7 @@ class Parser {
   const ParseOptions& options_;
   const Layout* layout_ = nullptr;
   std::string_view secondary_zone_;
+  bool line_has_invalid_[3] = {false, false, false};  // layouts have at most 3 lines
 };
 
 }  // namespace
@@ -545,20 +546,28 @@ Result<Mrz> ParseNormalized(std::vector<std::string> lines, const ParseOptions& 
   if (!options.today.IsValid()) {
     return Error{ErrorCode::kInvalidInput, "ParseOptions::today is not a valid date"};
   }
+  SplitUnbroken(lines);
   if (lines.empty()) return Error{ErrorCode::kInvalidInput, "no MRZ text given"};
-  Mrz mrz;
+  Result<Mrz> result(std::in_place);
+  Mrz& mrz = result.value();
   mrz.lines = std::move(lines);
   Parser(mrz, options).Run();
-  return mrz;
+  return result;
 }
 }  // namespace
 
 Result<Mrz> ParseMrzLines(const std::vector<std::string>& lines, const ParseOptions& options) {
-  return ParseNormalized(NormalizeLines(lines), options);
+  std::vector<std::string> trimmed;
+  trimmed.reserve(lines.size());
+  for (std::string_view line : lines) {
+    line = Trim(line);
+    if (!line.empty()) trimmed.emplace_back(line);
+  }
+  return ParseNormalized(std::move(trimmed), options);
 }
 
 Result<Mrz> ParseMrz(std::string_view text, const ParseOptions& options) {
-  return ParseNormalized(NormalizeLines(SplitBreaks(text)), options);
+  return ParseNormalized(SplitLines(text), options);
 }
 
 }  // namespace tdv::mrz

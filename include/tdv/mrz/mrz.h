@@ -117,6 +117,11 @@ struct Issue {
 };
 
 struct Mrz {
+  // User-provided, so that value-initialisation (Result's in-place
+  // construction) does not zero the whole object before the member
+  // initialisers run: a measurable cost in the parse loop.
+  Mrz() noexcept {}
+
   MrzFormat format = MrzFormat::kUnknown;
   std::vector<std::string> lines;  // as given, whitespace trimmed
 
