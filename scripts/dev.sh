@@ -24,7 +24,6 @@ RUNTIME_PKGS=(
 # Extra packages for the test suite and the measurement tools.
 TEST_PKGS=(
   catch2 libbenchmark-dev clang libclang-rt-14-dev clang-format
-  postgresql-15 python3
 )
 
 log() { printf '\033[1m[dev]\033[0m %s\n' "$*" >&2; }
