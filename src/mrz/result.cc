@@ -15,6 +15,8 @@ const char* ErrorCodeName(ErrorCode code) noexcept {
       return "corrupt";
     case ErrorCode::kUnavailable:
       return "unavailable";
+    case ErrorCode::kPermissionDenied:
+      return "permission_denied";
     case ErrorCode::kInternal:
       return "internal";
   }

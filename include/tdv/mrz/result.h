@@ -24,6 +24,7 @@ enum class ErrorCode {
   kNotFound,      // the thing asked for does not exist
   kCorrupt,       // stored or received data fails an integrity check
   kUnavailable,   // a dependency (store, server, file) cannot be reached now
+  kPermissionDenied,  // the caller may not do this (e.g. change another source's list)
   kInternal,      // a bug or an unexpected library failure
 };
 

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+// Lost-and-stolen document lists: the records partner agencies share, and
+// the keys TDV looks them up by.
+//
+// A list belongs to one source (the agency that shares it); only that source
+// may change it. A record names one document by issuing state, document type
+// and number. Numbers are compared by their normalised key (upper case,
+// fillers and separators removed) and, for "possible match" lookups, by a
+// confusion key in which OCR look-alikes (0/O/Q/D, 1/I/L, 2/Z, 5/S, 6/G, 8/B)
+// collapse to one character (../shared/reference/lists-and-border-checks.md
+// §6).
+#ifndef TDV_LISTS_RECORD_H_
+#define TDV_LISTS_RECORD_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "tdv/mrz/date.h"
+
+namespace tdv::lists {
+
+enum class RecordStatus : std::uint8_t { kLost, kStolen, kStolenBlank, kRevoked, kInvalidated };
+
+// "lost", "stolen", "stolen_blank", "revoked", "invalidated".
+const char* RecordStatusName(RecordStatus status) noexcept;
+// Accepts the names above, case-insensitive, '-' or ' ' for '_'.
+std::optional<RecordStatus> ParseRecordStatus(std::string_view text) noexcept;
+
+struct ListRecord {
+  std::string issuing_state;    // ICAO code without fillers: "D", "FRA"
+  std::string document_type;    // document code as in the MRZ: "P", "ID", "V"; '<' dropped
+  std::string document_number;  // normalised (see NormalizeNumber)
+  RecordStatus status = RecordStatus::kLost;
+  // Optional details.
+  std::string reporting_agency;
+  std::optional<mrz::CivilDate> date_reported;
+  std::optional<mrz::CivilDate> expiry_date;
+  std::optional<mrz::CivilDate> review_date;
+  std::string national_reference;
+  std::string reason;
+};
+
+// Upper case; removes '<', spaces, '-', '/', '.'. Returns "" when anything
+// else outside A-Z 0-9 remains (not a document number).
+std::string NormalizeNumber(std::string_view number);
+
+// NormalizeNumber, then every look-alike mapped to its group's character
+// (O,Q,D->0; I,L->1; Z->2; S->5; G->6; B->8).
+std::string ConfusionKey(std::string_view normalized_number);
+char ConfusionChar(char c) noexcept;
+
+// The document family a type belongs to for matching: the first letter of
+// the code ("P", "I", "A", "C", "V"), "" when unknown. A passport record
+// matches a document with code "PD" or "P<".
+std::string TypeFamily(std::string_view document_type);
+
+// A list as the store knows it.
+struct ListInfo {
+  std::string name;
+  std::string source;            // the agency that owns it
+  std::int64_t version = 0;      // incremented by every import or change
+  std::string updated_at;        // RFC 3339 UTC
+  std::int64_t record_count = 0;
+};
+
+}  // namespace tdv::lists
+
+#endif  // TDV_LISTS_RECORD_H_

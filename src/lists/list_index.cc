@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: Apache-2.0
+// ListIndex: per list, an immutable sorted segment plus a small overlay of
+// the record changes applied since the segment was built.
+//
+// Segment layout, per record (measured by MemoryBytes()):
+//   exact_[i]  8 bytes  hash of (state, type family, number), sorted
+//   recs_[i]   8 bytes  arena offset, state code, type code, status
+//   arena      1 + n    the number's length and characters (n ~ 9)
+//   conf_*     8 bytes  32-bit hash of (state, family, confusion key) and
+//                       the record's position, sorted by hash
+// Hashes only narrow the search; every candidate is compared in full.
+#include "tdv/lists/list_index.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <unordered_map>
+
+namespace tdv::lists {
+namespace {
+
+constexpr std::uint8_t kDeleted = 0x80;
+
+std::uint16_t StateCode(std::string_view state) {
+  while (!state.empty() && state.back() == '<') state.remove_suffix(1);
+  if (state.empty() || state.size() > 3) return 0;
+  std::uint16_t code = 0;
+  for (std::size_t k = 0; k < 3; ++k) {
+    int d = 0;
+    if (k < state.size()) {
+      const char c = state[k];
+      if (c < 'A' || c > 'Z') return 0;
+      d = c - 'A' + 1;
+    }
+    code = static_cast<std::uint16_t>(code * 27 + d);
+  }
+  return code;
+}
+
+std::string StateText(std::uint16_t code) {
+  std::string s;
+  for (int div : {729, 27, 1}) {
+    const int d = (code / div) % 27;
+    if (d != 0) s.push_back(static_cast<char>('A' + d - 1));
+  }
+  return s;
+}
+
+std::uint64_t Hash(std::uint16_t state, char family, std::string_view number) {
+  std::uint64_t h = 14695981039346656037ull;
+  auto mix = [&h](unsigned char b) {
+    h ^= b;
+    h *= 1099511628211ull;
+  };
+  mix(static_cast<unsigned char>(state & 0xff));
+  mix(static_cast<unsigned char>(state >> 8));
+  mix(static_cast<unsigned char>(family));
+  for (char c : number) mix(static_cast<unsigned char>(c));
+  // Final avalanche (splitmix64), so that the low bits are usable too.
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebull;
+  h ^= h >> 31;
+  return h;
+}
+
+std::uint32_t ConfHash(std::uint16_t state, char family, std::string_view number) {
+  return static_cast<std::uint32_t>(Hash(state, family, ConfusionKey(number)) >> 32);
+}
+
+struct Packed {
+  std::uint32_t offset;  // into the arena
+  std::uint16_t state;
+  std::uint8_t type;    // index into the index-wide type table
+  std::uint8_t status;  // RecordStatus | kDeleted
+};
+static_assert(sizeof(Packed) == 8);
+
+// Document types seen, e.g. "P", "PD", "ID": one byte per record. Slots are
+// written once, under `mutex_`, and published by `count_`, so that lookups
+// read them without a lock.
+class TypeTable {
+ public:
+  std::uint8_t Code(const std::string& type) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const std::size_t n = count_.load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (types_[i] == type) return static_cast<std::uint8_t>(i);
+    }
+    if (n >= 255) return 255;  // "other": compared by family only
+    types_[n] = type;
+    count_.store(n + 1, std::memory_order_release);
+    return static_cast<std::uint8_t>(n);
+  }
+  const std::string& Type(std::uint8_t code) const {
+    static const std::string kOther = "?";
+    return code < count_.load(std::memory_order_acquire) ? types_[code] : kOther;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::array<std::string, 256> types_;
+  std::atomic<std::size_t> count_{0};
+};
+
+struct OverlayRecord {
+  ListRecord record;
+  std::uint16_t state = 0;
+  bool deleted = false;
+};
+
+struct Segment {
+  std::vector<std::uint64_t> exact;
+  std::vector<Packed> recs;
+  std::string arena;
+  std::vector<std::uint32_t> conf_hash;
+  std::vector<std::uint32_t> conf_pos;
+  // Record changes since the build, keyed by "STATE/TYPE/NUMBER".
+  std::unordered_map<std::string, OverlayRecord> overlay;
+  std::int64_t live = 0;
+
+  std::string_view Number(const Packed& p) const {
+    const auto len = static_cast<unsigned char>(arena[p.offset]);
+    return std::string_view(arena).substr(p.offset + 1, len);
+  }
+  std::size_t Bytes() const {
+    std::size_t b = exact.capacity() * 8 + recs.capacity() * sizeof(Packed) + arena.capacity() +
+                    conf_hash.capacity() * 4 + conf_pos.capacity() * 4;
+    for (const auto& [k, v] : overlay) b += k.capacity() + sizeof(v) + v.record.document_number.capacity() + 64;
+    return b;
+  }
+};
+
+class SegmentBuilder {
+ public:
+  explicit SegmentBuilder(TypeTable& types) : types_(types) {}
+  void Add(const ListRecord& r) {
+    const std::uint16_t state = StateCode(r.issuing_state);
+    const std::string family = TypeFamily(r.document_type);
+    if (state == 0 || family.empty() || r.document_number.empty() || r.document_number.size() > 255) return;
+    hashes_.push_back(Hash(state, family[0], r.document_number));
+    recs_.push_back(Packed{static_cast<std::uint32_t>(arena_.size()), state, types_.Code(r.document_type),
+                           static_cast<std::uint8_t>(r.status)});
+    arena_.push_back(static_cast<char>(r.document_number.size()));
+    arena_.append(r.document_number);
+  }
+  std::shared_ptr<Segment> Build() {
+    auto seg = std::make_shared<Segment>();
+    const std::size_t n = hashes_.size();
+    std::vector<std::uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return hashes_[a] < hashes_[b]; });
+    seg->exact.resize(n);
+    seg->recs.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      seg->exact[i] = hashes_[order[i]];
+      seg->recs[i] = recs_[order[i]];
+    }
+    std::vector<std::uint64_t>().swap(hashes_);
+    std::vector<Packed>().swap(recs_);
+    seg->arena = std::move(arena_);
+    seg->arena.shrink_to_fit();
+    // Confusion index: (hash, position) pairs sorted by hash.
+    std::vector<std::uint64_t> pairs(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const Packed& p = seg->recs[i];
+      const char family = types_.Type(p.type)[0];
+      pairs[i] = (std::uint64_t{ConfHash(p.state, family, seg->Number(p))} << 32) | i;
+    }
+    std::sort(pairs.begin(), pairs.end());
+    seg->conf_hash.resize(n);
+    seg->conf_pos.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      seg->conf_hash[i] = static_cast<std::uint32_t>(pairs[i] >> 32);
+      seg->conf_pos[i] = static_cast<std::uint32_t>(pairs[i]);
+    }
+    seg->live = static_cast<std::int64_t>(n);
+    return seg;
+  }
+
+ private:
+  TypeTable& types_;
+  std::vector<std::uint64_t> hashes_;
+  std::vector<Packed> recs_;
+  std::string arena_;
+};
+
+std::string OverlayKey(const std::string& state, const std::string& type, const std::string& number) {
+  return state + "/" + type + "/" + number;
+}
+
+std::vector<int> Differences(std::string_view a, std::string_view b) {
+  std::vector<int> out;
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    if (a[i] != b[i]) out.push_back(static_cast<int>(i + 1));
+  }
+  return out;
+}
+
+}  // namespace
+
+struct ListIndex::Impl {
+  mutable std::shared_mutex mutex;
+  TypeTable types;  // grows only; safe to read without `mutex`
+  std::map<std::string, std::shared_ptr<Segment>> segments;
+  std::map<std::string, ListInfo> infos;
+  std::int64_t seq = 0;
+
+  // Builds segments for `list` (all when empty) from one store snapshot.
+  Result<std::int64_t> BuildFrom(ListStore& store, const std::string& list,
+                                 std::map<std::string, std::shared_ptr<Segment>>& out) {
+    std::map<std::string, SegmentBuilder> builders;
+    Result<std::int64_t> seq_reached = store.Scan(list, [&](const std::string& name, const ListRecord& r) {
+      auto it = builders.find(name);
+      if (it == builders.end()) it = builders.emplace(name, SegmentBuilder(types)).first;
+      it->second.Add(r);
+    });
+    if (!seq_reached) return seq_reached.error();
+    for (auto& [name, b] : builders) out[name] = b.Build();
+    return seq_reached;
+  }
+
+  Status LoadInfos(ListStore& store) {
+    auto lists = store.Lists();
+    if (!lists) return lists.error();
+    std::map<std::string, ListInfo> fresh;
+    for (auto& l : *lists) fresh[l.name] = l;
+    std::unique_lock<std::shared_mutex> lock(mutex);
+    infos = std::move(fresh);
+    for (const auto& [name, info] : infos) {
+      if (!segments.count(name)) segments[name] = std::make_shared<Segment>();
+    }
+    return {};
+  }
+
+  void ApplyRecordChange(const ChangeEvent& e) {
+    auto it = segments.find(e.list);
+    if (it == segments.end()) it = segments.emplace(e.list, std::make_shared<Segment>()).first;
+    Segment& seg = *it->second;
+    const ListRecord& r = *e.record;
+    const std::uint16_t state = StateCode(r.issuing_state);
+    const std::string family = TypeFamily(r.document_type);
+    if (state == 0 || family.empty()) return;
+    // The base copy, if any, is superseded either way.
+    const std::uint64_t h = Hash(state, family[0], r.document_number);
+    auto [lo, hi] = std::equal_range(seg.exact.begin(), seg.exact.end(), h);
+    for (auto p = lo; p != hi; ++p) {
+      Packed& rec = seg.recs[static_cast<std::size_t>(p - seg.exact.begin())];
+      if (!(rec.status & kDeleted) && rec.state == state && types.Type(rec.type) == r.document_type &&
+          seg.Number(rec) == r.document_number) {
+        rec.status |= kDeleted;
+        --seg.live;
+      }
+    }
+    OverlayRecord& o = seg.overlay[OverlayKey(r.issuing_state, r.document_type, r.document_number)];
+    if (!o.deleted && !o.record.document_number.empty()) --seg.live;
+    o.record = r;
+    o.state = state;
+    o.deleted = e.kind == "delete";
+    if (!o.deleted) ++seg.live;
+  }
+};
+
+ListIndex::ListIndex() : impl_(std::make_unique<Impl>()) {}
+ListIndex::~ListIndex() = default;
+
+Status ListIndex::Load(ListStore& store) {
+  std::map<std::string, std::shared_ptr<Segment>> fresh;
+  Result<std::int64_t> seq = impl_->BuildFrom(store, "", fresh);
+  if (!seq) return seq.error();
+  {
+    std::unique_lock<std::shared_mutex> lock(impl_->mutex);
+    impl_->segments = std::move(fresh);
+    impl_->seq = *seq;
+  }
+  return impl_->LoadInfos(store);
+}
+
+Status ListIndex::Refresh(ListStore& store) {
+  bool changed = false;
+  for (;;) {
+    std::int64_t from;
+    {
+      std::shared_lock<std::shared_mutex> lock(impl_->mutex);
+      from = impl_->seq;
+    }
+    auto events = store.ChangesSince(from, 10000);
+    if (!events) return events.error();
+    if (events->empty()) break;
+    changed = true;
+    for (const ChangeEvent& e : *events) {
+      if (e.kind == "replace") {
+        std::map<std::string, std::shared_ptr<Segment>> fresh;
+        Result<std::int64_t> seq = impl_->BuildFrom(store, e.list, fresh);
+        if (!seq) return seq.error();
+        std::unique_lock<std::shared_mutex> lock(impl_->mutex);
+        impl_->segments[e.list] = fresh.count(e.list) ? fresh[e.list] : std::make_shared<Segment>();
+      } else if (e.kind == "drop") {
+        std::unique_lock<std::shared_mutex> lock(impl_->mutex);
+        impl_->segments.erase(e.list);
+      } else if ((e.kind == "upsert" || e.kind == "delete") && e.record) {
+        std::unique_lock<std::shared_mutex> lock(impl_->mutex);
+        impl_->ApplyRecordChange(e);
+      }
+      std::unique_lock<std::shared_mutex> lock(impl_->mutex);
+      impl_->seq = e.seq;
+    }
+  }
+  // A large overlay slows lookups down: fold it into a fresh segment.
+  std::vector<std::string> to_rebuild;
+  {
+    std::shared_lock<std::shared_mutex> lock(impl_->mutex);
+    for (const auto& [name, seg] : impl_->segments) {
+      if (seg->overlay.size() > 4096 && seg->overlay.size() * 16 > seg->recs.size()) to_rebuild.push_back(name);
+    }
+  }
+  for (const std::string& name : to_rebuild) {
+    std::map<std::string, std::shared_ptr<Segment>> fresh;
+    Result<std::int64_t> seq = impl_->BuildFrom(store, name, fresh);
+    if (!seq) return seq.error();
+    std::unique_lock<std::shared_mutex> lock(impl_->mutex);
+    // Only if nothing newer arrived meanwhile (else the next Refresh does it).
+    if (*seq == impl_->seq) impl_->segments[name] = fresh.count(name) ? fresh[name] : std::make_shared<Segment>();
+  }
+  return changed ? impl_->LoadInfos(store) : Status{};
+}
+
+std::vector<ListHit> ListIndex::Lookup(const LookupQuery& query) const {
+  std::vector<ListHit> exact, possible;
+  const std::uint16_t state = StateCode(query.issuing_state);
+  const std::string family = TypeFamily(query.document_type);
+  const std::string number = NormalizeNumber(query.document_number);
+  if (state == 0 || family.empty() || number.empty()) return {};
+  const std::string conf_key = ConfusionKey(number);
+  const std::uint64_t h = Hash(state, family[0], number);
+  const std::uint32_t ch = ConfHash(state, family[0], number);
+  const std::string state_text = StateText(state);
+
+  std::shared_lock<std::shared_mutex> lock(impl_->mutex);
+  auto hit = [&](const std::string& list, ListHit::Kind kind, const std::string& type, std::string_view listed,
+                 std::uint8_t status) {
+    ListHit x;
+    x.kind = kind;
+    x.list = list;
+    x.record.issuing_state = state_text;
+    x.record.document_type = type;
+    x.record.document_number = std::string(listed);
+    x.record.status = static_cast<RecordStatus>(status & ~kDeleted);
+    if (kind == ListHit::Kind::kPossible) x.differing_positions = Differences(number, listed);
+    (kind == ListHit::Kind::kExact ? exact : possible).push_back(std::move(x));
+  };
+  for (const auto& [name, seg_ptr] : impl_->segments) {
+    const Segment& seg = *seg_ptr;
+    auto [lo, hi] = std::equal_range(seg.exact.begin(), seg.exact.end(), h);
+    for (auto p = lo; p != hi; ++p) {
+      const Packed& rec = seg.recs[static_cast<std::size_t>(p - seg.exact.begin())];
+      const std::string& type = impl_->types.Type(rec.type);
+      if (!(rec.status & kDeleted) && rec.state == state && type[0] == family[0] && seg.Number(rec) == number) {
+        hit(name, ListHit::Kind::kExact, type, number, rec.status);
+      }
+    }
+    auto [clo, chi] = std::equal_range(seg.conf_hash.begin(), seg.conf_hash.end(), ch);
+    for (auto p = clo; p != chi; ++p) {
+      const Packed& rec = seg.recs[seg.conf_pos[static_cast<std::size_t>(p - seg.conf_hash.begin())]];
+      const std::string& type = impl_->types.Type(rec.type);
+      const std::string_view listed = seg.Number(rec);
+      if (!(rec.status & kDeleted) && rec.state == state && type[0] == family[0] && listed != number &&
+          listed.size() == number.size() && ConfusionKey(listed) == conf_key) {
+        hit(name, ListHit::Kind::kPossible, type, listed, rec.status);
+      }
+    }
+    for (const auto& [key, o] : seg.overlay) {
+      if (o.deleted || o.state != state || TypeFamily(o.record.document_type) != family) continue;
+      const std::string& listed = o.record.document_number;
+      if (listed == number) {
+        hit(name, ListHit::Kind::kExact, o.record.document_type, listed, static_cast<std::uint8_t>(o.record.status));
+      } else if (listed.size() == number.size() && ConfusionKey(listed) == conf_key) {
+        hit(name, ListHit::Kind::kPossible, o.record.document_type, listed,
+            static_cast<std::uint8_t>(o.record.status));
+      }
+    }
+  }
+  exact.insert(exact.end(), std::make_move_iterator(possible.begin()), std::make_move_iterator(possible.end()));
+  return exact;
+}
+
+std::vector<ListSummary> ListIndex::Lists() const {
+  std::shared_lock<std::shared_mutex> lock(impl_->mutex);
+  std::vector<ListSummary> out;
+  for (const auto& [name, info] : impl_->infos) {
+    auto it = impl_->segments.find(name);
+    out.push_back(ListSummary{info, it == impl_->segments.end() ? 0 : it->second->live});
+  }
+  return out;
+}
+
+std::int64_t ListIndex::sequence() const {
+  std::shared_lock<std::shared_mutex> lock(impl_->mutex);
+  return impl_->seq;
+}
+
+std::int64_t ListIndex::record_count() const {
+  std::shared_lock<std::shared_mutex> lock(impl_->mutex);
+  std::int64_t n = 0;
+  for (const auto& [name, seg] : impl_->segments) n += seg->live;
+  return n;
+}
+
+std::size_t ListIndex::MemoryBytes() const {
+  std::shared_lock<std::shared_mutex> lock(impl_->mutex);
+  std::size_t b = 0;
+  for (const auto& [name, seg] : impl_->segments) b += seg->Bytes();
+  return b;
+}
+
+}  // namespace tdv::lists
