@@ -24,6 +24,7 @@ RUNTIME_PKGS=(
 # Extra packages for the test suite and the measurement tools.
 TEST_PKGS=(
   catch2 libbenchmark-dev clang libclang-rt-14-dev clang-format
+  postgresql-15
 )
 
 log() { printf '\033[1m[dev]\033[0m %s\n' "$*" >&2; }
@@ -66,6 +67,12 @@ cmd_test() {
   install_pkgs "${RUNTIME_PKGS[@]}" "${TEST_PKGS[@]}"
   log "format check"
   (cd "$ROOT" && git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror)
+
+  log "PostgreSQL 15 on 127.0.0.1 for the list-store tests"
+  local pgdir="${BUILD}-pgdata"
+  TDV_TEST_PG_URL="$(bash "$ROOT/scripts/test-postgres.sh" start "$pgdir" "${TDV_TEST_PG_PORT:-54329}")"
+  export TDV_TEST_PG_URL
+  trap 'bash "$ROOT/scripts/test-postgres.sh" stop "'"$pgdir"'"' EXIT
 
   log "main build (warnings are errors)"
   configure_build "$BUILD" -DTDV_BUILD_TESTS=ON -DTDV_BUILD_BENCH=ON -DTDV_WERROR=ON

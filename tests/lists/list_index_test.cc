@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+// Lookups: exact and OCR-tolerant ("possible") matches, over a real SQLite
+// store.
+#include "catch.h"
+#include "store_fixture.h"
+#include "tdv/lists/list_index.h"
+
+namespace tdv::lists {
+namespace {
+
+ListRecord Rec(const std::string& state, const std::string& type, const std::string& number) {
+  ListRecord r;
+  r.issuing_state = state;
+  r.document_type = type;
+  r.document_number = number;
+  r.status = RecordStatus::kStolen;
+  return r;
+}
+
+struct Loaded {
+  testing::StoreFixture fx{"sqlite"};
+  ListStore* store = nullptr;
+  ListIndex index;
+  explicit Loaded(const std::vector<ListRecord>& recs, const std::string& list = "l") {
+    store = fx.Open();
+    auto session = store->BeginImport({list, "SRC", "t", false});
+    REQUIRE(session.has_value());
+    for (const auto& r : recs) REQUIRE((*session)->Add(ChangeOp::kUpsert, r).has_value());
+    REQUIRE((*session)->Commit().has_value());
+    REQUIRE(index.Load(*store).has_value());
+  }
+};
+
+TEST_CASE("normalisation and confusion keys", "[lists]") {
+  CHECK(NormalizeNumber("nx-1234 5a1<<") == "NX12345A1");
+  CHECK(NormalizeNumber("AB/12.3") == "AB123");
+  CHECK(NormalizeNumber("AB_12").empty());
+  CHECK(NormalizeNumber("ÄB12").empty());
+  CHECK(ConfusionKey("O1Z5G8") == ConfusionKey("0IZS6B"));
+  CHECK(ConfusionKey("O1Z5G8") == "012568");
+  CHECK(ConfusionKey("AX") == "AX");
+  CHECK(TypeFamily("P<") == "P");
+  CHECK(TypeFamily("id") == "I");
+  CHECK(TypeFamily("<").empty());
+  CHECK(ParseRecordStatus("Stolen Blank") == RecordStatus::kStolenBlank);
+  CHECK(ParseRecordStatus("stolen-blank") == RecordStatus::kStolenBlank);
+  CHECK_FALSE(ParseRecordStatus("missing").has_value());
+}
+
+TEST_CASE("exact lookups match state, type family and normalised number", "[lists]") {
+  Loaded l({Rec("D", "P", "C01X00T47"), Rec("NLD", "I", "IA9876543"), Rec("UTO", "P", "L898902C3")});
+  auto hits = l.index.Lookup({"D<<", "P<", "C01X00T47"});
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].kind == ListHit::Kind::kExact);
+  CHECK(hits[0].record.issuing_state == "D");
+  CHECK(hits[0].record.document_type == "P");
+  CHECK(hits[0].record.status == RecordStatus::kStolen);
+  CHECK(l.index.Lookup({"D", "PD", "c01x00t47"}).size() == 1);  // same family, case-insensitive
+  CHECK(l.index.Lookup({"NLD", "ID", "IA9876543"}).size() == 1);
+  CHECK(l.index.Lookup({"NLD", "P", "IA9876543"}).empty());   // other family
+  CHECK(l.index.Lookup({"BEL", "I", "IA9876543"}).empty());   // other state
+  CHECK(l.index.Lookup({"UTO", "P", "L898902C"}).empty());    // prefix is not a match
+  CHECK(l.index.Lookup({"", "P", "L898902C3"}).empty());
+  CHECK(l.index.Lookup({"UTO", "P", ""}).empty());
+}
+
+TEST_CASE("a misread number is a possible match with the differing positions", "[lists]") {
+  Loaded l({Rec("D", "P", "C01X00T47"), Rec("GBR", "P", "5B1234567")});
+  // 0 read as O at positions 2 and 5; 1 as I at 3.
+  auto hits = l.index.Lookup({"D", "P", "CO1XO0T47"});
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].kind == ListHit::Kind::kPossible);
+  CHECK(hits[0].record.document_number == "C01X00T47");
+  CHECK(hits[0].differing_positions == std::vector<int>{2, 5});
+  hits = l.index.Lookup({"GBR", "P", "S81234567"});
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].kind == ListHit::Kind::kPossible);
+  CHECK(hits[0].differing_positions == std::vector<int>{1, 2});
+  // Not look-alikes: no match.
+  CHECK(l.index.Lookup({"D", "P", "C01X00T48"}).empty());
+}
+
+TEST_CASE("exact and possible hits over several lists, exact first", "[lists]") {
+  testing::StoreFixture fx("sqlite");
+  ListStore* s = fx.Open();
+  for (const auto& [list, number] : {std::pair{"a", "AB1000000"}, std::pair{"b", "AB10OOOOO"}}) {
+    auto session = s->BeginImport({list, std::string("SRC-") + list, "t", false});
+    REQUIRE(session.has_value());
+    REQUIRE((*session)->Add(ChangeOp::kUpsert, Rec("FRA", "P", number)).has_value());
+    REQUIRE((*session)->Commit().has_value());
+  }
+  ListIndex index;
+  REQUIRE(index.Load(*s).has_value());
+  auto hits = index.Lookup({"FRA", "P", "AB1000000"});
+  REQUIRE(hits.size() == 2);
+  CHECK(hits[0].kind == ListHit::Kind::kExact);
+  CHECK(hits[0].list == "a");
+  CHECK(hits[1].kind == ListHit::Kind::kPossible);
+  CHECK(hits[1].list == "b");
+  CHECK(index.Lists().size() == 2);
+}
+
+TEST_CASE("memory per record stays small", "[lists]") {
+  std::vector<ListRecord> recs;
+  for (int i = 0; i < 20000; ++i) recs.push_back(Rec("FRA", "P", "XA" + std::to_string(1000000 + i)));
+  Loaded l(recs);
+  CHECK(l.index.record_count() == 20000);
+  const double per_record = double(l.index.MemoryBytes()) / 20000.0;
+  INFO("bytes per record: " << per_record);
+  CHECK(per_record <= 48.0);
+}
+
+}  // namespace
+}  // namespace tdv::lists
