@@ -21,6 +21,7 @@ std::filesystem::path ResolveDataDir(const std::string& flag) {
 Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::string& path) {
   Config config;
   config.data_dir = data_dir;
+  config.store = "sqlite:" + (data_dir / "lists.db").string();
   std::filesystem::path file =
       path.empty() ? data_dir / "config.json" : std::filesystem::path(path);
   std::error_code ec;
@@ -41,12 +42,18 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
     if (key == "listen") {
       if (!value.is_string()) return bad("\"listen\" must be a string HOST:PORT");
       config.listen = value.get<std::string>();
+    } else if (key == "store") {
+      if (!value.is_string() || value.get<std::string>().empty()) {
+        return bad("\"store\" must be sqlite:PATH or a PostgreSQL URL");
+      }
+      config.store = value.get<std::string>();
     } else if (key == "allow_specimens" || key == "strict" || key == "check_expiry" ||
-               key == "access_log") {
+               key == "access_log" || key == "require_lists") {
       if (!value.is_boolean()) return bad("\"" + key + "\" must be true or false");
       bool& target = key == "allow_specimens" ? config.allow_specimens
                      : key == "strict"        ? config.strict
                      : key == "check_expiry"  ? config.check_expiry
+                     : key == "require_lists" ? config.require_lists
                                               : config.access_log;
       target = value.get<bool>();
     } else if (key == "expiry_window_years" || key == "threads") {
@@ -54,6 +61,12 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
         return bad("\"" + key + "\" must be an integer 1-1000");
       }
       (key == "threads" ? config.threads : config.expiry_window_years) = value.get<int>();
+    } else if (key == "lists_refresh_seconds" || key == "lists_max_staleness_seconds") {
+      if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > 86400) {
+        return bad("\"" + key + "\" must be an integer 1-86400");
+      }
+      (key == "lists_refresh_seconds" ? config.lists_refresh_seconds
+                                      : config.lists_max_staleness_seconds) = value.get<int>();
     } else if (key == "max_body_bytes") {
       if (!value.is_number_unsigned() || value.get<std::size_t>() < 1024) {
         return bad("\"max_body_bytes\" must be an integer of at least 1024");

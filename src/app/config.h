@@ -23,6 +23,12 @@ struct Config {
   int threads = 16;
   std::size_t max_body_bytes = 16u << 20;
   bool access_log = true;
+  // Lost-and-stolen lists: "sqlite:PATH" (default DATA_DIR/lists.db) or a
+  // PostgreSQL URL.
+  std::string store;
+  bool require_lists = false;
+  int lists_refresh_seconds = 5;
+  int lists_max_staleness_seconds = 300;
 };
 
 // The data directory: `flag` if given, else $TDV_DATA_DIR, else /var/lib/tdv

@@ -9,13 +9,17 @@
 #include <pthread.h>
 
 #include <CLI/CLI.hpp>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
+#include <mutex>
 #include <thread>
 
 #include "config.h"
+#include "lists_cmd.h"
 #include "report_text.h"
 #include "tdv/http/report_json.h"
 #include "tdv/http/server.h"
@@ -31,6 +35,7 @@ constexpr int kExitUsage = 2;
 struct CommonFlags {
   std::string data_dir;
   std::string config_file;
+  std::string store;
 };
 
 struct CheckFlags {
@@ -56,8 +61,21 @@ Result<Config> Load(const CommonFlags& common) {
   return LoadConfig(ResolveDataDir(common.data_dir), common.config_file);
 }
 
-verify::VerifierConfig VerifierConfigFrom(const Config& config) {
+// The lists the verifier consults: the configured store (--store overrides).
+std::unique_ptr<lists::ListService> OpenLists(const CommonFlags& common, const Config& config) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  lists::ListService::Options o;
+  o.max_staleness_seconds = config.lists_max_staleness_seconds;
+  auto service = lists::ListService::Open(common.store.empty() ? config.store : common.store, o);
+  (void)service->Load();  // a failure shows in every report as "unavailable"
+  return service;
+}
+
+verify::VerifierConfig VerifierConfigFrom(const Config& config, const lists::ListService* lists) {
   verify::VerifierConfig v;
+  v.lists = lists;
+  v.require_lists = config.require_lists;
   v.allow_specimens = config.allow_specimens;
   v.strict = config.strict;
   v.check_expiry = config.check_expiry;
@@ -86,7 +104,8 @@ int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
     request.options.as_of = mrz::ParseIsoDate(flags.as_of);
     if (!request.options.as_of) return Fail(kExitUsage, "--as-of must be a date YYYY-MM-DD");
   }
-  const verify::Verifier verifier(VerifierConfigFrom(*config));
+  const auto lists = OpenLists(common, *config);
+  const verify::Verifier verifier(VerifierConfigFrom(*config, lists.get()));
   Result<verify::VerificationReport> report = verifier.Verify(request);
   if (!report) return Fail(kExitUsage, report.error().message);
   if (flags.json) {
@@ -117,7 +136,30 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  const verify::Verifier verifier(VerifierConfigFrom(*config));
+  const auto lists = OpenLists(common, *config);
+  const verify::Verifier verifier(VerifierConfigFrom(*config, lists.get()));
+  // Keeps the list index current (other instances, `tdv lists import`).
+  std::mutex refresh_mutex;
+  std::condition_variable refresh_cv;
+  bool stopping = false;
+  std::thread refresher([&] {
+    std::unique_lock<std::mutex> lock(refresh_mutex);
+    while (!refresh_cv.wait_for(lock, std::chrono::seconds(config->lists_refresh_seconds),
+                                [&] { return stopping; })) {
+      lock.unlock();
+      if (Status st = lists->Refresh(); !st)
+        std::cerr << "tdv: lists refresh failed: " << st.error().message << "\n";
+      lock.lock();
+    }
+  });
+  auto stop_refresher = [&] {
+    {
+      std::lock_guard<std::mutex> lock(refresh_mutex);
+      stopping = true;
+    }
+    refresh_cv.notify_all();
+    refresher.join();
+  };
   http::ServerOptions options;
   options.host = address->host;
   options.port = address->port;
@@ -125,7 +167,10 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   options.max_body_bytes = config->max_body_bytes;
   options.access_log = config->access_log;
   http::Server server(verifier, options);
-  if (Status bound = server.Bind(); !bound) return Fail(kExitUsage, bound.error().message);
+  if (Status bound = server.Bind(); !bound) {
+    stop_refresher();
+    return Fail(kExitUsage, bound.error().message);
+  }
   const bool v6 = address->host.find(':') != std::string::npos;
   std::cout << "tdv: serving on http://" << (v6 ? "[" : "") << address->host << (v6 ? "]" : "")
             << ":" << server.port() << "/ (data " << config->data_dir.string() << ")" << std::endl;
@@ -138,6 +183,7 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   Status ran = server.Run();
   pthread_kill(waiter.native_handle(), SIGTERM);  // release the waiter if Run() ended first
   waiter.join();
+  stop_refresher();
   if (!ran) return Fail(kExitUsage, ran.error().message);
   std::cout << "tdv: stopped" << std::endl;
   return 0;
@@ -155,6 +201,8 @@ int Main(int argc, char** argv) {
                     "data directory for all state (default: $TDV_DATA_DIR, else /var/lib/tdv as "
                     "root or ~/.local/share/tdv)");
     cmd->add_option("--config", common.config_file, "JSON config file (default: DATA/config.json)");
+    cmd->add_option("--store", common.store,
+                    "lists store: sqlite:PATH or postgresql://... (default: sqlite:DATA/lists.db)");
   };
 
   CheckFlags check;
@@ -178,6 +226,9 @@ int Main(int argc, char** argv) {
   serve_cmd->add_option("--threads", serve.threads, "worker threads (default 16)")
       ->check(CLI::Range(1, 1000));
 
+  auto run_lists = AddListsCommands(
+      cli, [&common] { return Load(common); }, common.store, add_common);
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -186,6 +237,7 @@ int Main(int argc, char** argv) {
   }
   if (check_cmd->parsed()) return RunCheck(common, check);
   if (serve_cmd->parsed()) return RunServe(common, serve);
+  if (int code = run_lists(); code >= 0) return code;
   return kExitUsage;
 }
 

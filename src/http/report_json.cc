@@ -123,6 +123,59 @@ const char* ExpiryName(mrz::ExpiryStatus s) {
   return "unknown";
 }
 
+json OptionalDate(const std::optional<mrz::CivilDate>& d) {
+  return d ? json(d->ToIso()) : json(nullptr);
+}
+
+json ListsJson(const lists::ListsCheck& c) {
+  const char* status = "unavailable";
+  switch (c.status) {
+    case lists::ListsCheck::Status::kClear:
+      status = "clear";
+      break;
+    case lists::ListsCheck::Status::kHit:
+      status = "hit";
+      break;
+    case lists::ListsCheck::Status::kUnavailable:
+      status = "unavailable";
+      break;
+    case lists::ListsCheck::Status::kNoLists:
+      status = "no_lists";
+      break;
+  }
+  json consulted = json::array();
+  for (const auto& l : c.consulted) {
+    consulted.push_back({{"name", l.info.name},
+                         {"source", l.info.source},
+                         {"version", l.info.version},
+                         {"updated_at", l.info.updated_at},
+                         {"records", l.indexed}});
+  }
+  json hits = json::array();
+  for (const auto& h : c.hits) {
+    const lists::ListRecord& r = h.record;
+    hits.push_back({{"match", h.kind == lists::ListHit::Kind::kExact ? "exact" : "possible"},
+                    {"list", h.list},
+                    {"differing_positions", h.differing_positions},
+                    {"record",
+                     {{"issuing_state", r.issuing_state},
+                      {"document_type", r.document_type},
+                      {"document_number", r.document_number},
+                      {"status", lists::RecordStatusName(r.status)},
+                      {"reporting_agency", r.reporting_agency},
+                      {"date_reported", OptionalDate(r.date_reported)},
+                      {"expiry_date", OptionalDate(r.expiry_date)},
+                      {"review_date", OptionalDate(r.review_date)},
+                      {"national_reference", r.national_reference},
+                      {"reason", r.reason}}}});
+  }
+  return {{"status", status},
+          {"detail", c.detail},
+          {"index_age_seconds", c.index_age_seconds},
+          {"consulted", consulted},
+          {"hits", hits}};
+}
+
 Error Invalid(std::string message) { return Error{ErrorCode::kInvalidInput, std::move(message)}; }
 
 }  // namespace
@@ -136,14 +189,17 @@ std::string ReportToJson(const verify::VerificationReport& report, int indent) {
   j["reasons"] = reasons;
   json checks = json::array();
   for (const auto& c : report.checks) {
-    checks.push_back(
-        {{"name", c.name}, {"status", verify::CheckStatusName(c.status)}, {"detail", c.detail}});
+    checks.push_back({{"name", c.name},
+                      {"status", verify::CheckStatusName(c.status)},
+                      {"detail", c.detail},
+                      {"required", c.required}});
   }
   j["checks"] = checks;
   j["as_of"] = report.as_of.ToIso();
   j["policy"] = {{"allow_specimens", report.allow_specimens}, {"strict", report.strict}};
   if (report.expiry) j["expiry"] = ExpiryName(*report.expiry);
   j["mrz"] = MrzJson(report.mrz);
+  if (report.lists) j["lists"] = ListsJson(*report.lists);
   return j.dump(indent, ' ', false, json::error_handler_t::replace);
 }
 

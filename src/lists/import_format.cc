@@ -2,12 +2,11 @@
 // CSV (RFC 4180: quotes, doubled quotes, CRLF) and JSON Lines list files.
 #include "tdv/lists/import_format.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "store_common.h"
 
@@ -30,10 +29,17 @@ enum Column {
   kOp,
   kColumnCount
 };
-constexpr std::array<const char*, kColumnCount> kColumnNames = {
-    "issuing_state", "document_type",      "document_number", "status",
-    "reporting_agency", "date_reported",   "expiry_date",     "review_date",
-    "national_reference", "reason",        "op"};
+constexpr std::array<const char*, kColumnCount> kColumnNames = {"issuing_state",
+                                                                "document_type",
+                                                                "document_number",
+                                                                "status",
+                                                                "reporting_agency",
+                                                                "date_reported",
+                                                                "expiry_date",
+                                                                "review_date",
+                                                                "national_reference",
+                                                                "reason",
+                                                                "op"};
 
 std::string Trim(std::string s) {
   const auto b = s.find_first_not_of(" \t");
@@ -53,8 +59,8 @@ std::string StripFillers(std::string s) {
 }
 
 // Turns the column values of one row into a record, or a message.
-std::optional<std::string> BuildRow(const std::array<std::optional<std::string>, kColumnCount>& v, bool delta,
-                                    ParsedRow& row) {
+std::optional<std::string> BuildRow(const std::array<std::optional<std::string>, kColumnCount>& v,
+                                    bool delta, ParsedRow& row) {
   auto get = [&](Column c) { return v[c] ? Trim(*v[c]) : std::string(); };
   row.record = ListRecord{};
   row.op = ChangeOp::kUpsert;
@@ -76,20 +82,23 @@ std::optional<std::string> BuildRow(const std::array<std::optional<std::string>,
   if (r.issuing_state.empty()) return "issuing_state is missing";
   if (r.document_type.empty()) return "document_type is missing";
   if (get(kNumber).empty()) return "document_number is missing";
-  if (r.document_number.empty()) return "document_number '" + get(kNumber) + "' holds characters other than A-Z 0-9";
+  if (r.document_number.empty())
+    return "document_number '" + get(kNumber) + "' holds characters other than A-Z 0-9";
   if (r.document_number.size() > 64) return "document_number is longer than 64 characters";
   if (row.op == ChangeOp::kUpsert || !get(kStatus).empty()) {
     const auto status = ParseRecordStatus(get(kStatus));
     if (!status) {
-      return "status '" + get(kStatus) + "' must be lost, stolen, stolen_blank, revoked or invalidated";
+      return "status '" + get(kStatus) +
+             "' must be lost, stolen, stolen_blank, revoked or invalidated";
     }
     r.status = *status;
   }
   r.reporting_agency = get(kAgency);
   r.national_reference = get(kReference);
   r.reason = get(kReason);
-  for (auto [col, field] : {std::pair{kReported, &r.date_reported}, std::pair{kExpiry, &r.expiry_date},
-                            std::pair{kReview, &r.review_date}}) {
+  for (auto [col, field] :
+       {std::pair{kReported, &r.date_reported}, std::pair{kExpiry, &r.expiry_date},
+        std::pair{kReview, &r.review_date}}) {
     const std::string text = get(col);
     if (text.empty()) continue;
     *field = mrz::ParseIsoDate(text);
@@ -106,8 +115,10 @@ class CsvReader final : public RecordReader {
   Status ReadHeader() {
     std::vector<std::string> fields;
     std::int64_t start = 0;
-    if (!ReadRecord(fields, start)) return Error{ErrorCode::kInvalidInput, "the file is empty (no header row)"};
-    if (!fields.empty() && fields[0].rfind("\xEF\xBB\xBF", 0) == 0) fields[0].erase(0, 3);  // UTF-8 BOM
+    if (!ReadRecord(fields, start))
+      return Error{ErrorCode::kInvalidInput, "the file is empty (no header row)"};
+    if (!fields.empty() && fields[0].rfind("\xEF\xBB\xBF", 0) == 0)
+      fields[0].erase(0, 3);  // UTF-8 BOM
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const std::string name = Trim(fields[i]);
       auto it = std::find(kColumnNames.begin(), kColumnNames.end(), name);
@@ -122,8 +133,8 @@ class CsvReader final : public RecordReader {
     }
     for (Column c : {kState, kType, kNumber, kStatus}) {
       if (std::find(map_.begin(), map_.end(), c) == map_.end() && !(c == kStatus && delta_)) {
-        return Error{ErrorCode::kInvalidInput, std::string("line 1: required column '") + kColumnNames[c] +
-                                                   "' is missing"};
+        return Error{ErrorCode::kInvalidInput,
+                     std::string("line 1: required column '") + kColumnNames[c] + "' is missing"};
       }
     }
     return {};
@@ -143,8 +154,8 @@ class CsvReader final : public RecordReader {
         return true;
       }
       if (fields.size() != map_.size()) {
-        error = RowError{start, "has " + std::to_string(fields.size()) + " fields; the header has " +
-                                    std::to_string(map_.size())};
+        error = RowError{start, "has " + std::to_string(fields.size()) +
+                                    " fields; the header has " + std::to_string(map_.size())};
         return true;
       }
       std::array<std::optional<std::string>, kColumnCount> values;
@@ -265,23 +276,27 @@ std::string CsvField(const std::string& s) {
 Result<FileFormat> FormatForPath(const std::string& path) {
   auto ends = [&](const std::string& ext) {
     return path.size() >= ext.size() &&
-           std::equal(ext.rbegin(), ext.rend(), path.rbegin(),
-                      [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
+           std::equal(ext.rbegin(), ext.rend(), path.rbegin(), [](char a, char b) {
+             return a == std::tolower(static_cast<unsigned char>(b));
+           });
   };
   if (ends(".csv")) return FileFormat::kCsv;
   if (ends(".jsonl") || ends(".ndjson") || ends(".json")) return FileFormat::kJsonLines;
-  return Error{ErrorCode::kInvalidInput, "cannot tell the format of '" + path + "': use .csv or .jsonl (or --format)"};
+  return Error{ErrorCode::kInvalidInput,
+               "cannot tell the format of '" + path + "': use .csv or .jsonl (or --format)"};
 }
 
-Result<std::unique_ptr<RecordReader>> RecordReader::Open(std::istream& in, FileFormat format, bool delta) {
-  if (format == FileFormat::kJsonLines) return std::unique_ptr<RecordReader>(new JsonLinesReader(in, delta));
+Result<std::unique_ptr<RecordReader>> RecordReader::Open(std::istream& in, FileFormat format,
+                                                         bool delta) {
+  if (format == FileFormat::kJsonLines)
+    return std::unique_ptr<RecordReader>(new JsonLinesReader(in, delta));
   auto reader = std::make_unique<CsvReader>(in, delta);
   if (Status st = reader->ReadHeader(); !st) return st.error();
   return std::unique_ptr<RecordReader>(std::move(reader));
 }
 
-Result<ImportReport> ImportFile(ListStore& store, const ImportOptions& options, std::istream& in, FileFormat format,
-                                const ImportFileOptions& file_options) {
+Result<ImportReport> ImportFile(ListStore& store, const ImportOptions& options, std::istream& in,
+                                FileFormat format, const ImportFileOptions& file_options) {
   auto reader = RecordReader::Open(in, format, options.delta);
   if (!reader) return reader.error();
   auto session = store.BeginImport(options);
@@ -298,11 +313,13 @@ Result<ImportReport> ImportFile(ListStore& store, const ImportOptions& options, 
       if (file_options.skip_bad_rows) ++report.skipped;
       continue;
     }
-    if (report.error_count > 0 && !file_options.skip_bad_rows) continue;  // only collecting errors now
+    if (report.error_count > 0 && !file_options.skip_bad_rows)
+      continue;  // only collecting errors now
     if (Status st = (*session)->Add(row.op, row.record); !st) {
       if (st.error().code == ErrorCode::kInvalidInput) {
         ++report.error_count;
-        if (report.errors.size() < 100) report.errors.push_back(RowError{row.line, st.error().message});
+        if (report.errors.size() < 100)
+          report.errors.push_back(RowError{row.line, st.error().message});
         if (file_options.skip_bad_rows) ++report.skipped;
         continue;
       }
@@ -319,14 +336,17 @@ Result<ImportReport> ImportFile(ListStore& store, const ImportOptions& options, 
   return report;
 }
 
-Result<std::int64_t> ExportFile(ListStore& store, const std::string& list, std::ostream& out, FileFormat format) {
+Result<std::int64_t> ExportFile(ListStore& store, const std::string& list, std::ostream& out,
+                                FileFormat format) {
   auto lists = store.Lists();
   if (!lists) return lists.error();
-  if (std::none_of(lists->begin(), lists->end(), [&](const ListInfo& l) { return l.name == list; })) {
+  if (std::none_of(lists->begin(), lists->end(),
+                   [&](const ListInfo& l) { return l.name == list; })) {
     return Error{ErrorCode::kNotFound, "no list named '" + list + "'"};
   }
   if (format == FileFormat::kCsv) {
-    for (int c = 0; c < kOp; ++c) out << (c ? "," : "") << kColumnNames[static_cast<std::size_t>(c)];
+    for (int c = 0; c < kOp; ++c)
+      out << (c ? "," : "") << kColumnNames[static_cast<std::size_t>(c)];
     out << "\n";
   }
   std::int64_t n = 0;

@@ -130,7 +130,8 @@ struct Segment {
   std::size_t Bytes() const {
     std::size_t b = exact.capacity() * 8 + recs.capacity() * sizeof(Packed) + arena.capacity() +
                     conf_hash.capacity() * 4 + conf_pos.capacity() * 4;
-    for (const auto& [k, v] : overlay) b += k.capacity() + sizeof(v) + v.record.document_number.capacity() + 64;
+    for (const auto& [k, v] : overlay)
+      b += k.capacity() + sizeof(v) + v.record.document_number.capacity() + 64;
     return b;
   }
 };
@@ -141,10 +142,11 @@ class SegmentBuilder {
   void Add(const ListRecord& r) {
     const std::uint16_t state = StateCode(r.issuing_state);
     const std::string family = TypeFamily(r.document_type);
-    if (state == 0 || family.empty() || r.document_number.empty() || r.document_number.size() > 255) return;
+    if (state == 0 || family.empty() || r.document_number.empty() || r.document_number.size() > 255)
+      return;
     hashes_.push_back(Hash(state, family[0], r.document_number));
-    recs_.push_back(Packed{static_cast<std::uint32_t>(arena_.size()), state, types_.Code(r.document_type),
-                           static_cast<std::uint8_t>(r.status)});
+    recs_.push_back(Packed{static_cast<std::uint32_t>(arena_.size()), state,
+                           types_.Code(r.document_type), static_cast<std::uint8_t>(r.status)});
     arena_.push_back(static_cast<char>(r.document_number.size()));
     arena_.append(r.document_number);
   }
@@ -153,7 +155,8 @@ class SegmentBuilder {
     const std::size_t n = hashes_.size();
     std::vector<std::uint32_t> order(n);
     std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return hashes_[a] < hashes_[b]; });
+    std::sort(order.begin(), order.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return hashes_[a] < hashes_[b]; });
     seg->exact.resize(n);
     seg->recs.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -189,7 +192,8 @@ class SegmentBuilder {
   std::string arena_;
 };
 
-std::string OverlayKey(const std::string& state, const std::string& type, const std::string& number) {
+std::string OverlayKey(const std::string& state, const std::string& type,
+                       const std::string& number) {
   return state + "/" + type + "/" + number;
 }
 
@@ -214,11 +218,12 @@ struct ListIndex::Impl {
   Result<std::int64_t> BuildFrom(ListStore& store, const std::string& list,
                                  std::map<std::string, std::shared_ptr<Segment>>& out) {
     std::map<std::string, SegmentBuilder> builders;
-    Result<std::int64_t> seq_reached = store.Scan(list, [&](const std::string& name, const ListRecord& r) {
-      auto it = builders.find(name);
-      if (it == builders.end()) it = builders.emplace(name, SegmentBuilder(types)).first;
-      it->second.Add(r);
-    });
+    Result<std::int64_t> seq_reached =
+        store.Scan(list, [&](const std::string& name, const ListRecord& r) {
+          auto it = builders.find(name);
+          if (it == builders.end()) it = builders.emplace(name, SegmentBuilder(types)).first;
+          it->second.Add(r);
+        });
     if (!seq_reached) return seq_reached.error();
     for (auto& [name, b] : builders) out[name] = b.Build();
     return seq_reached;
@@ -250,8 +255,8 @@ struct ListIndex::Impl {
     auto [lo, hi] = std::equal_range(seg.exact.begin(), seg.exact.end(), h);
     for (auto p = lo; p != hi; ++p) {
       Packed& rec = seg.recs[static_cast<std::size_t>(p - seg.exact.begin())];
-      if (!(rec.status & kDeleted) && rec.state == state && types.Type(rec.type) == r.document_type &&
-          seg.Number(rec) == r.document_number) {
+      if (!(rec.status & kDeleted) && rec.state == state &&
+          types.Type(rec.type) == r.document_type && seg.Number(rec) == r.document_number) {
         rec.status |= kDeleted;
         --seg.live;
       }
@@ -315,7 +320,8 @@ Status ListIndex::Refresh(ListStore& store) {
   {
     std::shared_lock<std::shared_mutex> lock(impl_->mutex);
     for (const auto& [name, seg] : impl_->segments) {
-      if (seg->overlay.size() > 4096 && seg->overlay.size() * 16 > seg->recs.size()) to_rebuild.push_back(name);
+      if (seg->overlay.size() > 4096 && seg->overlay.size() * 16 > seg->recs.size())
+        to_rebuild.push_back(name);
     }
   }
   for (const std::string& name : to_rebuild) {
@@ -324,7 +330,8 @@ Status ListIndex::Refresh(ListStore& store) {
     if (!seq) return seq.error();
     std::unique_lock<std::shared_mutex> lock(impl_->mutex);
     // Only if nothing newer arrived meanwhile (else the next Refresh does it).
-    if (*seq == impl_->seq) impl_->segments[name] = fresh.count(name) ? fresh[name] : std::make_shared<Segment>();
+    if (*seq == impl_->seq)
+      impl_->segments[name] = fresh.count(name) ? fresh[name] : std::make_shared<Segment>();
   }
   return changed ? impl_->LoadInfos(store) : Status{};
 }
@@ -341,8 +348,8 @@ std::vector<ListHit> ListIndex::Lookup(const LookupQuery& query) const {
   const std::string state_text = StateText(state);
 
   std::shared_lock<std::shared_mutex> lock(impl_->mutex);
-  auto hit = [&](const std::string& list, ListHit::Kind kind, const std::string& type, std::string_view listed,
-                 std::uint8_t status) {
+  auto hit = [&](const std::string& list, ListHit::Kind kind, const std::string& type,
+                 std::string_view listed, std::uint8_t status) {
     ListHit x;
     x.kind = kind;
     x.list = list;
@@ -359,17 +366,19 @@ std::vector<ListHit> ListIndex::Lookup(const LookupQuery& query) const {
     for (auto p = lo; p != hi; ++p) {
       const Packed& rec = seg.recs[static_cast<std::size_t>(p - seg.exact.begin())];
       const std::string& type = impl_->types.Type(rec.type);
-      if (!(rec.status & kDeleted) && rec.state == state && type[0] == family[0] && seg.Number(rec) == number) {
+      if (!(rec.status & kDeleted) && rec.state == state && type[0] == family[0] &&
+          seg.Number(rec) == number) {
         hit(name, ListHit::Kind::kExact, type, number, rec.status);
       }
     }
     auto [clo, chi] = std::equal_range(seg.conf_hash.begin(), seg.conf_hash.end(), ch);
     for (auto p = clo; p != chi; ++p) {
-      const Packed& rec = seg.recs[seg.conf_pos[static_cast<std::size_t>(p - seg.conf_hash.begin())]];
+      const Packed& rec =
+          seg.recs[seg.conf_pos[static_cast<std::size_t>(p - seg.conf_hash.begin())]];
       const std::string& type = impl_->types.Type(rec.type);
       const std::string_view listed = seg.Number(rec);
-      if (!(rec.status & kDeleted) && rec.state == state && type[0] == family[0] && listed != number &&
-          listed.size() == number.size() && ConfusionKey(listed) == conf_key) {
+      if (!(rec.status & kDeleted) && rec.state == state && type[0] == family[0] &&
+          listed != number && listed.size() == number.size() && ConfusionKey(listed) == conf_key) {
         hit(name, ListHit::Kind::kPossible, type, listed, rec.status);
       }
     }
@@ -377,14 +386,16 @@ std::vector<ListHit> ListIndex::Lookup(const LookupQuery& query) const {
       if (o.deleted || o.state != state || TypeFamily(o.record.document_type) != family) continue;
       const std::string& listed = o.record.document_number;
       if (listed == number) {
-        hit(name, ListHit::Kind::kExact, o.record.document_type, listed, static_cast<std::uint8_t>(o.record.status));
+        hit(name, ListHit::Kind::kExact, o.record.document_type, listed,
+            static_cast<std::uint8_t>(o.record.status));
       } else if (listed.size() == number.size() && ConfusionKey(listed) == conf_key) {
         hit(name, ListHit::Kind::kPossible, o.record.document_type, listed,
             static_cast<std::uint8_t>(o.record.status));
       }
     }
   }
-  exact.insert(exact.end(), std::make_move_iterator(possible.begin()), std::make_move_iterator(possible.end()));
+  exact.insert(exact.end(), std::make_move_iterator(possible.begin()),
+               std::make_move_iterator(possible.end()));
   return exact;
 }
 

@@ -76,7 +76,8 @@ class Params {
   }
   std::vector<const char*> Pointers() const {
     std::vector<const char*> p;
-    for (std::size_t i = 0; i < values_.size(); ++i) p.push_back(nulls_[i] ? nullptr : values_[i].c_str());
+    for (std::size_t i = 0; i < values_.size(); ++i)
+      p.push_back(nulls_[i] ? nullptr : values_[i].c_str());
     return p;
   }
   int size() const { return static_cast<int>(values_.size()); }
@@ -114,11 +115,20 @@ void AppendCopyField(std::string& out, const std::string& v, bool null_if_empty)
   }
   for (char c : v) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out.push_back(c);
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out.push_back(c);
     }
   }
 }
@@ -166,15 +176,16 @@ class PgStore final : public ListStore {
     if (PQstatus(conn_) != CONNECTION_OK) PQreset(conn_);
     const auto p = params.Pointers();
     // Without parameters, PQexec (which also runs several statements).
-    PgResult r(params.size() == 0
-                   ? PQexec(conn_, sql.c_str())
-                   : PQexecParams(conn_, sql.c_str(), params.size(), nullptr, p.data(), nullptr, nullptr, 0));
+    PgResult r(params.size() == 0 ? PQexec(conn_, sql.c_str())
+                                  : PQexecParams(conn_, sql.c_str(), params.size(), nullptr,
+                                                 p.data(), nullptr, nullptr, 0));
     const auto st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_COPY_IN) {
       std::string msg = r ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn_);
       while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
       const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
-      if (state != nullptr && std::string(state) == "23505") return Error{ErrorCode::kInvalidInput, msg};
+      if (state != nullptr && std::string(state) == "23505")
+        return Error{ErrorCode::kInvalidInput, msg};
       return Fail(msg);
     }
     return r;
@@ -195,26 +206,32 @@ class PgStore final : public ListStore {
     auto r = Exec("SELECT id, source, version, record_count, data_table FROM lists WHERE name = $1",
                   Params().Add(name));
     if (!r) return r.error();
-    if (PQntuples(r->get()) == 0) return Error{ErrorCode::kNotFound, "no list named '" + name + "'"};
+    if (PQntuples(r->get()) == 0)
+      return Error{ErrorCode::kNotFound, "no list named '" + name + "'"};
     PGresult* p = r->get();
-    return ListRow{std::stoll(PQgetvalue(p, 0, 0)), PQgetvalue(p, 0, 1), std::stoll(PQgetvalue(p, 0, 2)),
-                   std::stoll(PQgetvalue(p, 0, 3)), PQgetvalue(p, 0, 4)};
+    return ListRow{std::stoll(PQgetvalue(p, 0, 0)), PQgetvalue(p, 0, 1),
+                   std::stoll(PQgetvalue(p, 0, 2)), std::stoll(PQgetvalue(p, 0, 3)),
+                   PQgetvalue(p, 0, 4)};
   }
 
   Status Record(const std::string& actor, const std::string& source, const std::string& list,
                 const std::string& action, const std::string& detail) {
-    return Run("INSERT INTO changes(at, actor, source, list, action, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-               Params().Add(NowRfc3339()).Add(actor).Add(source).Add(list).Add(action).Add(detail));
+    return Run(
+        "INSERT INTO changes(at, actor, source, list, action, detail) VALUES ($1, $2, $3, $4, $5, "
+        "$6)",
+        Params().Add(NowRfc3339()).Add(actor).Add(source).Add(list).Add(action).Add(detail));
   }
 
   Result<std::vector<ListInfo>> Lists() override {
-    auto r = Exec("SELECT name, source, version, updated_at, record_count FROM lists ORDER BY name");
+    auto r =
+        Exec("SELECT name, source, version, updated_at, record_count FROM lists ORDER BY name");
     if (!r) return r.error();
     std::vector<ListInfo> out;
     for (int i = 0; i < PQntuples(r->get()); ++i) {
       PGresult* p = r->get();
-      out.push_back(ListInfo{PQgetvalue(p, i, 0), PQgetvalue(p, i, 1), std::stoll(PQgetvalue(p, i, 2)),
-                             PQgetvalue(p, i, 3), std::stoll(PQgetvalue(p, i, 4))});
+      out.push_back(ListInfo{PQgetvalue(p, i, 0), PQgetvalue(p, i, 1),
+                             std::stoll(PQgetvalue(p, i, 2)), PQgetvalue(p, i, 3),
+                             std::stoll(PQgetvalue(p, i, 4))});
     }
     return out;
   }
@@ -225,7 +242,8 @@ class PgStore final : public ListStore {
     return std::unique_ptr<ImportSession>(std::move(session));
   }
 
-  Status DropList(const std::string& list, const std::string& source, const std::string& actor) override {
+  Status DropList(const std::string& list, const std::string& source,
+                  const std::string& actor) override {
     if (Status st = Run("BEGIN"); !st) return st;
     auto done = [&](Status st) {
       (void)Run(st ? "COMMIT" : "ROLLBACK");
@@ -235,28 +253,32 @@ class PgStore final : public ListStore {
     Result<ListRow> row = FindList(list);
     if (!row) return done(row.error());
     if (row->source != source) {
-      return done(Error{ErrorCode::kPermissionDenied,
-                        "list '" + list + "' belongs to '" + row->source + "', not '" + source + "'"});
+      return done(Error{ErrorCode::kPermissionDenied, "list '" + list + "' belongs to '" +
+                                                          row->source + "', not '" + source + "'"});
     }
     if (Status st = Run("DROP TABLE IF EXISTS " + Quote(row->table)); !st) return done(st);
-    if (Status st = Run("DELETE FROM lists WHERE id = $1", Params().Add(row->id)); !st) return done(st);
+    if (Status st = Run("DELETE FROM lists WHERE id = $1", Params().Add(row->id)); !st)
+      return done(st);
     return done(Record(actor, source, list, "drop", std::to_string(row->count) + " records"));
   }
 
-  Result<std::int64_t> Scan(const std::string& list,
-                            const std::function<void(const std::string&, const ListRecord&)>& fn) override {
+  Result<std::int64_t> Scan(
+      const std::string& list,
+      const std::function<void(const std::string&, const ListRecord&)>& fn) override {
     if (Status st = Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !st) return st.error();
     Result<std::int64_t> result = ScanInSnapshot(list, fn);
     (void)Run(result ? "COMMIT" : "ROLLBACK");
     return result;
   }
 
-  Result<std::int64_t> ScanInSnapshot(const std::string& list,
-                                      const std::function<void(const std::string&, const ListRecord&)>& fn) {
+  Result<std::int64_t> ScanInSnapshot(
+      const std::string& list,
+      const std::function<void(const std::string&, const ListRecord&)>& fn) {
     auto seq = ChangeSequence();
     if (!seq) return seq.error();
     auto lists = list.empty() ? Exec("SELECT name, data_table FROM lists")
-                              : Exec("SELECT name, data_table FROM lists WHERE name = $1", Params().Add(list));
+                              : Exec("SELECT name, data_table FROM lists WHERE name = $1",
+                                     Params().Add(list));
     if (!lists) return lists.error();
     std::vector<std::pair<std::string, std::string>> tables;
     for (int i = 0; i < PQntuples(lists->get()); ++i) {
@@ -265,7 +287,8 @@ class PgStore final : public ListStore {
     for (const auto& [name, table] : tables) {
       // Rows stream one at a time: a 10^7-row list never sits in one result.
       const std::string sql = std::string("SELECT ") + kSelectColumns + " FROM " + Quote(table);
-      if (!PQsendQuery(conn_, sql.c_str()) || !PQsetSingleRowMode(conn_)) return Fail(PQerrorMessage(conn_));
+      if (!PQsendQuery(conn_, sql.c_str()) || !PQsetSingleRowMode(conn_))
+        return Fail(PQerrorMessage(conn_));
       std::string error;
       while (PGresult* raw = PQgetResult(conn_)) {
         PgResult r(raw);
@@ -332,17 +355,18 @@ class PgStore final : public ListStore {
 
   Result<std::vector<AuditEntry>> Audit(const std::string& list, std::size_t limit) override {
     const std::string sql =
-        std::string("SELECT seq, at, actor, source, list, action, coalesce(detail, issuing_state || '/' || "
-                    "document_type || '/' || document_number) FROM changes") +
+        std::string(
+            "SELECT seq, at, actor, source, list, action, coalesce(detail, issuing_state || '/' || "
+            "document_type || '/' || document_number) FROM changes") +
         (list.empty() ? " WHERE $1 = ''" : " WHERE list = $1") + " ORDER BY seq DESC LIMIT $2";
     auto r = Exec(sql, Params().Add(list).Add(static_cast<std::int64_t>(limit)));
     if (!r) return r.error();
     std::vector<AuditEntry> out;
     PGresult* p = r->get();
     for (int i = 0; i < PQntuples(p); ++i) {
-      out.push_back(AuditEntry{std::stoll(PQgetvalue(p, i, 0)), PQgetvalue(p, i, 1), PQgetvalue(p, i, 2),
-                               PQgetvalue(p, i, 3), PQgetvalue(p, i, 4), PQgetvalue(p, i, 5),
-                               PQgetvalue(p, i, 6)});
+      out.push_back(AuditEntry{std::stoll(PQgetvalue(p, i, 0)), PQgetvalue(p, i, 1),
+                               PQgetvalue(p, i, 2), PQgetvalue(p, i, 3), PQgetvalue(p, i, 4),
+                               PQgetvalue(p, i, 5), PQgetvalue(p, i, 6)});
     }
     return out;
   }
@@ -376,8 +400,9 @@ Status PgImport::Begin() {
   if (!row && row.error().code != ErrorCode::kNotFound) return row.error();
   if (row) {
     if (row->source != options_.source) {
-      return Error{ErrorCode::kPermissionDenied, "list '" + options_.list + "' belongs to '" + row->source +
-                                                      "', not '" + options_.source + "'"};
+      return Error{ErrorCode::kPermissionDenied, "list '" + options_.list + "' belongs to '" +
+                                                     row->source + "', not '" + options_.source +
+                                                     "'"};
     }
     list_id_ = row->id;
     version_ = row->version;
@@ -390,12 +415,15 @@ Status PgImport::Begin() {
         Params().Add(options_.list).Add(options_.source).Add(NowRfc3339()));
     if (!r) return r.error();
     list_id_ = std::stoll(PQgetvalue(r->get(), 0, 0));
-    if (Status st = store_.Record(options_.actor, options_.source, options_.list, "create", ""); !st) return st;
+    if (Status st = store_.Record(options_.actor, options_.source, options_.list, "create", "");
+        !st)
+      return st;
   }
   if (!options_.delta || old_table_.empty()) {
     table_ = "records_" + std::to_string(list_id_) + "_" + std::to_string(version_ + 1);
     if (Status st = store_.Run("DROP TABLE IF EXISTS " + Quote(table_)); !st) return st;
-    if (Status st = store_.Run("CREATE TABLE " + Quote(table_) + "(" + kRecordColumns + ")"); !st) return st;
+    if (Status st = store_.Run("CREATE TABLE " + Quote(table_) + "(" + kRecordColumns + ")"); !st)
+      return st;
     if (options_.delta) {
       if (Status st = store_.Run("CREATE UNIQUE INDEX ON " + Quote(table_) +
                                  "(issuing_state, document_type, document_number)");
@@ -428,12 +456,14 @@ Status PgImport::Add(ChangeOp op, const ListRecord& r) {
   if (!open_) return Error{ErrorCode::kInternal, "import session is closed"};
   if (Status st = internal::CheckKey(r); !st) return st;
   if (!options_.delta) {
-    if (op != ChangeOp::kUpsert) return Error{ErrorCode::kInvalidInput, "a full import holds no deletions"};
-    const std::string fields[] = {r.issuing_state,        r.document_type,
-                                  r.document_number,      std::to_string(static_cast<int>(r.status)),
-                                  r.reporting_agency,     DateOrNull(r.date_reported),
-                                  DateOrNull(r.expiry_date), DateOrNull(r.review_date),
-                                  r.national_reference,   r.reason};
+    if (op != ChangeOp::kUpsert)
+      return Error{ErrorCode::kInvalidInput, "a full import holds no deletions"};
+    const std::string fields[] = {
+        r.issuing_state,           r.document_type,
+        r.document_number,         std::to_string(static_cast<int>(r.status)),
+        r.reporting_agency,        DateOrNull(r.date_reported),
+        DateOrNull(r.expiry_date), DateOrNull(r.review_date),
+        r.national_reference,      r.reason};
     for (std::size_t i = 0; i < std::size(fields); ++i) {
       if (i) buffer_.push_back('\t');
       AppendCopyField(buffer_, fields[i], i >= 4);
@@ -455,19 +485,21 @@ Status PgImport::Add(ChangeOp op, const ListRecord& r) {
         .Optional(DateOrNull(r.review_date))
         .Optional(r.national_reference)
         .Optional(r.reason);
-    auto res = store_.Exec("INSERT INTO " + t + "(" + kSelectColumns +
-                               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-                               "ON CONFLICT (issuing_state, document_type, document_number) DO UPDATE SET "
-                               "status = $4, reporting_agency = $5, date_reported = $6, expiry_date = $7, "
-                               "review_date = $8, national_reference = $9, reason = $10 "
-                               "RETURNING (xmax = 0)",
-                           p);
+    auto res =
+        store_.Exec("INSERT INTO " + t + "(" + kSelectColumns +
+                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+                        "ON CONFLICT (issuing_state, document_type, document_number) DO UPDATE SET "
+                        "status = $4, reporting_agency = $5, date_reported = $6, expiry_date = $7, "
+                        "review_date = $8, national_reference = $9, reason = $10 "
+                        "RETURNING (xmax = 0)",
+                    p);
     if (!res) return res.error();
     if (std::string(PQgetvalue(res->get(), 0, 0)) == "t") ++count_;
     ++summary_.upserted;
   } else {
-    auto res = store_.Exec("DELETE FROM " + t + " WHERE issuing_state = $1 AND document_type = $2 AND "
-                                                "document_number = $3",
+    auto res = store_.Exec("DELETE FROM " + t +
+                               " WHERE issuing_state = $1 AND document_type = $2 AND "
+                               "document_number = $3",
                            key);
     if (!res) return res.error();
     if (std::string(PQcmdTuples(res->get())) != "0") {
@@ -476,7 +508,8 @@ Status PgImport::Add(ChangeOp op, const ListRecord& r) {
     }
   }
   return store_.Run(
-      "INSERT INTO changes(at, actor, source, list, action, issuing_state, document_type, document_number, "
+      "INSERT INTO changes(at, actor, source, list, action, issuing_state, document_type, "
+      "document_number, "
       "status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
       Params()
           .Add(NowRfc3339())
@@ -498,21 +531,25 @@ Result<ImportSummary> PgImport::Commit() {
   };
   if (copying_) {
     if (Status st = Flush(); !st) return fail(st.error());
-    if (PQputCopyEnd(store_.conn(), nullptr) != 1) return fail(store_.Fail(PQerrorMessage(store_.conn())));
+    if (PQputCopyEnd(store_.conn(), nullptr) != 1)
+      return fail(store_.Fail(PQerrorMessage(store_.conn())));
     copying_ = false;
     std::string error;
     while (PGresult* raw = PQgetResult(store_.conn())) {
-      if (PQresultStatus(raw) != PGRES_COMMAND_OK && error.empty()) error = PQresultErrorMessage(raw);
+      if (PQresultStatus(raw) != PGRES_COMMAND_OK && error.empty())
+        error = PQresultErrorMessage(raw);
       PQclear(raw);
     }
     if (!error.empty()) return fail(store_.Fail(error));
-    auto idx = store_.Exec("CREATE UNIQUE INDEX ON " + Quote(table_) + "(issuing_state, document_type, document_number)");
+    auto idx = store_.Exec("CREATE UNIQUE INDEX ON " + Quote(table_) +
+                           "(issuing_state, document_type, document_number)");
     if (!idx) {
       if (idx.error().code != ErrorCode::kInvalidInput) return fail(idx.error());
       (void)store_.Run("ROLLBACK");
       open_ = false;
       // Name the duplicate, outside the failed transaction.
-      return Error{ErrorCode::kInvalidInput, "the file lists a document more than once: " + idx.error().message};
+      return Error{ErrorCode::kInvalidInput,
+                   "the file lists a document more than once: " + idx.error().message};
     }
     count_ = summary_.upserted;
     if (!old_table_.empty() && old_table_ != table_) {
@@ -524,9 +561,10 @@ Result<ImportSummary> PgImport::Commit() {
       return fail(st.error());
     }
   }
-  if (Status st = store_.Run("UPDATE lists SET version = version + 1, updated_at = $1, record_count = $2, "
-                             "data_table = $3 WHERE id = $4",
-                             Params().Add(NowRfc3339()).Add(count_).Add(table_).Add(list_id_));
+  if (Status st =
+          store_.Run("UPDATE lists SET version = version + 1, updated_at = $1, record_count = $2, "
+                     "data_table = $3 WHERE id = $4",
+                     Params().Add(NowRfc3339()).Add(count_).Add(table_).Add(list_id_));
       !st) {
     return fail(st.error());
   }

@@ -29,8 +29,8 @@ class Stmt {
  public:
   Stmt() = default;
   Stmt(sqlite3* db, const std::string& sql) {
-    rc_ = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                             &stmt_, nullptr);
+    rc_ = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()),
+                             SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
   }
   ~Stmt() { sqlite3_finalize(stmt_); }
   Stmt(Stmt&& o) noexcept : stmt_(o.stmt_), rc_(o.rc_) { o.stmt_ = nullptr; }
@@ -134,7 +134,8 @@ class SqliteStore;
 
 class SqliteImport final : public ImportSession {
  public:
-  SqliteImport(SqliteStore& store, ImportOptions options) : store_(store), options_(std::move(options)) {}
+  SqliteImport(SqliteStore& store, ImportOptions options)
+      : store_(store), options_(std::move(options)) {}
   ~SqliteImport() override;
   Status Begin();
   Status Add(ChangeOp op, const ListRecord& record) override;
@@ -171,11 +172,12 @@ class SqliteStore final : public ListStore {
   }
   Error Fail(const std::string& what) const {
     const int code = sqlite3_errcode(db_);
-    const ErrorCode ec = (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_FULL ||
-                          code == SQLITE_IOERR || code == SQLITE_CANTOPEN || code == SQLITE_READONLY)
-                             ? ErrorCode::kUnavailable
-                         : code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? ErrorCode::kCorrupt
-                                                                           : ErrorCode::kInternal;
+    const ErrorCode ec =
+        (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_FULL ||
+         code == SQLITE_IOERR || code == SQLITE_CANTOPEN || code == SQLITE_READONLY)
+            ? ErrorCode::kUnavailable
+        : code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? ErrorCode::kCorrupt
+                                                          : ErrorCode::kInternal;
     return Error{ec, "sqlite: " + what};
   }
   Result<Stmt> Prepare(const std::string& sql) {
@@ -186,7 +188,8 @@ class SqliteStore final : public ListStore {
   sqlite3* db() { return db_; }
 
   Result<std::vector<ListInfo>> Lists() override {
-    auto s = Prepare("SELECT name, source, version, updated_at, record_count FROM lists ORDER BY name");
+    auto s =
+        Prepare("SELECT name, source, version, updated_at, record_count FROM lists ORDER BY name");
     if (!s) return s.error();
     std::vector<ListInfo> out;
     int rc;
@@ -212,7 +215,8 @@ class SqliteStore final : public ListStore {
     std::string table;
   };
   Result<ListRow> FindList(const std::string& name) {
-    auto s = Prepare("SELECT id, source, version, record_count, data_table FROM lists WHERE name = ?");
+    auto s =
+        Prepare("SELECT id, source, version, record_count, data_table FROM lists WHERE name = ?");
     if (!s) return s.error();
     s->Bind(1, name);
     const int rc = s->Step();
@@ -226,12 +230,18 @@ class SqliteStore final : public ListStore {
     auto s = Prepare(
         "INSERT INTO changes(at, actor, source, list, action, detail) VALUES (?, ?, ?, ?, ?, ?)");
     if (!s) return s.error();
-    s->Bind(1, NowRfc3339()).Bind(2, actor).Bind(3, source).Bind(4, list).Bind(5, action).Bind(6, detail);
+    s->Bind(1, NowRfc3339())
+        .Bind(2, actor)
+        .Bind(3, source)
+        .Bind(4, list)
+        .Bind(5, action)
+        .Bind(6, detail);
     if (s->Step() != SQLITE_DONE) return Fail(sqlite3_errmsg(db_));
     return {};
   }
 
-  Status DropList(const std::string& list, const std::string& source, const std::string& actor) override {
+  Status DropList(const std::string& list, const std::string& source,
+                  const std::string& actor) override {
     if (Status st = Exec("BEGIN IMMEDIATE"); !st) return st;
     auto done = [&](Status st) {
       (void)Exec(st ? "COMMIT" : "ROLLBACK");
@@ -240,8 +250,8 @@ class SqliteStore final : public ListStore {
     Result<ListRow> row = FindList(list);
     if (!row) return done(row.error());
     if (row->source != source) {
-      return done(Error{ErrorCode::kPermissionDenied,
-                        "list '" + list + "' belongs to '" + row->source + "', not '" + source + "'"});
+      return done(Error{ErrorCode::kPermissionDenied, "list '" + list + "' belongs to '" +
+                                                          row->source + "', not '" + source + "'"});
     }
     if (Status st = Exec("DROP TABLE IF EXISTS \"" + row->table + "\""); !st) return done(st);
     auto del = Prepare("DELETE FROM lists WHERE id = ?");
@@ -261,8 +271,9 @@ class SqliteStore final : public ListStore {
     return result;
   }
 
-  Result<std::int64_t> ScanLocked(const std::string& list,
-                                  const std::function<void(const std::string&, const ListRecord&)>& fn) {
+  Result<std::int64_t> ScanLocked(
+      const std::string& list,
+      const std::function<void(const std::string&, const ListRecord&)>& fn) {
     auto seq = ChangeSequence();
     if (!seq) return seq.error();
     auto lists = Prepare(list.empty() ? "SELECT name, data_table FROM lists"
@@ -346,8 +357,8 @@ class SqliteStore final : public ListStore {
     std::vector<AuditEntry> out;
     int rc;
     while ((rc = s->Step()) == SQLITE_ROW) {
-      out.push_back(AuditEntry{s->Int(0), s->Text(1), s->Text(2), s->Text(3), s->Text(4), s->Text(5),
-                               s->Text(6)});
+      out.push_back(AuditEntry{s->Int(0), s->Text(1), s->Text(2), s->Text(3), s->Text(4),
+                               s->Text(5), s->Text(6)});
     }
     if (rc != SQLITE_DONE) return Fail(sqlite3_errmsg(db_));
     return out;
@@ -379,7 +390,8 @@ Status SqliteImport::Begin() {
   if (row) {
     if (row->source != options_.source) {
       return Error{ErrorCode::kPermissionDenied, "list '" + options_.list + "' belongs to '" +
-                                                      row->source + "', not '" + options_.source + "'"};
+                                                     row->source + "', not '" + options_.source +
+                                                     "'"};
     }
     list_id_ = row->id;
     version_ = row->version;
@@ -394,7 +406,8 @@ Status SqliteImport::Begin() {
     s->Bind(1, options_.list).Bind(2, options_.source).Bind(3, NowRfc3339());
     if (s->Step() != SQLITE_DONE) return store_.Fail(sqlite3_errmsg(store_.db()));
     list_id_ = sqlite3_last_insert_rowid(store_.db());
-    if (Status st = store_.Record(options_.actor, options_.source, options_.list, "create", ""); !st) {
+    if (Status st = store_.Record(options_.actor, options_.source, options_.list, "create", "");
+        !st) {
       return st;
     }
   }
@@ -402,7 +415,8 @@ Status SqliteImport::Begin() {
   if (fresh_table) {
     table_ = "records_" + std::to_string(list_id_) + "_" + std::to_string(version_ + 1);
     if (Status st = store_.Exec("DROP TABLE IF EXISTS \"" + table_ + "\""); !st) return st;
-    if (Status st = store_.Exec("CREATE TABLE \"" + table_ + "\"(" + kRecordColumns + ")"); !st) return st;
+    if (Status st = store_.Exec("CREATE TABLE \"" + table_ + "\"(" + kRecordColumns + ")"); !st)
+      return st;
     if (options_.delta) {
       // A delta on a new list: the table needs its key index from the start.
       if (Status st = store_.Exec("CREATE UNIQUE INDEX \"" + table_ + "_key\" ON \"" + table_ +
@@ -427,8 +441,9 @@ Status SqliteImport::Begin() {
         "WHERE issuing_state = ?1 AND document_type = ?2 AND document_number = ?3");
     if (!update) return update.error();
     update_ = std::move(*update);
-    auto del = store_.Prepare("DELETE FROM \"" + table_ +
-                              "\" WHERE issuing_state = ? AND document_type = ? AND document_number = ?");
+    auto del =
+        store_.Prepare("DELETE FROM \"" + table_ +
+                       "\" WHERE issuing_state = ? AND document_type = ? AND document_number = ?");
     if (!del) return del.error();
     delete_ = std::move(*del);
     auto change = store_.Prepare(
@@ -443,9 +458,12 @@ Status SqliteImport::Begin() {
 Status SqliteImport::Add(ChangeOp op, const ListRecord& r) {
   if (!open_) return Error{ErrorCode::kInternal, "import session is closed"};
   if (Status st = internal::CheckKey(r); !st) return st;
-  auto bind_key = [&](Stmt& s) { s.Bind(1, r.issuing_state).Bind(2, r.document_type).Bind(3, r.document_number); };
+  auto bind_key = [&](Stmt& s) {
+    s.Bind(1, r.issuing_state).Bind(2, r.document_type).Bind(3, r.document_number);
+  };
   if (!options_.delta) {
-    if (op != ChangeOp::kUpsert) return Error{ErrorCode::kInvalidInput, "a full import holds no deletions"};
+    if (op != ChangeOp::kUpsert)
+      return Error{ErrorCode::kInvalidInput, "a full import holds no deletions"};
     bind_key(insert_);
     BindRecordDetails(insert_, 4, r);
     const int rc = insert_.Step();
@@ -479,7 +497,10 @@ Status SqliteImport::Add(ChangeOp op, const ListRecord& r) {
       ++summary_.deleted;
     }
   }
-  change_.Bind(1, NowRfc3339()).Bind(2, options_.actor).Bind(3, options_.source).Bind(4, options_.list);
+  change_.Bind(1, NowRfc3339())
+      .Bind(2, options_.actor)
+      .Bind(3, options_.source)
+      .Bind(4, options_.list);
   change_.Bind(5, std::string(op == ChangeOp::kUpsert ? "upsert" : "delete"));
   change_.Bind(6, r.issuing_state).Bind(7, r.document_type).Bind(8, r.document_number);
   change_.Bind(9, static_cast<std::int64_t>(r.status));
@@ -506,11 +527,11 @@ Result<ImportSummary> SqliteImport::Commit() {
     Status st = store_.Exec("CREATE UNIQUE INDEX \"" + table_ + "_key\" ON \"" + table_ +
                             "\"(issuing_state, document_type, document_number)");
     if (!st) {
-      auto dup = store_.Prepare("SELECT issuing_state, document_type, document_number FROM \"" + table_ +
-                                "\" GROUP BY 1, 2, 3 HAVING count(*) > 1 LIMIT 1");
+      auto dup = store_.Prepare("SELECT issuing_state, document_type, document_number FROM \"" +
+                                table_ + "\" GROUP BY 1, 2, 3 HAVING count(*) > 1 LIMIT 1");
       if (dup && dup->Step() == SQLITE_ROW) {
-        return fail(Error{ErrorCode::kInvalidInput, "the file lists document " + dup->Text(0) + "/" +
-                                                        dup->Text(1) + "/" + dup->Text(2) +
+        return fail(Error{ErrorCode::kInvalidInput, "the file lists document " + dup->Text(0) +
+                                                        "/" + dup->Text(1) + "/" + dup->Text(2) +
                                                         " more than once"});
       }
       return fail(st.error());
@@ -546,8 +567,8 @@ Result<ImportSummary> SqliteImport::Commit() {
 
 Result<std::unique_ptr<ListStore>> OpenSqliteStore(const std::string& path) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close_v2(db);
@@ -555,9 +576,9 @@ Result<std::unique_ptr<ListStore>> OpenSqliteStore(const std::string& path) {
   }
   auto store = std::make_unique<SqliteStore>(db);
   sqlite3_busy_timeout(db, 10000);
-  for (const char* pragma : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
-                             "PRAGMA cache_size = -262144", "PRAGMA temp_store = MEMORY",
-                             "PRAGMA foreign_keys = ON"}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -262144",
+        "PRAGMA temp_store = MEMORY", "PRAGMA foreign_keys = ON"}) {
     if (Status st = store->Exec(pragma); !st) return st.error();
   }
   if (Status st = store->Exec(kSchema); !st) return st.error();

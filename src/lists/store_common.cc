@@ -10,16 +10,19 @@ namespace tdv::lists::internal {
 std::string NowRfc3339() {
   const auto now = std::chrono::system_clock::now();
   const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
   return buf;
 }
 
-std::string DateOrNull(const std::optional<mrz::CivilDate>& date) { return date ? date->ToIso() : std::string(); }
+std::string DateOrNull(const std::optional<mrz::CivilDate>& date) {
+  return date ? date->ToIso() : std::string();
+}
 
 std::optional<mrz::CivilDate> ParseDateOrNull(const std::string& text) {
   if (text.empty()) return std::nullopt;
@@ -35,10 +38,12 @@ Status CheckKey(const ListRecord& r) {
     return true;
   };
   if (!letters(r.issuing_state, 3)) {
-    return Error{ErrorCode::kInvalidInput, "issuing_state '" + r.issuing_state + "' is not a code of 1-3 letters"};
+    return Error{ErrorCode::kInvalidInput,
+                 "issuing_state '" + r.issuing_state + "' is not a code of 1-3 letters"};
   }
   if (!letters(r.document_type, 2)) {
-    return Error{ErrorCode::kInvalidInput, "document_type '" + r.document_type + "' is not 1-2 letters"};
+    return Error{ErrorCode::kInvalidInput,
+                 "document_type '" + r.document_type + "' is not 1-2 letters"};
   }
   if (r.document_number.empty() || NormalizeNumber(r.document_number) != r.document_number) {
     return Error{ErrorCode::kInvalidInput,

@@ -28,6 +28,8 @@ const char* CheckStatusName(CheckStatus status) noexcept {
       return "not_run";
     case CheckStatus::kUnavailable:
       return "unavailable";
+    case CheckStatus::kReview:
+      return "review";
   }
   return "not_run";
 }
@@ -56,6 +58,55 @@ std::string FirstErrors(const mrz::Mrz& m) {
 }
 
 }  // namespace
+
+void Verifier::CheckLists(VerificationReport& report) const {
+  const mrz::Mrz& m = report.mrz;
+  if (m.document_number.value.empty() || m.issuing_state.value.empty() ||
+      m.document_code.value.empty()) {
+    report.checks.push_back(
+        {"lists", CheckStatus::kNotRun, "the MRZ gives no document number to look up"});
+    report.reasons.push_back(
+        {"lists_not_checked", "the lists could not be checked: no document number was read"});
+    return;
+  }
+  lists::ListsCheck c =
+      config_.lists->Check({m.issuing_state.value, m.document_code.value, m.document_number.value});
+  switch (c.status) {
+    case lists::ListsCheck::Status::kClear:
+      report.checks.push_back({"lists", CheckStatus::kPass, c.detail});
+      break;
+    case lists::ListsCheck::Status::kNoLists:
+      report.checks.push_back({"lists", CheckStatus::kNotRun, c.detail, config_.require_lists});
+      if (config_.require_lists) {
+        report.reasons.push_back({"lists_not_checked", "no lost-and-stolen list is loaded"});
+      }
+      break;
+    case lists::ListsCheck::Status::kUnavailable:
+      report.checks.push_back({"lists", CheckStatus::kUnavailable, c.detail});
+      report.reasons.push_back(
+          {"lists_unavailable", "the lost-and-stolen lists could not be consulted: " + c.detail});
+      break;
+    case lists::ListsCheck::Status::kHit: {
+      const lists::ListHit& first = c.hits.front();
+      const bool exact = first.kind == lists::ListHit::Kind::kExact;
+      const std::string what = std::string(lists::RecordStatusName(first.record.status)) +
+                               " in list '" + first.list + "' (" + first.record.issuing_state +
+                               " " + first.record.document_type + " " +
+                               first.record.document_number + ")";
+      if (exact) {
+        report.checks.push_back({"lists", CheckStatus::kFail, "listed as " + what});
+        report.reasons.push_back({"document_listed", "the document is listed as " + what});
+      } else {
+        report.checks.push_back({"lists", CheckStatus::kReview, "possible match: " + what});
+        report.reasons.push_back(
+            {"possible_list_match",
+             "a listed document differs only by look-alike characters: " + what});
+      }
+      break;
+    }
+  }
+  report.lists = std::move(c);
+}
 
 Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const {
   const bool has_text = !request.mrz_text.empty();
@@ -114,11 +165,14 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
     }
   }
 
+  if (config_.lists != nullptr) CheckLists(report);
+
   bool failed = false, incomplete = false;
   for (const CheckOutcome& c : report.checks) {
+    if (!c.required) continue;
     failed = failed || c.status == CheckStatus::kFail;
-    incomplete =
-        incomplete || c.status == CheckStatus::kNotRun || c.status == CheckStatus::kUnavailable;
+    incomplete = incomplete || c.status == CheckStatus::kNotRun ||
+                 c.status == CheckStatus::kUnavailable || c.status == CheckStatus::kReview;
   }
   report.verdict = failed ? Verdict::kReject : incomplete ? Verdict::kReview : Verdict::kClear;
   return report;

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // List files: headers, row errors with line numbers, reject or skip, deltas,
 // JSON Lines.
+#include "tdv/lists/import_format.h"
+
 #include <sstream>
 
 #include "catch.h"
 #include "store_fixture.h"
-#include "tdv/lists/import_format.h"
 
 namespace tdv::lists {
 namespace {
 
-Result<ImportReport> ImportText(ListStore& s, const std::string& text, FileFormat f, bool delta = false,
-                                bool skip = false, const std::string& list = "l") {
+Result<ImportReport> ImportText(ListStore& s, const std::string& text, FileFormat f,
+                                bool delta = false, bool skip = false,
+                                const std::string& list = "l") {
   std::istringstream in(text);
   ImportFileOptions o;
   o.skip_bad_rows = skip;
@@ -71,7 +73,8 @@ TEST_CASE("headers: unknown, duplicate and missing columns are refused", "[lists
   r = ImportText(s, "issuing_state,document_type,status\n", FileFormat::kCsv);
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().message.find("document_number") != std::string::npos);
-  r = ImportText(s, "issuing_state,issuing_state,document_type,document_number,status\n", FileFormat::kCsv);
+  r = ImportText(s, "issuing_state,issuing_state,document_type,document_number,status\n",
+                 FileFormat::kCsv);
   REQUIRE_FALSE(r.has_value());
   r = ImportText(s, "", FileFormat::kCsv);
   REQUIRE_FALSE(r.has_value());
@@ -81,13 +84,17 @@ TEST_CASE("headers: unknown, duplicate and missing columns are refused", "[lists
 TEST_CASE("delta files: op column, deletes, and op refused in full files", "[lists][import]") {
   testing::StoreFixture fx("sqlite");
   ListStore& s = *fx.Open();
-  REQUIRE(ImportText(s, "issuing_state,document_type,document_number,status\nFRA,P,AA1,stolen\nFRA,P,AA2,lost\n",
-                     FileFormat::kCsv)
-              ->committed);
-  auto r = ImportText(s, "op,issuing_state,document_type,document_number,status\n"
-                         "delete,FRA,P,AA1,\n"
-                         "upsert,FRA,P,AA3,stolen_blank\n"
-                         ",FRA,P,AA2,revoked\n",
+  REQUIRE(
+      ImportText(
+          s,
+          "issuing_state,document_type,document_number,status\nFRA,P,AA1,stolen\nFRA,P,AA2,lost\n",
+          FileFormat::kCsv)
+          ->committed);
+  auto r = ImportText(s,
+                      "op,issuing_state,document_type,document_number,status\n"
+                      "delete,FRA,P,AA1,\n"
+                      "upsert,FRA,P,AA3,stolen_blank\n"
+                      ",FRA,P,AA2,revoked\n",
                       FileFormat::kCsv, true);
   REQUIRE(r.has_value());
   CHECK(r->committed);
@@ -95,7 +102,8 @@ TEST_CASE("delta files: op column, deletes, and op refused in full files", "[lis
   CHECK(r->summary.record_count == 2);
   CHECK((*s.Get("l", "FRA", "P", "AA2"))->status == RecordStatus::kRevoked);
   CHECK((*s.Get("l", "FRA", "P", "AA3"))->status == RecordStatus::kStolenBlank);
-  r = ImportText(s, "op,issuing_state,document_type,document_number,status\ndelete,FRA,P,AA2,\n", FileFormat::kCsv);
+  r = ImportText(s, "op,issuing_state,document_type,document_number,status\ndelete,FRA,P,AA2,\n",
+                 FileFormat::kCsv);
   REQUIRE(r.has_value());
   CHECK_FALSE(r->committed);
   CHECK(r->errors[0].message.find("delta") != std::string::npos);
@@ -104,15 +112,16 @@ TEST_CASE("delta files: op column, deletes, and op refused in full files", "[lis
 TEST_CASE("JSON Lines import, with errors per line", "[lists][import]") {
   testing::StoreFixture fx("sqlite");
   ListStore& s = *fx.Open();
-  auto r = ImportText(s,
-                      R"({"issuing_state":"NLD","document_type":"P","document_number":"NX1","status":"lost"})"
-                      "\n"
-                      R"({"issuing_state":"NLD","document_type":"P","document_number":"NX2","status":"lost","colour":"red"})"
-                      "\n"
-                      "not json\n"
-                      R"({"issuing_state":"NLD","document_type":"P","document_number":5,"status":"lost"})"
-                      "\n",
-                      FileFormat::kJsonLines);
+  auto r = ImportText(
+      s,
+      R"({"issuing_state":"NLD","document_type":"P","document_number":"NX1","status":"lost"})"
+      "\n"
+      R"({"issuing_state":"NLD","document_type":"P","document_number":"NX2","status":"lost","colour":"red"})"
+      "\n"
+      "not json\n"
+      R"({"issuing_state":"NLD","document_type":"P","document_number":5,"status":"lost"})"
+      "\n",
+      FileFormat::kJsonLines);
   REQUIRE(r.has_value());
   CHECK_FALSE(r->committed);
   REQUIRE(r->errors.size() == 3);
@@ -120,13 +129,17 @@ TEST_CASE("JSON Lines import, with errors per line", "[lists][import]") {
   CHECK(r->errors[0].message.find("colour") != std::string::npos);
   CHECK(r->errors[1].line == 3);
   CHECK(r->errors[2].line == 4);
-  r = ImportText(s, R"({"issuing_state":"NLD","document_type":"P","document_number":"NX1","status":"lost","reason":null})",
-                 FileFormat::kJsonLines);
+  r = ImportText(
+      s,
+      R"({"issuing_state":"NLD","document_type":"P","document_number":"NX1","status":"lost","reason":null})",
+      FileFormat::kJsonLines);
   REQUIRE(r.has_value());
   CHECK(r->committed);
   std::ostringstream out;
   REQUIRE(ExportFile(s, "l", out, FileFormat::kJsonLines).has_value());
-  CHECK(out.str() == "{\"document_number\":\"NX1\",\"document_type\":\"P\",\"issuing_state\":\"NLD\",\"status\":\"lost\"}\n");
+  CHECK(out.str() ==
+        "{\"document_number\":\"NX1\",\"document_type\":\"P\",\"issuing_state\":\"NLD\",\"status\":"
+        "\"lost\"}\n");
   CHECK(ExportFile(s, "nope", out, FileFormat::kCsv).error().code == ErrorCode::kNotFound);
 }
 

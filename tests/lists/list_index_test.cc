@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Lookups: exact and OCR-tolerant ("possible") matches, over a real SQLite
 // store.
+#include "tdv/lists/list_index.h"
+
 #include "catch.h"
 #include "store_fixture.h"
-#include "tdv/lists/list_index.h"
 
 namespace tdv::lists {
 namespace {
@@ -48,7 +49,8 @@ TEST_CASE("normalisation and confusion keys", "[lists]") {
 }
 
 TEST_CASE("exact lookups match state, type family and normalised number", "[lists]") {
-  Loaded l({Rec("D", "P", "C01X00T47"), Rec("NLD", "I", "IA9876543"), Rec("UTO", "P", "L898902C3")});
+  Loaded l(
+      {Rec("D", "P", "C01X00T47"), Rec("NLD", "I", "IA9876543"), Rec("UTO", "P", "L898902C3")});
   auto hits = l.index.Lookup({"D<<", "P<", "C01X00T47"});
   REQUIRE(hits.size() == 1);
   CHECK(hits[0].kind == ListHit::Kind::kExact);
@@ -57,9 +59,9 @@ TEST_CASE("exact lookups match state, type family and normalised number", "[list
   CHECK(hits[0].record.status == RecordStatus::kStolen);
   CHECK(l.index.Lookup({"D", "PD", "c01x00t47"}).size() == 1);  // same family, case-insensitive
   CHECK(l.index.Lookup({"NLD", "ID", "IA9876543"}).size() == 1);
-  CHECK(l.index.Lookup({"NLD", "P", "IA9876543"}).empty());   // other family
-  CHECK(l.index.Lookup({"BEL", "I", "IA9876543"}).empty());   // other state
-  CHECK(l.index.Lookup({"UTO", "P", "L898902C"}).empty());    // prefix is not a match
+  CHECK(l.index.Lookup({"NLD", "P", "IA9876543"}).empty());  // other family
+  CHECK(l.index.Lookup({"BEL", "I", "IA9876543"}).empty());  // other state
+  CHECK(l.index.Lookup({"UTO", "P", "L898902C"}).empty());   // prefix is not a match
   CHECK(l.index.Lookup({"", "P", "L898902C3"}).empty());
   CHECK(l.index.Lookup({"UTO", "P", ""}).empty());
 }
@@ -102,7 +104,8 @@ TEST_CASE("exact and possible hits over several lists, exact first", "[lists]") 
 
 TEST_CASE("memory per record stays small", "[lists]") {
   std::vector<ListRecord> recs;
-  for (int i = 0; i < 20000; ++i) recs.push_back(Rec("FRA", "P", "XA" + std::to_string(1000000 + i)));
+  for (int i = 0; i < 20000; ++i)
+    recs.push_back(Rec("FRA", "P", "XA" + std::to_string(1000000 + i)));
   Loaded l(recs);
   CHECK(l.index.record_count() == 20000);
   const double per_record = double(l.index.MemoryBytes()) / 20000.0;

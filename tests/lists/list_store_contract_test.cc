@@ -27,7 +27,8 @@ ImportOptions Opts(const std::string& list, const std::string& source, bool delt
   return ImportOptions{list, source, "tester", delta};
 }
 
-Result<ImportSummary> Import(ListStore& s, const ImportOptions& o, const std::vector<std::pair<ChangeOp, ListRecord>>& rows) {
+Result<ImportSummary> Import(ListStore& s, const ImportOptions& o,
+                             const std::vector<std::pair<ChangeOp, ListRecord>>& rows) {
   auto session = s.BeginImport(o);
   if (!session) return session.error();
   for (const auto& [op, r] : rows) {
@@ -50,13 +51,12 @@ std::int64_t Count(ListStore& s, const std::string& list) {
 
 void Contract(const std::string& kind) {
   StoreFixture fx(kind);
-  ListStore* store = fx.Open();
-  if (store == nullptr) return;
-  ListStore& s = *store;
+  ListStore& s = *fx.Open();
 
   SECTION("a first import creates the list; a full import replaces it") {
-    auto r = Import(s, Opts("nl-sltd", "NLD-KMAR"),
-                    Upserts({Rec("NLD", "P", "NX12345A1"), Rec("NLD", "I", "IA9876543", RecordStatus::kLost)}));
+    auto r = Import(
+        s, Opts("nl-sltd", "NLD-KMAR"),
+        Upserts({Rec("NLD", "P", "NX12345A1"), Rec("NLD", "I", "IA9876543", RecordStatus::kLost)}));
     REQUIRE(r.has_value());
     CHECK(r->version == 1);
     CHECK(r->record_count == 2);
@@ -105,7 +105,8 @@ void Contract(const std::string& kind) {
   }
 
   SECTION("deltas add, update and delete in one transaction") {
-    REQUIRE(Import(s, Opts("fr", "FRA-DCPJ"), Upserts({Rec("FRA", "P", "18AB12345"), Rec("FRA", "P", "18AB12346")}))
+    REQUIRE(Import(s, Opts("fr", "FRA-DCPJ"),
+                   Upserts({Rec("FRA", "P", "18AB12345"), Rec("FRA", "P", "18AB12346")}))
                 .has_value());
     auto r = Import(s, Opts("fr", "FRA-DCPJ", true),
                     {{ChangeOp::kUpsert, Rec("FRA", "P", "18AB12345", RecordStatus::kRevoked)},
@@ -152,7 +153,8 @@ void Contract(const std::string& kind) {
 
   SECTION("a duplicate key in a full import rejects it, naming the document") {
     REQUIRE(Import(s, Opts("es", "ESP-PN"), Upserts({Rec("ESP", "P", "AAA000001")})).has_value());
-    auto r = Import(s, Opts("es", "ESP-PN"), Upserts({Rec("ESP", "P", "PAA000001"), Rec("ESP", "P", "PAA000001")}));
+    auto r = Import(s, Opts("es", "ESP-PN"),
+                    Upserts({Rec("ESP", "P", "PAA000001"), Rec("ESP", "P", "PAA000001")}));
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().code == ErrorCode::kInvalidInput);
     CHECK(r.error().message.find("PAA000001") != std::string::npos);
@@ -162,14 +164,19 @@ void Contract(const std::string& kind) {
   SECTION("bad keys are refused per record") {
     auto session = s.BeginImport(Opts("x", "SRC"));
     REQUIRE(session.has_value());
-    CHECK((*session)->Add(ChangeOp::kUpsert, Rec("fr", "P", "123")).error().code == ErrorCode::kInvalidInput);
-    CHECK((*session)->Add(ChangeOp::kUpsert, Rec("FRA", "P", "12-3")).error().code == ErrorCode::kInvalidInput);
-    CHECK((*session)->Add(ChangeOp::kUpsert, Rec("FRA", "", "123")).error().code == ErrorCode::kInvalidInput);
+    CHECK((*session)->Add(ChangeOp::kUpsert, Rec("fr", "P", "123")).error().code ==
+          ErrorCode::kInvalidInput);
+    CHECK((*session)->Add(ChangeOp::kUpsert, Rec("FRA", "P", "12-3")).error().code ==
+          ErrorCode::kInvalidInput);
+    CHECK((*session)->Add(ChangeOp::kUpsert, Rec("FRA", "", "123")).error().code ==
+          ErrorCode::kInvalidInput);
   }
 
   SECTION("every change is in the audit trail and the change feed") {
     REQUIRE(Import(s, Opts("be", "BEL-FP"), Upserts({Rec("BEL", "P", "EH123456")})).has_value());
-    REQUIRE(Import(s, Opts("be", "BEL-FP", true), {{ChangeOp::kUpsert, Rec("BEL", "P", "EH654321")}}).has_value());
+    REQUIRE(
+        Import(s, Opts("be", "BEL-FP", true), {{ChangeOp::kUpsert, Rec("BEL", "P", "EH654321")}})
+            .has_value());
     auto audit = s.Audit("be", 10);
     REQUIRE(audit.has_value());
     REQUIRE(audit->size() == 3);  // create, replace, upsert (newest first)
@@ -192,7 +199,8 @@ void Contract(const std::string& kind) {
   }
 
   SECTION("the index follows the store, from another connection too") {
-    REQUIRE(Import(s, Opts("ch", "CHE-FEDPOL"), Upserts({Rec("CHE", "P", "X0O123456"), Rec("CHE", "I", "C1234567")}))
+    REQUIRE(Import(s, Opts("ch", "CHE-FEDPOL"),
+                   Upserts({Rec("CHE", "P", "X0O123456"), Rec("CHE", "I", "C1234567")}))
                 .has_value());
     ListIndex index;
     REQUIRE(index.Load(s).has_value());
@@ -204,7 +212,8 @@ void Contract(const std::string& kind) {
     // A second instance changes the store; Refresh picks it up.
     auto other = fx.OpenAgain();
     REQUIRE(Import(*other, Opts("ch", "CHE-FEDPOL", true),
-                   {{ChangeOp::kDelete, Rec("CHE", "P", "X0O123456")}, {ChangeOp::kUpsert, Rec("CHE", "P", "Y1")}})
+                   {{ChangeOp::kDelete, Rec("CHE", "P", "X0O123456")},
+                    {ChangeOp::kUpsert, Rec("CHE", "P", "Y1")}})
                 .has_value());
     CHECK(index.Lookup({"CHE", "P", "X0O123456"}).size() == 1);  // not refreshed yet
     REQUIRE(index.Refresh(s).has_value());
@@ -223,7 +232,8 @@ void Contract(const std::string& kind) {
 
   SECTION("CSV import and export round-trip") {
     std::istringstream csv(
-        "issuing_state,document_type,document_number,status,reporting_agency,date_reported,reason\r\n"
+        "issuing_state,document_type,document_number,status,reporting_agency,date_reported,"
+        "reason\r\n"
         "NLD,P,NX-1234 5A1,stolen,KMAR,2026-01-02,\"burglary, home\"\r\n"
         "D<<,ID,l01x00t47,Lost,,,\r\n");
     auto r = ImportFile(s, Opts("mix", "SRC"), csv, FileFormat::kCsv);

@@ -18,9 +18,12 @@ inline std::string Digit(std::string_view s) {
 
 // `count` MRZ texts (lines joined by '\n'), cycling TD1, TD2, TD3, MRV-A, MRV-B.
 inline std::vector<std::string> MakeCorpus(std::size_t count, unsigned seed = 42) {
-  static const char* kStates[] = {"D<<", "FRA", "GBR", "USA", "NLD", "BEL", "ITA", "ESP", "SWE", "CAN"};
-  static const char* kSurnames[] = {"MUSTERMANN", "DUPONT", "ROSSI", "JANSEN", "NOWAK", "SILVA", "OKAFOR"};
-  static const char* kGiven[] = {"ERIKA", "JEAN<PIERRE", "MARIA", "PIET", "ANNA<MARIA", "JOAO", "CHIDI"};
+  static const char* kStates[] = {"D<<", "FRA", "GBR", "USA", "NLD",
+                                  "BEL", "ITA", "ESP", "SWE", "CAN"};
+  static const char* kSurnames[] = {"MUSTERMANN", "DUPONT", "ROSSI", "JANSEN",
+                                    "NOWAK",      "SILVA",  "OKAFOR"};
+  static const char* kGiven[] = {"ERIKA",      "JEAN<PIERRE", "MARIA", "PIET",
+                                 "ANNA<MARIA", "JOAO",        "CHIDI"};
   std::mt19937 rng(seed);
   auto pick = [&](auto& arr) { return std::string(arr[rng() % std::size(arr)]); };
   auto digits = [&](int n) {
@@ -51,7 +54,8 @@ inline std::vector<std::string> MakeCorpus(std::size_t count, unsigned seed = 42
     const std::string name = pick(kSurnames) + "<<" + pick(kGiven);
     const std::string number = alnum(9), birth = date(50, 50), expiry = date(27, 10);
     const std::string sex = (rng() % 2) ? "F" : "M";
-    const std::string nd = number + Digit(number), bd = birth + Digit(birth), ed = expiry + Digit(expiry);
+    const std::string nd = number + Digit(number), bd = birth + Digit(birth),
+                      ed = expiry + Digit(expiry);
     switch (i % 5) {
       case 0: {  // TD1
         const std::string opt1 = pad(digits(6), 15), opt2 = pad("", 11);
@@ -64,21 +68,25 @@ inline std::vector<std::string> MakeCorpus(std::size_t count, unsigned seed = 42
       case 1: {  // TD2
         const std::string opt = pad("", 7);
         const std::string composite = Digit(nd + bd + ed + opt);
-        out.push_back(pad("I<" + state + name, 36) + "\n" + nd + state + bd + sex + ed + opt + composite);
+        out.push_back(pad("I<" + state + name, 36) + "\n" + nd + state + bd + sex + ed + opt +
+                      composite);
         break;
       }
       case 2: {  // TD3
         const std::string personal = pad(digits(8), 14);
         const std::string pd = personal + Digit(personal);
         const std::string composite = Digit(nd + bd + ed + pd);
-        out.push_back(pad("P<" + state + name, 44) + "\n" + nd + state + bd + sex + ed + pd + composite);
+        out.push_back(pad("P<" + state + name, 44) + "\n" + nd + state + bd + sex + ed + pd +
+                      composite);
         break;
       }
       case 3:  // MRV-A
-        out.push_back(pad("V<" + state + name, 44) + "\n" + nd + state + bd + sex + ed + pad("", 16));
+        out.push_back(pad("V<" + state + name, 44) + "\n" + nd + state + bd + sex + ed +
+                      pad("", 16));
         break;
       default:  // MRV-B
-        out.push_back(pad("V<" + state + name, 36) + "\n" + nd + state + bd + sex + ed + pad("", 8));
+        out.push_back(pad("V<" + state + name, 36) + "\n" + nd + state + bd + sex + ed +
+                      pad("", 8));
         break;
     }
   }

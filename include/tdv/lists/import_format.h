@@ -51,7 +51,8 @@ class RecordReader {
  public:
   virtual ~RecordReader() = default;
   // kInvalidInput when the header (CSV) is unusable.
-  static Result<std::unique_ptr<RecordReader>> Open(std::istream& in, FileFormat format, bool delta);
+  static Result<std::unique_ptr<RecordReader>> Open(std::istream& in, FileFormat format,
+                                                    bool delta);
   // Returns false at the end of the file. A row that cannot be used sets
   // `error` (and leaves `row` unspecified); reading can go on.
   virtual bool Next(ParsedRow& row, std::optional<RowError>& error) = 0;
@@ -59,8 +60,8 @@ class RecordReader {
 
 struct ImportReport {
   ImportSummary summary;
-  std::int64_t rows = 0;      // data rows read
-  std::int64_t skipped = 0;   // bad rows left out (skip mode)
+  std::int64_t rows = 0;         // data rows read
+  std::int64_t skipped = 0;      // bad rows left out (skip mode)
   std::vector<RowError> errors;  // at most 100 kept; `error_count` has them all
   std::int64_t error_count = 0;
   bool committed = false;

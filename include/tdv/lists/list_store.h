@@ -38,7 +38,7 @@ enum class ChangeOp : std::uint8_t { kUpsert, kDelete };
 struct ImportSummary {
   std::int64_t upserted = 0;  // full import: records in the new version
   std::int64_t deleted = 0;
-  std::int64_t version = 0;   // the list's version after the commit
+  std::int64_t version = 0;  // the list's version after the commit
   std::int64_t record_count = 0;
 };
 

@@ -59,9 +59,9 @@ std::string TypeFamily(std::string_view document_type);
 // A list as the store knows it.
 struct ListInfo {
   std::string name;
-  std::string source;            // the agency that owns it
-  std::int64_t version = 0;      // incremented by every import or change
-  std::string updated_at;        // RFC 3339 UTC
+  std::string source;        // the agency that owns it
+  std::int64_t version = 0;  // incremented by every import or change
+  std::string updated_at;    // RFC 3339 UTC
   std::int64_t record_count = 0;
 };
 

@@ -19,13 +19,13 @@
 namespace tdv {
 
 enum class ErrorCode {
-  kInvalidInput,  // the caller's input is malformed or out of range
-  kUnsupported,   // well-formed, but a format or feature TDV does not handle
-  kNotFound,      // the thing asked for does not exist
-  kCorrupt,       // stored or received data fails an integrity check
-  kUnavailable,   // a dependency (store, server, file) cannot be reached now
+  kInvalidInput,      // the caller's input is malformed or out of range
+  kUnsupported,       // well-formed, but a format or feature TDV does not handle
+  kNotFound,          // the thing asked for does not exist
+  kCorrupt,           // stored or received data fails an integrity check
+  kUnavailable,       // a dependency (store, server, file) cannot be reached now
   kPermissionDenied,  // the caller may not do this (e.g. change another source's list)
-  kInternal,      // a bug or an unexpected library failure
+  kInternal,          // a bug or an unexpected library failure
 };
 
 // Returns a stable lower-case name for `code`, e.g. "invalid_input".

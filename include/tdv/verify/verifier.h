@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "tdv/lists/list_service.h"
 #include "tdv/mrz/date.h"
 #include "tdv/mrz/mrz.h"
 #include "tdv/mrz/result.h"
@@ -48,7 +49,9 @@ enum class Verdict { kClear, kReject, kReview };
 // "clear", "reject", "review".
 const char* VerdictName(Verdict verdict) noexcept;
 
-enum class CheckStatus { kPass, kFail, kNotRun, kUnavailable };
+// kReview: the check ran and found something a person must look at (a
+// possible list match), neither a pass nor a failure.
+enum class CheckStatus { kPass, kFail, kNotRun, kUnavailable, kReview };
 // "pass", "fail", "not_run", "unavailable".
 const char* CheckStatusName(CheckStatus status) noexcept;
 
@@ -56,6 +59,9 @@ struct CheckOutcome {
   std::string name;  // "mrz", "expiry"
   CheckStatus status = CheckStatus::kNotRun;
   std::string detail;
+  // false: reported, but the verdict does not depend on it (the lists check
+  // when no list is loaded and the configuration does not require lists).
+  bool required = true;
 };
 
 struct Reason {
@@ -69,6 +75,7 @@ struct VerificationReport {
   bool allow_specimens = false;
   bool strict = false;
   std::optional<mrz::ExpiryStatus> expiry;  // set when expiry was judged
+  std::optional<lists::ListsCheck> lists;   // set when lists were consulted (or could not be)
   std::vector<CheckOutcome> checks;
   Verdict verdict = Verdict::kReview;
   std::vector<Reason> reasons;
@@ -79,6 +86,11 @@ struct VerifierConfig {
   bool strict = false;
   bool check_expiry = false;
   int expiry_window_years = 50;
+  // Lost-and-stolen lists; nullptr: no list check at all.
+  const lists::ListService* lists = nullptr;
+  // With no list loaded: true makes the verdict "review"; false reports the
+  // check as not run without holding the verdict back.
+  bool require_lists = false;
   // Today's date; the default reads the system clock (UTC). Tests inject one.
   std::function<mrz::CivilDate()> today;
 };
@@ -95,6 +107,7 @@ class Verifier {
   const VerifierConfig& config() const noexcept { return config_; }
 
  private:
+  void CheckLists(VerificationReport& report) const;
   VerifierConfig config_;
 };
 
