@@ -47,6 +47,11 @@ std::string ReportToText(const verify::VerificationReport& report) {
   const mrz::Mrz& m = report.mrz;
   out << "verdict: " << verify::VerdictName(report.verdict) << "\n";
   for (const auto& r : report.reasons) out << "  - " << r.message << "\n";
+  out << "checks:\n";
+  for (const auto& c : report.checks) {
+    out << "  " << c.name << ": " << verify::CheckStatusName(c.status)
+        << (c.required ? "" : " (not required)") << " - " << c.detail << "\n";
+  }
   out << "MRZ " << mrz::FormatName(m.format) << ": " << (m.valid() ? "valid" : "INVALID") << "\n";
   if (m.format != mrz::MrzFormat::kUnknown) {
     Row(out, "document code", m.document_code.value);

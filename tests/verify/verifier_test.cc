@@ -3,8 +3,11 @@
 #include "tdv/verify/verifier.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "catch.h"
+#include "process.h"
 #include "specimens.h"
 
 namespace tdv::verify {
@@ -160,6 +163,138 @@ TEST_CASE("strict mode per request overrides the configuration", "[verify]") {
   const VerificationReport r = Run(v, req);
   CHECK(r.verdict == Verdict::kReject);
   CHECK(r.strict);
+}
+
+}  // namespace
+}  // namespace tdv::verify
+
+namespace tdv::verify {
+namespace {
+
+// The lists check in the verdict, over a real SQLite store.
+class ListsFixture {
+ public:
+  ListsFixture() {
+    auto store = lists::OpenSqliteStore((dir_.path() / "lists.db").string());
+    REQUIRE(store.has_value());
+    store_ = store->get();
+    service_ =
+        std::make_unique<lists::ListService>(std::move(*store), lists::ListService::Options{});
+  }
+  void Add(const std::string& number, lists::RecordStatus status = lists::RecordStatus::kStolen) {
+    auto session = store_->BeginImport({"sltd", "UTO-POLICE", "test", true});
+    REQUIRE(session.has_value());
+    lists::ListRecord r;
+    r.issuing_state = "UTO";
+    r.document_type = "P";
+    r.document_number = number;
+    r.status = status;
+    r.reporting_agency = "UTO-POLICE";
+    REQUIRE((*session)->Add(lists::ChangeOp::kUpsert, r).has_value());
+    REQUIRE((*session)->Commit().has_value());
+  }
+  lists::ListService& service() { return *service_; }
+
+ private:
+  tdv::testing::TempDir dir_;
+  lists::ListStore* store_ = nullptr;
+  std::unique_ptr<lists::ListService> service_;
+};
+
+VerifierConfig WithLists(const lists::ListService* s, bool require = false) {
+  VerifierConfig c;
+  c.allow_specimens = true;
+  c.today = [] { return mrz::CivilDate{2011, 1, 1}; };
+  c.lists = s;
+  c.require_lists = require;
+  return c;
+}
+
+VerificationReport RunText(const Verifier& v, const char* text) {
+  VerifyRequest r;
+  r.mrz_text = text;
+  auto out = v.Verify(r);
+  REQUIRE(out.has_value());
+  return std::move(out).value();
+}
+
+TEST_CASE("lists: an exact hit rejects, with the record's details", "[verify][lists]") {
+  ListsFixture fx;
+  fx.Add("L898902C3");
+  REQUIRE(fx.service().Load().has_value());
+  const Verifier v(WithLists(&fx.service()));
+  const VerificationReport r = RunText(v, tdv::testing::kTd3Specimen);
+  CHECK(r.verdict == Verdict::kReject);
+  CHECK(HasReason(r, "document_listed"));
+  REQUIRE(r.lists.has_value());
+  CHECK(r.lists->status == lists::ListsCheck::Status::kHit);
+  REQUIRE(r.lists->hits.size() == 1);
+  CHECK(r.lists->hits[0].record.reporting_agency == "UTO-POLICE");  // details from the store
+  CHECK(FindCheck(r, "lists")->status == CheckStatus::kFail);
+}
+
+TEST_CASE("lists: a look-alike match asks for review", "[verify][lists]") {
+  ListsFixture fx;
+  fx.Add("L8989O2C3");  // listed with the letter O where the MRZ has 0
+  REQUIRE(fx.service().Load().has_value());
+  const Verifier v(WithLists(&fx.service()));
+  const VerificationReport r = RunText(v, tdv::testing::kTd3Specimen);
+  CHECK(r.verdict == Verdict::kReview);
+  CHECK(HasReason(r, "possible_list_match"));
+  CHECK(FindCheck(r, "lists")->status == CheckStatus::kReview);
+  REQUIRE(r.lists->hits.size() == 1);
+  CHECK(r.lists->hits[0].differing_positions == std::vector<int>{6});
+}
+
+TEST_CASE("lists: not listed is a pass; no lists is reported, required or not", "[verify][lists]") {
+  ListsFixture fx;
+  REQUIRE(fx.service().Load().has_value());
+  {
+    const Verifier v(WithLists(&fx.service()));
+    const VerificationReport r = RunText(v, tdv::testing::kTd3Specimen);
+    CHECK(r.verdict == Verdict::kClear);
+    CHECK(FindCheck(r, "lists")->status == CheckStatus::kNotRun);
+    CHECK_FALSE(FindCheck(r, "lists")->required);
+  }
+  {
+    const Verifier v(WithLists(&fx.service(), true));
+    const VerificationReport r = RunText(v, tdv::testing::kTd3Specimen);
+    CHECK(r.verdict == Verdict::kReview);
+    CHECK(HasReason(r, "lists_not_checked"));
+  }
+  fx.Add("OTHER1234");
+  REQUIRE(fx.service().Refresh().has_value());
+  const Verifier v(WithLists(&fx.service()));
+  const VerificationReport r = RunText(v, tdv::testing::kTd3Specimen);
+  CHECK(r.verdict == Verdict::kClear);
+  CHECK(FindCheck(r, "lists")->status == CheckStatus::kPass);
+  CHECK(r.lists->consulted.size() == 1);
+}
+
+TEST_CASE("lists: a store that cannot be opened is unavailable, never clear", "[verify][lists]") {
+  auto service = lists::ListService::Open("sqlite:/nonexistent-dir/x/lists.db", {});
+  CHECK_FALSE(service->Load().has_value());
+  const Verifier v(WithLists(service.get()));
+  const VerificationReport r = RunText(v, tdv::testing::kTd3Specimen);
+  CHECK(r.verdict == Verdict::kReview);
+  CHECK(HasReason(r, "lists_unavailable"));
+  CHECK(FindCheck(r, "lists")->status == CheckStatus::kUnavailable);
+}
+
+TEST_CASE("lists: an index older than the staleness limit is unavailable", "[verify][lists]") {
+  ListsFixture fx;
+  fx.Add("OTHER1234");
+  auto store = lists::OpenSqliteStore(":memory:");
+  REQUIRE(store.has_value());
+  lists::ListService::Options o;
+  o.max_staleness_seconds = 0;  // anything older than now is stale
+  lists::ListService stale(std::move(*store), o);
+  REQUIRE(stale.Load().has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  const Verifier v(WithLists(&stale));
+  const VerificationReport r = RunText(v, tdv::testing::kTd3Specimen);
+  CHECK(r.verdict == Verdict::kReview);
+  CHECK(FindCheck(r, "lists")->status == CheckStatus::kUnavailable);
 }
 
 }  // namespace

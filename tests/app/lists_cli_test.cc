@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: Apache-2.0
+// `tdv lists ...` and the lists in `tdv check`, run as real processes on a
+// real SQLite store in a fresh data directory.
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "catch.h"
+#include "process.h"
+#include "specimens.h"
+
+namespace tdv::app {
+namespace {
+
+using nlohmann::json;
+using tdv::testing::ProcessResult;
+using tdv::testing::TempDir;
+
+struct Cli {
+  TempDir data;
+  ProcessResult operator()(std::vector<std::string> args, const std::string& in = "") {
+    args.insert(args.begin(), TDV_BINARY);
+    args.push_back("--data");
+    args.push_back(data.path().string());
+    return tdv::testing::Run(args, in);
+  }
+  std::string Write(const std::string& name, const std::string& text) {
+    const auto p = data.path() / name;
+    std::ofstream(p) << text;
+    return p.string();
+  }
+};
+
+const char* kCsv =
+    "issuing_state,document_type,document_number,status,reporting_agency,reason\n"
+    "UTO,P,L898902C3,stolen,UTO-POLICE,synthetic test record\n"
+    "UTO,I,D23145890,lost,,\n";
+
+TEST_CASE("tdv lists import, stats, export round-trip", "[cli][lists]") {
+  Cli tdv;
+  const std::string file = tdv.Write("sltd.csv", kCsv);
+  ProcessResult r = tdv({"lists", "import", "--list", "uto-sltd", "--source", "UTO-POLICE", file});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("version 1: 2 records") != std::string::npos);
+  r = tdv({"lists", "stats", "--json"});
+  REQUIRE(r.exit_code == 0);
+  json j = json::parse(r.out);
+  CHECK(j["records"] == 2);
+  CHECK(j["lists"][0]["name"] == "uto-sltd");
+  CHECK(j["lists"][0]["source"] == "UTO-POLICE");
+  CHECK(j["index_bytes_per_record"].get<double>() <= 48.0);
+  const std::string out = (tdv.data.path() / "export.jsonl").string();
+  r = tdv({"lists", "export", "--list", "uto-sltd", out});
+  REQUIRE(r.exit_code == 0);
+  const std::string exported = tdv::testing::ReadFile(out);
+  CHECK(exported.find("\"document_number\":\"L898902C3\"") != std::string::npos);
+  CHECK(exported.find("synthetic test record") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(out + ".partial"));
+}
+
+TEST_CASE("tdv check consults the lists", "[cli][lists]") {
+  Cli tdv;
+  REQUIRE(tdv({"lists", "import", "--list", "uto-sltd", "--source", "UTO-POLICE",
+               tdv.Write("l.csv", kCsv)})
+              .exit_code == 0);
+  ProcessResult r = tdv({"check", "--allow-specimens", "--json", "--mrz", testing::kTd3Specimen});
+  CHECK(r.exit_code == 1);
+  json j = json::parse(r.out);
+  CHECK(j["verdict"] == "reject");
+  CHECK(j["lists"]["status"] == "hit");
+  CHECK(j["lists"]["hits"][0]["match"] == "exact");
+  CHECK(j["lists"]["hits"][0]["record"]["reason"] == "synthetic test record");
+  CHECK(j["lists"]["consulted"][0]["version"] == 1);
+  // Removed from the list: clear again.
+  r = tdv({"lists", "remove", "--list", "uto-sltd", "--source", "UTO-POLICE", "--state", "UTO",
+           "--type", "P", "--number", "L898902C3"});
+  CHECK(r.exit_code == 0);
+  r = tdv({"check", "--allow-specimens", "--json", "--mrz", testing::kTd3Specimen});
+  CHECK(r.exit_code == 0);
+  j = json::parse(r.out);
+  CHECK(j["lists"]["status"] == "clear");
+  // The audit trail has it all.
+  r = tdv({"lists", "audit", "--json"});
+  REQUIRE(r.exit_code == 0);
+  j = json::parse(r.out);
+  REQUIRE(j.size() == 3);
+  CHECK(j[0]["action"] == "delete");
+  CHECK(j[1]["action"] == "replace");
+  CHECK(j[2]["action"] == "create");
+}
+
+TEST_CASE("tdv lists: bad rows reject the file (exit 1) with line numbers", "[cli][lists]") {
+  Cli tdv;
+  const std::string bad = tdv.Write("bad.csv",
+                                    "issuing_state,document_type,document_number,status\n"
+                                    "UTO,P,AAA111,stolen\n"
+                                    "UTO,P,BBB222,gone\n");
+  ProcessResult r = tdv({"lists", "import", "--list", "l", "--source", "S", bad});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("bad.csv:3:") != std::string::npos);
+  CHECK(r.err.find("nothing was changed") != std::string::npos);
+  r = tdv({"lists", "stats", "--json"});
+  CHECK(json::parse(r.out)["lists"].empty());
+  r = tdv({"lists", "import", "--list", "l", "--source", "S", "--skip-bad-rows", bad});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("1 skipped") != std::string::npos);
+}
+
+TEST_CASE("tdv lists: errors have distinct exit codes", "[cli][lists]") {
+  Cli tdv;
+  REQUIRE(tdv({"lists", "import", "--list", "l", "--source", "OWNER", tdv.Write("l.csv", kCsv)})
+              .exit_code == 0);
+  // Another source may not change the list: 4.
+  ProcessResult r =
+      tdv({"lists", "import", "--list", "l", "--source", "INTRUDER", tdv.Write("m.csv", kCsv)});
+  CHECK(r.exit_code == 4);
+  CHECK(r.err.find("belongs to 'OWNER'") != std::string::npos);
+  r = tdv({"lists", "drop", "--list", "l", "--source", "INTRUDER"});
+  CHECK(r.exit_code == 4);
+  // Missing file, unknown format, missing flag: 2.
+  CHECK(
+      tdv({"lists", "import", "--list", "l", "--source", "OWNER", "/nonexistent.csv"}).exit_code ==
+      2);
+  CHECK(tdv({"lists", "import", "--list", "l", "--source", "OWNER", tdv.Write("x.xlsx", "")})
+            .exit_code == 2);
+  CHECK(tdv({"lists", "import", "--source", "OWNER", "x.csv"}).exit_code == 2);
+  CHECK(tdv({"lists", "export", "--list", "nope"}).exit_code == 2);
+  // An unreachable store: 5.
+  r = tdv({"lists", "stats", "--store", "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"});
+  CHECK(r.exit_code == 5);
+  // Reading stdin needs a format.
+  CHECK(tdv({"lists", "import", "--list", "l", "--source", "OWNER", "-"}, kCsv).exit_code == 2);
+  CHECK(tdv({"lists", "import", "--list", "l", "--source", "OWNER", "--format", "csv", "-"}, kCsv)
+            .exit_code == 0);
+  // Owner drops it.
+  CHECK(tdv({"lists", "drop", "--list", "l", "--source", "OWNER"}).exit_code == 0);
+}
+
+TEST_CASE("tdv check with an unreachable store says review, never clear", "[cli][lists]") {
+  Cli tdv;
+  ProcessResult r = tdv({"check", "--allow-specimens", "--json", "--store",
+                         "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", "--mrz",
+                         testing::kTd3Specimen});
+  CHECK(r.exit_code == 1);
+  json j = json::parse(r.out);
+  CHECK(j["verdict"] == "review");
+  CHECK(j["lists"]["status"] == "unavailable");
+  CHECK(j["reasons"][0]["code"] == "lists_unavailable");
+}
+
+}  // namespace
+}  // namespace tdv::app
