@@ -59,8 +59,23 @@ configure_build() {
 cmd_serve() {
   install_pkgs "${RUNTIME_PKGS[@]}"
   configure_build "$BUILD" -DTDV_BUILD_TESTS=OFF -DTDV_BUILD_BENCH=OFF
+  local tdv="$BUILD/src/app/tdv"
+  # The state options of the serve arguments apply to the sample import too.
+  local state=() args=("$@") i
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    case "${args[i]}" in
+      --data | --store | --config) state+=("${args[i]}" "${args[i + 1]:-}") ;;
+      --data=* | --store=* | --config=*) state+=("${args[i]}") ;;
+    esac
+  done
+  # Embedded defaults: an empty store gets the synthetic sample list.
+  if "$tdv" lists stats --json "${state[@]}" 2>/dev/null | grep -q '"lists": \[\]'; then
+    log "importing the sample list samples/lists/demo-sltd.csv"
+    "$tdv" lists import --list demo-sltd --source TDV-DEMO --actor dev.sh "${state[@]}" \
+      "$ROOT/samples/lists/demo-sltd.csv"
+  fi
   log "starting tdv serve (Ctrl-C to stop)"
-  exec "$BUILD/src/app/tdv" serve "$@"
+  exec "$tdv" serve "$@"
 }
 
 cmd_test() {

@@ -149,3 +149,20 @@ TEST_CASE("tdv check with an unreachable store says review, never clear", "[cli]
 
 }  // namespace
 }  // namespace tdv::app
+
+namespace tdv::app {
+namespace {
+
+TEST_CASE("the committed sample list imports cleanly and lists the specimen card", "[cli][lists]") {
+  Cli tdv;
+  ProcessResult r = tdv({"lists", "import", "--list", "demo-sltd", "--source", "TDV-DEMO",
+                         std::string(TDV_SOURCE_DIR) + "/samples/lists/demo-sltd.csv"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("50 records") != std::string::npos);
+  r = tdv({"check", "--allow-specimens", "--json", "--mrz", testing::kTd1Specimen});
+  CHECK(r.exit_code == 1);
+  CHECK(json::parse(r.out)["lists"]["hits"][0]["record"]["document_number"] == "D23145890");
+}
+
+}  // namespace
+}  // namespace tdv::app

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "catch.h"
+#include "process.h"
 #include "specimens.h"
 
 namespace tdv::http {
@@ -18,7 +19,8 @@ using nlohmann::json;
 
 class LiveServer {
  public:
-  explicit LiveServer(ServerOptions options = {}) : verifier_(Config()) {
+  explicit LiveServer(ServerOptions options = {}, verify::VerifierConfig config = Config())
+      : verifier_(std::move(config)) {
     options.host = "127.0.0.1";
     options.port = 0;
     options.threads = 4;
@@ -37,12 +39,14 @@ class LiveServer {
   httplib::Client& client() { return *client_; }
   int port() const { return server_->port(); }
 
- private:
+ public:
   static verify::VerifierConfig Config() {
     verify::VerifierConfig c;
     c.today = [] { return mrz::CivilDate{2011, 1, 1}; };
     return c;
   }
+
+ private:
   verify::Verifier verifier_;
   std::unique_ptr<Server> server_;
   std::thread thread_;
@@ -196,6 +200,47 @@ TEST_CASE("concurrent clients all get their own answer", "[http]") {
   }
   for (auto& t : threads) t.join();
   CHECK(ok == 200);
+}
+
+TEST_CASE("the report carries the lists: hits, and unavailable stores", "[http][lists]") {
+  tdv::testing::TempDir dir;
+  auto store = lists::OpenSqliteStore((dir.path() / "lists.db").string());
+  REQUIRE(store.has_value());
+  {
+    auto session = (*store)->BeginImport({"sltd", "UTO-POLICE", "test", false});
+    REQUIRE(session.has_value());
+    lists::ListRecord r;
+    r.issuing_state = "UTO";
+    r.document_type = "P";
+    r.document_number = "L898902C3";
+    r.status = lists::RecordStatus::kStolenBlank;
+    REQUIRE((*session)->Add(lists::ChangeOp::kUpsert, r).has_value());
+    REQUIRE((*session)->Commit().has_value());
+  }
+  lists::ListService service(std::move(*store), {});
+  REQUIRE(service.Load().has_value());
+  verify::VerifierConfig config = LiveServer::Config();
+  config.lists = &service;
+  LiveServer s({}, config);
+  json req = {{"mrz", testing::kTd3Specimen}, {"allow_specimens", true}};
+  auto res = s.client().Post("/v1/verify", req.dump(), "application/json");
+  REQUIRE(res);
+  json r = json::parse(res->body);
+  CHECK(r["verdict"] == "reject");
+  CHECK(r["lists"]["status"] == "hit");
+  CHECK(r["lists"]["hits"][0]["record"]["status"] == "stolen_blank");
+  CHECK(r["lists"]["consulted"][0]["name"] == "sltd");
+
+  auto broken = lists::ListService::Open("sqlite:/nonexistent-dir/lists.db", {});
+  (void)broken->Load();
+  verify::VerifierConfig bad = LiveServer::Config();
+  bad.lists = broken.get();
+  LiveServer s2({}, bad);
+  res = s2.client().Post("/v1/verify", req.dump(), "application/json");
+  REQUIRE(res);
+  r = json::parse(res->body);
+  CHECK(r["verdict"] == "review");
+  CHECK(r["lists"]["status"] == "unavailable");
 }
 
 TEST_CASE("listen addresses parse or fail clearly", "[http]") {
