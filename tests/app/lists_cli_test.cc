@@ -170,17 +170,20 @@ TEST_CASE("the committed sample list imports cleanly and lists the specimen card
 namespace tdv::app {
 namespace {
 
-TEST_CASE("a kill -9 in the middle of an import leaves the previous version intact", "[cli][lists]") {
+TEST_CASE("a kill -9 in the middle of an import leaves the previous version intact",
+          "[cli][lists]") {
   Cli tdv;
-  REQUIRE(tdv({"lists", "import", "--list", "big", "--source", "S", tdv.Write("v1.csv", kCsv)}).exit_code == 0);
+  REQUIRE(tdv({"lists", "import", "--list", "big", "--source", "S", tdv.Write("v1.csv", kCsv)})
+              .exit_code == 0);
   // A file large enough that the import is still running when it is killed.
   std::string big = "issuing_state,document_type,document_number,status\n";
   for (int i = 0; i < 400000; ++i) big += "FRA,P,X" + std::to_string(10000000 + i) + ",lost\n";
   const std::string file = tdv.Write("v2.csv", big);
   for (int delay_ms : {50, 150, 300}) {
-    tdv::testing::Background import({TDV_BINARY, "lists", "import", "--data", tdv.data.path().string(), "--list",
-                                     "big", "--source", "S", file},
-                                    tdv.data.path() / "import.log");
+    tdv::testing::Background import(
+        {TDV_BINARY, "lists", "import", "--data", tdv.data.path().string(), "--list", "big",
+         "--source", "S", file},
+        tdv.data.path() / "import.log");
     REQUIRE(import.started());
     usleep(static_cast<useconds_t>(delay_ms) * 1000);
     import.Signal(SIGKILL);

@@ -5,8 +5,8 @@
 //
 // Per record the index keeps the key fields only (state, type family,
 // normalised number, status) in compact sorted arrays, about 34 bytes each
-// plus ~1 byte of hash directories (MemoryBytes() / record_count() measures it); the details of a hit are
-// read from the store (ListStore::Get) when wanted.
+// plus ~1 byte of hash directories (MemoryBytes() / record_count() measures it); the details of a
+// hit are read from the store (ListStore::Get) when wanted.
 //
 // Thread safety: Lookup() may run from any number of threads concurrently
 // with one thread calling Refresh() or Load().
