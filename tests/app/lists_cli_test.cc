@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tdv lists ...` and the lists in `tdv check`, run as real processes on a
 // real SQLite store in a fresh data directory.
+#include <httplib.h>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -198,6 +200,48 @@ TEST_CASE("a kill -9 in the middle of an import leaves the previous version inta
     CHECK(j["lists"][0]["records"].get<std::int64_t>() == records);
     CHECK((j["lists"][0]["version"] == (records == 2 ? 1 : 2) || records == 400000));
   }
+}
+
+}  // namespace
+}  // namespace tdv::app
+
+namespace tdv::app {
+namespace {
+
+TEST_CASE("tdv serve picks up a list imported by another process, without restart",
+          "[cli][lists]") {
+  Cli tdv;
+  tdv.Write("config.json", R"({"lists_refresh_seconds": 1, "access_log": false})");
+  tdv::testing::Background server(
+      {TDV_BINARY, "serve", "--data", tdv.data.path().string(), "--listen", "127.0.0.1:0"},
+      tdv.data.path() / "serve.log");
+  REQUIRE(server.started());
+  int port = 0;
+  for (int i = 0; i < 250 && port == 0; ++i) {
+    usleep(20 * 1000);
+    const std::string log = tdv::testing::ReadFile(tdv.data.path() / "serve.log");
+    const auto at = log.find("http://127.0.0.1:");
+    if (at != std::string::npos) port = std::atoi(log.c_str() + at + 17);
+  }
+  REQUIRE(port != 0);
+  httplib::Client client("127.0.0.1", port);
+  const json body = {{"mrz", testing::kTd3Specimen}, {"allow_specimens", true}};
+  auto verdict = [&] {
+    auto res = client.Post("/v1/verify", body.dump(), "application/json");
+    REQUIRE(res);
+    return json::parse(res->body)["verdict"].get<std::string>();
+  };
+  CHECK(verdict() == "clear");
+  REQUIRE(tdv({"lists", "import", "--list", "l", "--source", "S", tdv.Write("l.csv", kCsv)})
+              .exit_code == 0);
+  std::string now;
+  for (int i = 0; i < 50 && now != "reject"; ++i) {
+    usleep(100 * 1000);
+    now = verdict();
+  }
+  CHECK(now == "reject");
+  server.Signal(SIGTERM);
+  CHECK(server.Wait(5000) == 0);
 }
 
 }  // namespace

@@ -1,0 +1,176 @@
+#!/usr/bin/python3
+"""Synthetic travel documents with a correct MRZ, rendered as scans and phone
+photos, with ground truth. Fictitious holders only (tools/train/mrz_lines.py
+makes the MRZ); no real personal data.
+
+  gen_samples.py OUTDIR [--count N] [--level clean|moderate|hard|mixed] [--seed S]
+
+Writes OUTDIR/NAME.jpg and OUTDIR/NAME.expected.json ({"mrz": [lines],
+"format": ..., "level": ..., "kind": ...}). Documents: TD3 passport data page,
+TD1 card back, TD2 card, MRV-A and MRV-B visa stickers, each with a photo
+placeholder, printed fields and a guilloche-like security background.
+Needs python3-pil, python3-numpy and fonts-ocr-b (Debian packages)."""
+import argparse
+import json
+import math
+import os
+import random
+import sys
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "train"))
+import mrz_lines  # noqa: E402
+
+OCRB = "/usr/share/fonts/opentype/ocr-b/OCRB.otf"
+SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+DPI = 300
+MM = DPI / 25.4
+
+# Document sizes (mm) by line count/length; the MRZ sits at the bottom.
+SIZES = {(2, 44): (125, 88), (3, 30): (85.6, 54), (2, 36): (105, 74)}
+KIND = {"P": "TD3 passport", "I": "ID card", "V": "visa"}
+
+
+def font(path, px):
+    try:
+        return ImageFont.truetype(path, int(px))
+    except OSError:
+        return ImageFont.load_default()
+
+
+def guilloche(draw, w, h, r):
+    """Fine sinusoidal line pattern, the look of security print."""
+    colour = tuple(int(c) for c in (r.randint(150, 220), r.randint(160, 220), r.randint(170, 230)))
+    for k in range(r.randint(18, 30)):
+        amp, freq, phase = r.uniform(8, 40), r.uniform(0.004, 0.02), r.uniform(0, 6.28)
+        y0 = r.uniform(0, h)
+        pts = [(x, y0 + amp * math.sin(freq * x + phase + k * 0.3)) for x in range(0, int(w), 6)]
+        draw.line(pts, fill=colour, width=1)
+
+
+def document(lines, r):
+    rows, cols = len(lines), len(lines[0])
+    wmm, hmm = SIZES[(rows, cols)]
+    w, h = int(wmm * MM), int(hmm * MM)
+    base = tuple(r.randint(225, 250) for _ in range(3))
+    img = Image.new("RGB", (w, h), base)
+    d = ImageDraw.Draw(img)
+    guilloche(d, w, h, r)
+    pitch = 2.54 * MM
+    top = h - int(6 * MM) - int((rows - 1) * 4.23 * MM) - int(3 * MM)
+    if rows == 3:
+        # TD1: the MRZ is on the back of the card, below a few printed lines.
+        d.text((int(4 * MM), int(3 * MM)), "UTOPIA  RESIDENCE CARD  (back)", font=font(SANS, 2.6 * MM), fill=(40, 40, 90))
+        d.text((int(4 * MM), int(8 * MM)), "Place of birth  SYNTHETIC CITY", font=font(SANS, 2.2 * MM), fill=(30, 30, 30))
+        return draw_mrz(img, d, lines, w, top, pitch)
+    # Photo placeholder: grey field with a head-and-shoulders silhouette.
+    px0, py0, pw = int(4 * MM), int(10 * MM), int(0.26 * w)
+    ph = min(int(0.5 * h), top - py0 - int(3 * MM))
+    d.rectangle([px0, py0, px0 + pw, py0 + ph], fill=(200, 200, 205), outline=(120, 120, 120))
+    cx = px0 + pw // 2
+    d.ellipse([cx - pw * 0.22, py0 + ph * 0.15, cx + pw * 0.22, py0 + ph * 0.55], fill=(150, 150, 160))
+    d.ellipse([cx - pw * 0.42, py0 + ph * 0.6, cx + pw * 0.42, py0 + ph * 1.3], fill=(150, 150, 160))
+    # Printed fields (visual zone): labels and values in a sans face.
+    label, value = font(SANS, 2.0 * MM), font(SANS, 3.0 * MM)
+    x = px0 + pw + int(5 * MM)
+    y = int(8 * MM)
+    d.text((int(4 * MM), int(2.5 * MM)), "UTOPIA  " + KIND.get(lines[0][0], "document").upper(), font=value, fill=(40, 40, 90))
+    for lab, val in [("Surname", lines[0][5:20].strip("<").replace("<", " ")), ("Given names", "SYNTHETIC HOLDER"),
+                     ("Nationality", "UTOPIAN"), ("Date of birth", "01 JAN 1980"), ("Document no.", "SPECIMEN")]:
+        if y + int(6 * MM) > top:
+            break
+        d.text((x, y), lab, font=label, fill=(90, 90, 110))
+        d.text((x, y + int(2.3 * MM)), val, font=value, fill=(20, 20, 30))
+        y += int(6.5 * MM)
+    return draw_mrz(img, d, lines, w, top, pitch)
+
+
+def draw_mrz(img, d, lines, w, top, pitch):
+    """OCR-B, 2.54 mm pitch, lines 4.23 mm apart, near the bottom edge."""
+    f = font(OCRB, 3.6 * MM)
+    left = (w - pitch * len(lines[0])) / 2
+    for i, line in enumerate(lines):
+        for j, ch in enumerate(line):
+            d.text((left + j * pitch, top + i * 4.23 * MM), ch, font=f, fill=(15, 15, 20))
+    return img
+
+
+def degrade(img, level, r):
+    a = np.asarray(img).astype(np.float32)
+    if level == "clean":
+        out = Image.fromarray(a.astype(np.uint8))
+        return out, 90
+    if level == "moderate":
+        # Flatbed scan: slight skew, a little blur, noise, 200-300 dpi, JPEG.
+        img = img.rotate(r.uniform(-4, 4), resample=Image.BICUBIC, expand=True, fillcolor=(250, 250, 250))
+        scale = r.uniform(0.67, 1.0)
+        img = img.resize((int(img.width * scale), int(img.height * scale)), Image.BILINEAR)
+        img = img.filter(ImageFilter.GaussianBlur(r.uniform(0.3, 0.9)))
+        a = np.asarray(img).astype(np.float32) + np.random.normal(0, r.uniform(2, 6), (img.height, img.width, 3))
+        return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)), r.randint(60, 85)
+    # Phone photo: background, perspective, rotation up to 30 degrees, uneven
+    # light, low resolution, blur, strong JPEG.
+    W, H = int(img.width * 1.6), int(img.height * 1.8)
+    bg = Image.new("RGB", (W, H), tuple(r.randint(40, 140) for _ in range(3)))
+    bd = ImageDraw.Draw(bg)
+    for _ in range(20):
+        x0, y0 = r.randint(0, W), r.randint(0, H)
+        bd.line([x0, y0, x0 + r.randint(-300, 300), y0 + r.randint(-300, 300)],
+                fill=tuple(r.randint(30, 160) for _ in range(3)), width=r.randint(2, 9))
+    ox, oy = (W - img.width) // 2, (H - img.height) // 2
+    bg.paste(img, (ox, oy))
+    img = bg.rotate(r.uniform(-30, 30), resample=Image.BICUBIC, expand=False, fillcolor=(60, 60, 60))
+    # Perspective: move the corners by up to 6%.
+    j = lambda v: v * r.uniform(-0.06, 0.06)  # noqa: E731
+    quad = [j(W), j(H), j(W), H + j(H), W + j(W), H + j(H), W + j(W), j(H)]
+    img = img.transform((W, H), Image.QUAD, quad, resample=Image.BICUBIC)
+    a = np.asarray(img).astype(np.float32)
+    yy, xx = np.mgrid[0:H, 0:W]
+    light = 0.75 + 0.35 * (xx / W * r.uniform(-1, 1) + yy / H * r.uniform(-1, 1))
+    a = a * light[..., None]
+    img = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+    target_w = r.randint(1400, 1800)
+    img = img.resize((target_w, int(H * target_w / W)), Image.BILINEAR)
+    img = img.filter(ImageFilter.GaussianBlur(r.uniform(0.4, 1.1)))
+    a = np.asarray(img).astype(np.float32) + np.random.normal(0, r.uniform(3, 8), (img.height, img.width, 3))
+    return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)), r.randint(45, 75)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("outdir")
+    p.add_argument("--count", type=int, default=20)
+    p.add_argument("--level", default="mixed", choices=["clean", "moderate", "hard", "mixed"])
+    p.add_argument("--seed", type=int, default=9303)
+    p.add_argument("--no-mrz", type=int, default=0, help="also write N images without an MRZ")
+    a = p.parse_args()
+    os.makedirs(a.outdir, exist_ok=True)
+    r = random.Random(a.seed)
+    np.random.seed(a.seed)
+    levels = ["clean", "moderate", "hard"]
+    for i in range(a.count):
+        lines = mrz_lines.lines(r)
+        level = levels[i % 3] if a.level == "mixed" else a.level
+        img, q = degrade(document(lines, r), level, r)
+        fmt = {(3, 30): "TD1", (2, 44): "MRVA" if lines[0][0] == "V" else "TD3",
+               (2, 36): "MRVB" if lines[0][0] == "V" else "TD2"}[(len(lines), len(lines[0]))]
+        name = "%s-%s-%03d" % (fmt.lower(), level, i)
+        img.save(os.path.join(a.outdir, name + ".jpg"), quality=q)
+        with open(os.path.join(a.outdir, name + ".expected.json"), "w") as f:
+            json.dump({"mrz": lines, "format": fmt, "level": level}, f, indent=1)
+            f.write("\n")
+    for i in range(a.no_mrz):
+        w, h = int(125 * MM), int(88 * MM)
+        img = Image.new("RGB", (w, h), (240, 238, 230))
+        guilloche(ImageDraw.Draw(img), w, h, r)
+        img, q = degrade(img, "moderate", r)
+        name = "nomrz-%03d" % i
+        img.save(os.path.join(a.outdir, name + ".jpg"), quality=q)
+        with open(os.path.join(a.outdir, name + ".expected.json"), "w") as f:
+            f.write('{"mrz": null}\n')
+
+
+if __name__ == "__main__":
+    main()
