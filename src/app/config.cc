@@ -42,6 +42,9 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
     if (key == "listen") {
       if (!value.is_string()) return bad("\"listen\" must be a string HOST:PORT");
       config.listen = value.get<std::string>();
+    } else if (key == "model_dir") {
+      if (!value.is_string()) return bad("\"model_dir\" must be a directory path");
+      config.model_dir = value.get<std::string>();
     } else if (key == "store") {
       if (!value.is_string() || value.get<std::string>().empty()) {
         return bad("\"store\" must be sqlite:PATH or a PostgreSQL URL");

@@ -26,6 +26,8 @@ struct Config {
   // Lost-and-stolen lists: "sqlite:PATH" (default DATA_DIR/lists.db) or a
   // PostgreSQL URL.
   std::string store;
+  // Where mrz.traineddata is (default: the build's or the installed models/).
+  std::string model_dir = TDV_MODEL_DIR;
   bool require_lists = false;
   int lists_refresh_seconds = 5;
   int lists_max_staleness_seconds = 300;

@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <mutex>
@@ -24,6 +25,7 @@
 #include "tdv/http/report_json.h"
 #include "tdv/http/server.h"
 #include "tdv/verify/verifier.h"
+#include "tdv/vision/mrz_reader.h"
 
 namespace tdv::app {
 namespace {
@@ -31,6 +33,7 @@ namespace {
 constexpr int kExitValid = 0;
 constexpr int kExitInvalid = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitNoMrz = 3;
 
 struct CommonFlags {
   std::string data_dir;
@@ -40,6 +43,7 @@ struct CommonFlags {
 
 struct CheckFlags {
   std::string mrz;
+  std::string image;
   bool json = false;
   bool allow_specimens = false;
   bool strict = false;
@@ -72,8 +76,22 @@ std::unique_ptr<lists::ListService> OpenLists(const CommonFlags& common, const C
   return service;
 }
 
-verify::VerifierConfig VerifierConfigFrom(const Config& config, const lists::ListService* lists) {
+// The MRZ image reader, or nullptr with the reason on stderr.
+std::unique_ptr<vision::MrzReader> OpenReader(const Config& config) {
+  vision::ReaderOptions o;
+  o.model_dir = config.model_dir;
+  auto reader = vision::MrzReader::Create(o);
+  if (!reader) {
+    std::cerr << "tdv: images cannot be read: " << reader.error().message << "\n";
+    return nullptr;
+  }
+  return std::move(*reader);
+}
+
+verify::VerifierConfig VerifierConfigFrom(const Config& config, const lists::ListService* lists,
+                                          const vision::MrzReader* reader = nullptr) {
   verify::VerifierConfig v;
+  v.reader = reader;
   v.lists = lists;
   v.require_lists = config.require_lists;
   v.allow_specimens = config.allow_specimens;
@@ -87,14 +105,25 @@ int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
   Result<Config> config = Load(common);
   if (!config) return Fail(kExitUsage, config.error().message);
   verify::VerifyRequest request;
-  if (flags.mrz == "-") {
+  std::unique_ptr<vision::MrzReader> reader;
+  if (!flags.image.empty() == !flags.mrz.empty()) {
+    return Fail(kExitUsage, "give an IMAGE or --mrz TEXT (one of them)");
+  }
+  if (!flags.image.empty()) {
+    std::ifstream in(flags.image, std::ios::binary);
+    if (!in) return Fail(kExitUsage, "cannot read " + flags.image);
+    request.image.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (request.image.empty()) return Fail(kExitUsage, flags.image + " is empty");
+    reader = OpenReader(*config);
+    if (!reader) return kExitUsage;
+  } else if (flags.mrz == "-") {
     request.mrz_text.assign(std::istreambuf_iterator<char>(std::cin),
                             std::istreambuf_iterator<char>());
     if (std::cin.bad()) return Fail(kExitUsage, "cannot read standard input");
   } else {
     request.mrz_text = flags.mrz;
   }
-  if (request.mrz_text.find_first_not_of(" \t\r\n") == std::string::npos) {
+  if (request.image.empty() && request.mrz_text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Fail(kExitUsage, "no MRZ text given");
   }
   if (flags.allow_specimens) request.options.allow_specimens = true;
@@ -105,9 +134,12 @@ int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
     if (!request.options.as_of) return Fail(kExitUsage, "--as-of must be a date YYYY-MM-DD");
   }
   const auto lists = OpenLists(common, *config);
-  const verify::Verifier verifier(VerifierConfigFrom(*config, lists.get()));
+  const verify::Verifier verifier(VerifierConfigFrom(*config, lists.get(), reader.get()));
   Result<verify::VerificationReport> report = verifier.Verify(request);
-  if (!report) return Fail(kExitUsage, report.error().message);
+  if (!report) {
+    return Fail(report.error().code == ErrorCode::kNotFound ? kExitNoMrz : kExitUsage,
+                report.error().message);
+  }
   if (flags.json) {
     std::cout << http::ReportToJson(*report, 2) << "\n";
   } else {
@@ -137,7 +169,8 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const auto lists = OpenLists(common, *config);
-  const verify::Verifier verifier(VerifierConfigFrom(*config, lists.get()));
+  const auto reader = OpenReader(*config);
+  const verify::Verifier verifier(VerifierConfigFrom(*config, lists.get(), reader.get()));
   // Keeps the list index current (other instances, `tdv lists import`).
   std::mutex refresh_mutex;
   std::condition_variable refresh_cv;
@@ -208,8 +241,8 @@ int Main(int argc, char** argv) {
   CheckFlags check;
   CLI::App* check_cmd = cli.add_subcommand("check", "validate one document's MRZ");
   add_common(check_cmd);
-  check_cmd->add_option("--mrz", check.mrz, "MRZ text (lines joined by newlines), or - for stdin")
-      ->required();
+  check_cmd->add_option("IMAGE", check.image, "image of the document (PNG, JPEG, BMP)");
+  check_cmd->add_option("--mrz", check.mrz, "MRZ text (lines joined by newlines), or - for stdin");
   check_cmd->add_flag("--json", check.json, "print the report as JSON");
   check_cmd->add_flag("--allow-specimens", check.allow_specimens,
                       "accept UTO, the ICAO specimen state");

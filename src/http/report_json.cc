@@ -176,6 +176,30 @@ json ListsJson(const lists::ListsCheck& c) {
           {"hits", hits}};
 }
 
+json ImageJson(const vision::MrzImageReading& r) {
+  json polygon = json::array();
+  for (const auto& p : r.polygon) polygon.push_back({p.x, p.y});
+  json repairs = json::array();
+  for (const auto& c : r.repair.repairs) {
+    repairs.push_back({{"line", c.line},
+                       {"position", c.position},
+                       {"from", std::string(1, c.from)},
+                       {"to", std::string(1, c.to)},
+                       {"field", c.field},
+                       {"reason", c.reason}});
+  }
+  return {{"width", r.image_width},
+          {"height", r.image_height},
+          {"polygon", polygon},
+          {"rotation_degrees", r.rotation_degrees},
+          {"line_confidence", r.line_confidence},
+          {"ocr_lines", r.raw_lines},
+          {"repairs", repairs},
+          {"check_digits_satisfied", r.repair.checks_satisfied},
+          {"ambiguous", r.repair.ambiguous},
+          {"timings_ms", {{"decode", r.decode_ms}, {"locate", r.locate_ms}, {"ocr", r.ocr_ms}}}};
+}
+
 Error Invalid(std::string message) { return Error{ErrorCode::kInvalidInput, std::move(message)}; }
 
 }  // namespace
@@ -200,6 +224,7 @@ std::string ReportToJson(const verify::VerificationReport& report, int indent) {
   if (report.expiry) j["expiry"] = ExpiryName(*report.expiry);
   j["mrz"] = MrzJson(report.mrz);
   if (report.lists) j["lists"] = ListsJson(*report.lists);
+  if (report.image) j["image"] = ImageJson(*report.image);
   return j.dump(indent, ' ', false, json::error_handler_t::replace);
 }
 

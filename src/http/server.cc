@@ -147,14 +147,68 @@ struct Server::Impl {
     std::fprintf(stderr, "tdv: %s\n", line.c_str());
   }
 
+  // Options of an image request come as query parameters (or multipart
+  // fields): allow_specimens, strict, check_expiry (true/false), as_of.
+  static Result<verify::VerifyOptions> ImageOptions(const httplib::Request& req) {
+    verify::VerifyOptions o;
+    auto value = [&](const char* name) -> std::optional<std::string> {
+      if (req.has_param(name)) return req.get_param_value(name);
+      if (req.has_file(name)) return req.get_file_value(name).content;
+      return std::nullopt;
+    };
+    for (const char* name : {"allow_specimens", "strict", "check_expiry"}) {
+      if (auto v = value(name)) {
+        if (*v != "true" && *v != "false") {
+          return Error{ErrorCode::kInvalidInput, std::string(name) + " must be true or false"};
+        }
+        (std::string(name) == "allow_specimens" ? o.allow_specimens
+         : std::string(name) == "strict"        ? o.strict
+                                                : o.check_expiry) = *v == "true";
+      }
+    }
+    if (auto v = value("as_of")) {
+      o.as_of = mrz::ParseIsoDate(*v);
+      if (!o.as_of) return Error{ErrorCode::kInvalidInput, "as_of must be a date YYYY-MM-DD"};
+    }
+    return o;
+  }
+
   void HandleVerify(const httplib::Request& req, httplib::Response& res) {
     const std::string type = MediaType(req);
-    if (type != kJsonType) {
+    Result<verify::VerifyRequest> request = Error{ErrorCode::kInternal, ""};
+    if (type == kJsonType) {
+      request = ParseVerifyRequestJson(req.body);
+    } else if (type == "multipart/form-data" || type.rfind("image/", 0) == 0) {
+      verify::VerifyRequest r;
+      if (type == "multipart/form-data") {
+        if (!req.has_file("image")) {
+          SendProblem(res, 422, "invalid-request", "Invalid request",
+                      "the multipart body has no field 'image'");
+          return;
+        }
+        const std::string& content = req.get_file_value("image").content;
+        r.image.assign(content.begin(), content.end());
+      } else {
+        r.image.assign(req.body.begin(), req.body.end());
+      }
+      Result<verify::VerifyOptions> o = ImageOptions(req);
+      if (!o) {
+        SendProblem(res, 422, "invalid-request", "Invalid request", o.error().message);
+        return;
+      }
+      r.options = *o;
+      if (r.image.empty()) {
+        SendProblem(res, 422, "invalid-request", "Invalid request", "the image is empty");
+        return;
+      }
+      request = std::move(r);
+    } else {
       SendProblem(res, 415, "unsupported-media-type", "Unsupported media type",
-                  "POST /v1/verify takes application/json; got '" + type + "'");
+                  "POST /v1/verify takes application/json, multipart/form-data (field image) or "
+                  "image/*; got '" +
+                      type + "'");
       return;
     }
-    Result<verify::VerifyRequest> request = ParseVerifyRequestJson(req.body);
     if (!request) {
       const std::string& msg = request.error().message;
       if (msg.rfind("malformed JSON", 0) == 0) {
@@ -168,7 +222,12 @@ struct Server::Impl {
     if (!report) {
       const Error& e = report.error();
       if (e.code == ErrorCode::kInvalidInput) {
-        SendProblem(res, 422, "invalid-request", "Invalid request", e.message);
+        SendProblem(res, 422, request->image.empty() ? "invalid-request" : "invalid-image",
+                    request->image.empty() ? "Invalid request" : "Invalid image", e.message);
+      } else if (e.code == ErrorCode::kNotFound) {
+        SendProblem(res, 422, "no-mrz-found", "No MRZ found", e.message);
+      } else if (e.code == ErrorCode::kUnsupported) {
+        SendProblem(res, 415, "unsupported", "Unsupported", e.message);
       } else if (e.code == ErrorCode::kUnavailable) {
         SendProblem(res, 503, "unavailable", "Service unavailable", e.message);
       } else {

@@ -22,7 +22,7 @@ namespace {
 // (mrz-ocr-notes.md): '<' read as K, S, E, G, C; 0/O/D/Q; plus the classic
 // digit/letter pairs of the lists reference (O0, I1, B8, S5, Z2, G6).
 constexpr std::pair<char, std::string_view> kConfusions[] = {
-    {'0', "ODQU"}, {'1', "IL7T"}, {'2', "Z"},      {'3', "8B"},  {'4', "A"},   {'5', "S6"},
+    {'0', "ODQU"}, {'1', "IL7T"}, {'2', "Z"},      {'3', "8B5"}, {'4', "A"},   {'5', "S63"},
     {'6', "G5B"},  {'7', "T1"},   {'8', "B3S"},    {'9', "G"},   {'A', "4"},   {'B', "86"},
     {'D', "0O"},   {'G', "6<"},   {'I', "1L"},     {'L', "1I<"}, {'O', "0DQ"}, {'Q', "0O"},
     {'S', "58<"},  {'T', "71"},   {'U', "0V"},     {'V', "U"},   {'Z', "2"},   {'K', "<"},

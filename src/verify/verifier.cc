@@ -111,9 +111,20 @@ void Verifier::CheckLists(VerificationReport& report) const {
 Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const {
   const bool has_text = !request.mrz_text.empty();
   const bool has_lines = !request.mrz_lines.empty();
-  if (has_text == has_lines) {
-    return Error{ErrorCode::kInvalidInput,
-                 has_text ? "give the MRZ as text or as lines, not both" : "no MRZ given"};
+  const bool has_image = !request.image.empty();
+  const int given = int(has_text) + int(has_lines) + int(has_image);
+  if (given != 1) {
+    return Error{
+        ErrorCode::kInvalidInput,
+        given == 0 ? "no MRZ given" : "give the MRZ as text, as lines or as an image: one of them"};
+  }
+  std::optional<vision::MrzImageReading> reading;
+  if (has_image) {
+    if (config_.reader == nullptr)
+      return Error{ErrorCode::kUnsupported, "this TDV reads no images"};
+    Result<vision::MrzImageReading> r = config_.reader->Read(request.image);
+    if (!r) return r.error();
+    reading = std::move(*r);
   }
   const VerifyOptions& o = request.options;
   VerificationReport report;
@@ -126,10 +137,12 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
   parse.expiry_window_years = config_.expiry_window_years;
   parse.allow_specimens = report.allow_specimens;
   parse.strict = report.strict;
-  Result<mrz::Mrz> parsed = has_text ? mrz::ParseMrz(request.mrz_text, parse)
-                                     : mrz::ParseMrzLines(request.mrz_lines, parse);
+  Result<mrz::Mrz> parsed = has_text    ? mrz::ParseMrz(request.mrz_text, parse)
+                            : has_image ? mrz::ParseMrzLines(reading->lines, parse)
+                                        : mrz::ParseMrzLines(request.mrz_lines, parse);
   if (!parsed) return parsed.error();
   report.mrz = std::move(parsed).value();
+  report.image = std::move(reading);
   const mrz::Mrz& m = report.mrz;
 
   if (m.valid()) {

@@ -18,6 +18,7 @@
 #ifndef TDV_VERIFY_VERIFIER_H_
 #define TDV_VERIFY_VERIFIER_H_
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -27,6 +28,7 @@
 #include "tdv/mrz/date.h"
 #include "tdv/mrz/mrz.h"
 #include "tdv/mrz/result.h"
+#include "tdv/vision/mrz_reader.h"
 
 namespace tdv::verify {
 
@@ -39,9 +41,11 @@ struct VerifyOptions {
 };
 
 struct VerifyRequest {
-  // MRZ text as in mrz::ParseMrz, or its lines one by one (not both).
+  // Exactly one of: MRZ text as in mrz::ParseMrz, its lines one by one, or
+  // an image (PNG, JPEG, BMP file bytes) to read the MRZ from.
   std::string mrz_text;
   std::vector<std::string> mrz_lines;
+  std::vector<std::uint8_t> image;
   VerifyOptions options;
 };
 
@@ -74,8 +78,9 @@ struct VerificationReport {
   mrz::CivilDate as_of;
   bool allow_specimens = false;
   bool strict = false;
-  std::optional<mrz::ExpiryStatus> expiry;  // set when expiry was judged
-  std::optional<lists::ListsCheck> lists;   // set when lists were consulted (or could not be)
+  std::optional<mrz::ExpiryStatus> expiry;       // set when expiry was judged
+  std::optional<lists::ListsCheck> lists;        // set when lists were consulted (or could not be)
+  std::optional<vision::MrzImageReading> image;  // set when the MRZ was read from an image
   std::vector<CheckOutcome> checks;
   Verdict verdict = Verdict::kReview;
   std::vector<Reason> reasons;
@@ -86,6 +91,8 @@ struct VerifierConfig {
   bool strict = false;
   bool check_expiry = false;
   int expiry_window_years = 50;
+  // Reads MRZs from images; nullptr: image requests are kUnsupported.
+  const vision::MrzReader* reader = nullptr;
   // Lost-and-stolen lists; nullptr: no list check at all.
   const lists::ListService* lists = nullptr;
   // With no list loaded: true makes the verdict "review"; false reports the
@@ -99,9 +106,10 @@ class Verifier {
  public:
   explicit Verifier(VerifierConfig config);
 
-  // Fails with kInvalidInput when the request holds no MRZ (empty text and no
-  // lines, or both given). Everything wrong with the MRZ itself is in the
-  // report, not an error.
+  // Fails with kInvalidInput when the request holds no MRZ (no text, lines
+  // or image, or more than one), or the image cannot be decoded (too large,
+  // corrupt, unsupported format); kNotFound when the image holds no MRZ.
+  // Everything wrong with the MRZ itself is in the report, not an error.
   Result<VerificationReport> Verify(const VerifyRequest& request) const;
 
   const VerifierConfig& config() const noexcept { return config_; }

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+// MrzReader: finds the MRZ in a scanned page or a phone photo and reads it.
+//
+//   bytes -> bounded decode (size and pixel limits checked on the header,
+//   before decoding; EXIF orientation honoured) -> MRZ band located at any
+//   rotation -> deskewed, lines segmented -> Tesseract with our OCR-B model
+//   (models/mrz.traineddata), several candidates per character -> the mrz
+//   module's check-digit-guided repair chooses the reading.
+//
+// Errors: kInvalidInput for a file that is too large, truncated, corrupt or
+// of an unsupported format; kNotFound when the image holds no readable MRZ;
+// kUnavailable when the model cannot be loaded.
+//
+// Thread safety: Read() may be called from many threads at once. Each thread
+// creates its Tesseract engine once, on its first Read(), and keeps it.
+#ifndef TDV_VISION_MRZ_READER_H_
+#define TDV_VISION_MRZ_READER_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tdv/mrz/repair.h"
+#include "tdv/mrz/result.h"
+
+namespace tdv::vision {
+
+struct ReaderOptions {
+  std::string model_dir;                   // holds mrz.traineddata
+  std::size_t max_file_bytes = 25u << 20;  // 25 MB
+  std::uint64_t max_pixels = 50'000'000;   // 50 megapixels
+};
+
+struct Point {
+  float x = 0, y = 0;
+};
+
+struct MrzImageReading {
+  std::vector<std::string> lines;      // the chosen reading
+  std::vector<std::string> raw_lines;  // OCR's first choices, before repair
+  std::vector<float> line_confidence;  // 0..1 per line
+  std::array<Point, 4> polygon;        // MRZ band in image coordinates (after EXIF rotation)
+  int rotation_degrees = 0;            // of the band, counter-clockwise
+  mrz::RepairResult repair;
+  int image_width = 0, image_height = 0;
+  double decode_ms = 0, locate_ms = 0, ocr_ms = 0;
+};
+
+class MrzReader {
+ public:
+  // kUnavailable if the model file is missing or Tesseract cannot load it.
+  static Result<std::unique_ptr<MrzReader>> Create(const ReaderOptions& options);
+  ~MrzReader();
+  MrzReader(const MrzReader&) = delete;
+  MrzReader& operator=(const MrzReader&) = delete;
+
+  Result<MrzImageReading> Read(std::span<const std::uint8_t> file) const;
+
+ private:
+  explicit MrzReader(ReaderOptions options);
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The image format named by the file's first bytes ("png", "jpeg", "bmp",
+// "tiff", "webp"), or "" when unknown.
+std::string SniffImageFormat(std::span<const std::uint8_t> file);
+
+// Width and height from the header alone (PNG, JPEG, BMP); false if they
+// cannot be read without decoding.
+bool ReadImageSize(std::span<const std::uint8_t> file, int& width, int& height);
+
+}  // namespace tdv::vision
+
+#endif  // TDV_VISION_MRZ_READER_H_

@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: Apache-2.0
+// MrzReader: decode -> locate -> deskew -> segment lines -> OCR -> repair.
+// What the open readers get wrong, and the Tesseract facts this relies on:
+// ../shared/reference/mrz-ocr-notes.md.
+#include "tdv/vision/mrz_reader.h"
+
+#include <leptonica/allheaders.h>
+#include <tesseract/baseapi.h>
+#include <tesseract/resultiterator.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "tdv/mrz/mrz.h"
+
+namespace tdv::vision {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double Ms(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+constexpr const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<";
+constexpr int kWorkSide = 1200;  // longest side of the image the band is searched in
+constexpr int kLineHeight = 40;  // ink height (px) lines are scaled to for OCR
+
+// One Tesseract engine per thread and model, created on first use.
+tesseract::TessBaseAPI* ThreadEngine(const std::string& model_dir) {
+  thread_local std::map<std::string, std::unique_ptr<tesseract::TessBaseAPI>> engines;
+  auto& api = engines[model_dir];
+  if (!api) {
+    auto fresh = std::make_unique<tesseract::TessBaseAPI>();
+    if (fresh->Init(model_dir.c_str(), "mrz", tesseract::OEM_TESSERACT_ONLY) != 0) return nullptr;
+    fresh->SetVariable("tessedit_char_whitelist", kAlphabet);
+    fresh->SetVariable("load_system_dawg", "0");
+    fresh->SetVariable("load_freq_dawg", "0");
+    fresh->SetVariable("debug_file", "/dev/null");
+    fresh->SetPageSegMode(tesseract::PSM_SINGLE_LINE);
+    api = std::move(fresh);
+  }
+  return api.get();
+}
+
+// A candidate MRZ band: a rotated rectangle in working-image coordinates.
+struct Band {
+  cv::RotatedRect rect;
+  double score = 0;
+};
+
+// Dark text that a closing merges into solid bands; the MRZ is the longest,
+// most elongated solid band.
+std::vector<Band> FindBands(const cv::Mat& work) {
+  const int side = std::min(work.cols, work.rows);
+  // Wider than the tallest MRZ character the band can have at this scale.
+  const int k = std::max(15, side / 12) | 1;
+  cv::Mat blackhat, bin;
+  cv::morphologyEx(work, blackhat, cv::MORPH_BLACKHAT,
+                   cv::getStructuringElement(cv::MORPH_RECT, {k, k}));
+  cv::threshold(blackhat, bin, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+  // Thin lines (guilloche, edges) go; characters stay.
+  cv::morphologyEx(bin, bin, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {2, 2}));
+  std::vector<Band> bands;
+  const double max_side = std::max(work.cols, work.rows);
+  const char* debug = std::getenv("TDV_VISION_DEBUG_DIR");
+  if (debug != nullptr) cv::imwrite(std::string(debug) + "/bin.png", bin);
+  // Closings at a few scales: the character pitch depends on how much of the
+  // image the document fills.
+  const int big = static_cast<int>(max_side);
+  for (int c : {std::max(5, big / 120) | 1, std::max(7, big / 70) | 1, std::max(9, big / 40) | 1,
+                std::max(11, big / 25) | 1}) {
+    cv::Mat closed;
+    cv::morphologyEx(bin, closed, cv::MORPH_CLOSE,
+                     cv::getStructuringElement(cv::MORPH_ELLIPSE, {c, c}));
+    if (debug != nullptr)
+      cv::imwrite(std::string(debug) + "/closed" + std::to_string(c) + ".png", closed);
+    std::vector<std::vector<cv::Point>> contours;
+    cv::findContours(closed, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+    for (const auto& contour : contours) {
+      const cv::RotatedRect r = cv::minAreaRect(contour);
+      const double L = std::max(r.size.width, r.size.height),
+                   S = std::min(r.size.width, r.size.height);
+      if (S < 6 || L < 0.15 * max_side) continue;
+      const double aspect = L / S;
+      if (aspect < 4 || aspect > 30) continue;
+      const double fill = cv::contourArea(contour) / (L * S);
+      if (fill < 0.55) continue;
+      bands.push_back({r, L * fill});
+    }
+  }
+  std::sort(bands.begin(), bands.end(),
+            [](const Band& a, const Band& b) { return a.score > b.score; });
+  // Drop near-duplicates (the same band found at several closing sizes).
+  std::vector<Band> unique;
+  for (const Band& b : bands) {
+    const bool dup = std::any_of(unique.begin(), unique.end(), [&](const Band& u) {
+      return cv::norm(u.rect.center - b.rect.center) <
+             0.5 * std::min(b.rect.size.width, b.rect.size.height);
+    });
+    if (!dup) unique.push_back(b);
+    if (unique.size() == 4) break;
+  }
+  return unique;
+}
+
+// The band, cut from the full-resolution image and turned horizontal
+// (`flip`: turned a further 180 degrees).
+cv::Mat Straighten(const cv::Mat& gray, const cv::RotatedRect& r, bool flip, double& angle_out) {
+  cv::Point2f pts[4];
+  r.points(pts);
+  // The long edge gives the text direction.
+  cv::Point2f e1 = pts[1] - pts[0], e2 = pts[2] - pts[1];
+  cv::Point2f dir = cv::norm(e1) > cv::norm(e2) ? e1 : e2;
+  if (dir.x < 0) dir = -dir;
+  double angle = std::atan2(dir.y, dir.x) * 180.0 / CV_PI;
+  const double L = std::max(r.size.width, r.size.height), S = std::min(r.size.width, r.size.height);
+  if (flip) angle += 180.0;
+  angle_out = angle;
+  const cv::Size out(static_cast<int>(L * 1.06 + 8), static_cast<int>(S * 1.5 + 8));
+  cv::Mat m = cv::getRotationMatrix2D(r.center, angle, 1.0);
+  m.at<double>(0, 2) += out.width / 2.0 - r.center.x;
+  m.at<double>(1, 2) += out.height / 2.0 - r.center.y;
+  cv::Mat band;
+  cv::warpAffine(gray, band, m, out, cv::INTER_CUBIC, cv::BORDER_REPLICATE);
+  return band;
+}
+
+struct LineImage {
+  cv::Mat pixels;  // 8-bit, dark text on light, scaled for OCR
+};
+
+// Rows of ink in the straightened band -> 2 or 3 text lines.
+std::vector<LineImage> SegmentLines(const cv::Mat& band) {
+  cv::Mat norm, bin;
+  cv::normalize(band, norm, 0, 255, cv::NORM_MINMAX);
+  cv::threshold(norm, bin, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+  cv::morphologyEx(bin, bin, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {2, 2}));
+  std::vector<double> rows(static_cast<std::size_t>(bin.rows));
+  for (int y = 0; y < bin.rows; ++y)
+    rows[static_cast<std::size_t>(y)] = cv::countNonZero(bin.row(y));
+  const double peak = *std::max_element(rows.begin(), rows.end());
+  std::vector<std::pair<int, int>> runs;
+  int start = -1;
+  for (int y = 0; y <= bin.rows; ++y) {
+    const bool ink = y < bin.rows && rows[static_cast<std::size_t>(y)] > 0.12 * peak;
+    if (ink && start < 0) start = y;
+    if (!ink && start >= 0) {
+      runs.emplace_back(start, y);
+      start = -1;
+    }
+  }
+  // Keep runs of text height: within 50% of the tallest.
+  int tallest = 0;
+  for (auto [a, b] : runs) tallest = std::max(tallest, b - a);
+  std::vector<std::pair<int, int>> lines;
+  for (auto [a, b] : runs) {
+    if (b - a >= tallest / 2) lines.emplace_back(a, b);
+  }
+  std::vector<LineImage> out;
+  for (auto [a, b] : lines) {
+    const int h = b - a, pad = std::max(3, h / 3);
+    const int y0 = std::max(0, a - pad), y1 = std::min(band.rows, b + pad);
+    // Horizontal extent of the line's ink.
+    cv::Mat strip = bin.rowRange(a, b);
+    std::vector<cv::Point> ink;
+    cv::findNonZero(strip, ink);
+    if (ink.empty()) continue;
+    const cv::Rect box = cv::boundingRect(ink);
+    const int x0 = std::max(0, box.x - pad), x1 = std::min(band.cols, box.x + box.width + pad);
+    cv::Mat crop = norm(cv::Range(y0, y1), cv::Range(x0, x1));
+    const double scale = double(kLineHeight) / std::max(1, h);
+    cv::Mat scaled;
+    cv::resize(crop, scaled, cv::Size(), scale, scale,
+               scale > 1 ? cv::INTER_CUBIC : cv::INTER_AREA);
+    out.push_back({scaled});
+  }
+  return out;
+}
+
+struct OcrSymbol {
+  int left = 0, right = 0;
+  std::vector<mrz::CharCandidate> choices;  // best first
+};
+
+std::vector<OcrSymbol> Recognise(tesseract::TessBaseAPI& api, const cv::Mat& line,
+                                 float& confidence) {
+  api.SetImage(line.data, line.cols, line.rows, 1, static_cast<int>(line.step));
+  api.SetSourceResolution(300);
+  std::vector<OcrSymbol> out;
+  confidence = 0;
+  if (api.Recognize(nullptr) != 0) return out;
+  std::unique_ptr<tesseract::ResultIterator> it(api.GetIterator());
+  if (!it) return out;
+  double sum = 0;
+  do {
+    std::unique_ptr<char[]> text(it->GetUTF8Text(tesseract::RIL_SYMBOL));
+    if (!text || std::strlen(text.get()) != 1) continue;
+    OcrSymbol s;
+    int top, bottom;
+    it->BoundingBox(tesseract::RIL_SYMBOL, &s.left, &top, &s.right, &bottom);
+    const float best = std::clamp(it->Confidence(tesseract::RIL_SYMBOL) / 100.0f, 0.01f, 1.0f);
+    s.choices.push_back({text[0], best});
+    tesseract::ChoiceIterator ci(*it);
+    do {
+      const char* c = ci.GetUTF8Text();
+      if (c == nullptr || std::strlen(c) != 1 || c[0] == text[0]) continue;
+      s.choices.push_back({c[0], std::clamp(ci.Confidence() / 100.0f, 0.005f, best * 0.95f)});
+    } while (ci.Next());
+    sum += best;
+    out.push_back(std::move(s));
+  } while (it->Next(tesseract::RIL_SYMBOL));
+  confidence = out.empty() ? 0.0f : static_cast<float>(sum / double(out.size()));
+  return out;
+}
+
+// Places OCR's symbols in the line's fixed-pitch slots (OCR-B is
+// monospaced): a missed or split character cannot shift the rest.
+mrz::LineCandidates ToSlots(const std::vector<OcrSymbol>& symbols, int length) {
+  mrz::LineCandidates slots(static_cast<std::size_t>(length));
+  if (symbols.empty()) return slots;
+  const double x0 = symbols.front().left, x1 = symbols.back().right;
+  const double pitch = (x1 - x0) / length;
+  for (const OcrSymbol& s : symbols) {
+    const double centre = (s.left + s.right) / 2.0;
+    const int slot = std::clamp(static_cast<int>((centre - x0) / pitch), 0, length - 1);
+    auto& dst = slots[static_cast<std::size_t>(slot)];
+    if (dst.empty() || dst.front().confidence < s.choices.front().confidence) dst = s.choices;
+  }
+  for (auto& slot : slots) {
+    if (slot.empty())
+      slot.push_back({'<', 0.05f});  // nothing read here: most likely a faint filler
+  }
+  return slots;
+}
+
+struct Attempt {
+  bool ok = false;
+  MrzImageReading reading;
+  double quality = 0;
+};
+
+}  // namespace
+
+struct MrzReader::Impl {
+  ReaderOptions options;
+
+  Attempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& full_rect, bool flip) const {
+    Attempt a;
+    double angle = 0;
+    const cv::Mat band = Straighten(gray, full_rect, flip, angle);
+    const std::vector<LineImage> lines = SegmentLines(band);
+    if (lines.size() < 2 || lines.size() > 3) return a;
+    tesseract::TessBaseAPI* api = ThreadEngine(options.model_dir);
+    if (api == nullptr) return a;
+    std::vector<std::vector<OcrSymbol>> symbols;
+    std::vector<float> conf;
+    std::size_t total = 0;
+    for (const LineImage& l : lines) {
+      float c = 0;
+      symbols.push_back(Recognise(*api, l.pixels, c));
+      conf.push_back(c);
+      total += symbols.back().size();
+    }
+    // The layout: 3 lines of 30, or 2 lines of 36 or 44 (nearest).
+    int length = 30;
+    if (lines.size() == 2) length = total > 80 ? 44 : 36;
+    std::vector<mrz::LineCandidates> candidates;
+    for (const auto& s : symbols) {
+      if (std::abs(static_cast<int>(s.size()) - length) > length / 4) return a;  // not an MRZ line
+      candidates.push_back(ToSlots(s, length));
+    }
+    auto repaired = mrz::RepairMrz(candidates);
+    if (!repaired) return a;
+    a.reading.repair = *repaired;
+    a.reading.lines = repaired->lines;
+    for (const auto& line : candidates) {
+      std::string raw;
+      for (const auto& slot : line) raw.push_back(slot.front().ch);
+      a.reading.raw_lines.push_back(raw);
+    }
+    a.reading.line_confidence = conf;
+    a.reading.rotation_degrees = static_cast<int>(std::lround(-angle)) % 360;
+    cv::Point2f pts[4];
+    full_rect.points(pts);
+    for (int i = 0; i < 4; ++i)
+      a.reading.polygon[static_cast<std::size_t>(i)] = {pts[i].x, pts[i].y};
+    double mean = 0;
+    for (float c : conf) mean += c;
+    a.quality = (repaired->checks_satisfied ? 10.0 : 0.0) + mean / double(conf.size());
+    a.ok = true;
+    return a;
+  }
+};
+
+MrzReader::MrzReader(ReaderOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+}
+MrzReader::~MrzReader() = default;
+
+Result<std::unique_ptr<MrzReader>> MrzReader::Create(const ReaderOptions& options) {
+  const auto model = std::filesystem::path(options.model_dir) / "mrz.traineddata";
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(model, ec)) {
+    return Error{ErrorCode::kUnavailable, "the MRZ model " + model.string() + " is missing"};
+  }
+  std::unique_ptr<MrzReader> reader(new MrzReader(options));
+  // Load it once here, so that a broken model fails at start-up.
+  if (ThreadEngine(options.model_dir) == nullptr) {
+    return Error{ErrorCode::kUnavailable, "Tesseract cannot load " + model.string()};
+  }
+  cv::setNumThreads(1);  // requests run in parallel already
+  return reader;
+}
+
+Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) const {
+  const auto t0 = Clock::now();
+  const ReaderOptions& o = impl_->options;
+  if (file.empty()) return Error{ErrorCode::kInvalidInput, "the image is empty"};
+  if (file.size() > o.max_file_bytes) {
+    return Error{ErrorCode::kInvalidInput, "the image file has " + std::to_string(file.size()) +
+                                               " bytes; the limit is " +
+                                               std::to_string(o.max_file_bytes)};
+  }
+  const std::string format = SniffImageFormat(file);
+  if (format.empty())
+    return Error{ErrorCode::kInvalidInput, "not an image TDV reads (PNG, JPEG or BMP)"};
+  if (format != "png" && format != "jpeg" && format != "bmp") {
+    return Error{ErrorCode::kInvalidInput,
+                 format + " images are not supported; send PNG, JPEG or BMP"};
+  }
+  int w = 0, h = 0;
+  if (!ReadImageSize(file, w, h) || w <= 0 || h <= 0) {
+    return Error{ErrorCode::kInvalidInput, "the " + format + " header is truncated or corrupt"};
+  }
+  if (std::uint64_t(w) * std::uint64_t(h) > o.max_pixels) {
+    return Error{ErrorCode::kInvalidInput, "the image has " + std::to_string(w) + "x" +
+                                               std::to_string(h) + " pixels; the limit is " +
+                                               std::to_string(o.max_pixels)};
+  }
+  // A decoder fills a truncated file's missing part with grey; refuse it.
+  auto tail_has = [&](const char* marker, std::size_t n, std::size_t window) {
+    const std::size_t from = file.size() > window ? file.size() - window : 0;
+    for (std::size_t i = from; i + n <= file.size(); ++i) {
+      if (std::memcmp(file.data() + i, marker, n) == 0) return true;
+    }
+    return false;
+  };
+  if ((format == "jpeg" && !tail_has("\xff\xd9", 2, 64)) ||
+      (format == "png" && !tail_has("IEND", 4, 64))) {
+    return Error{ErrorCode::kInvalidInput, "the " + format + " file is truncated"};
+  }
+  cv::Mat gray;
+  try {
+    const cv::Mat buf(1, static_cast<int>(file.size()), CV_8U,
+                      const_cast<std::uint8_t*>(file.data()));
+    // IMREAD_GRAYSCALE honours the EXIF orientation of JPEGs.
+    gray = cv::imdecode(buf, cv::IMREAD_GRAYSCALE);
+  } catch (const cv::Exception& e) {
+    return Error{ErrorCode::kInvalidInput, std::string("the image cannot be decoded: ") + e.what()};
+  }
+  if (gray.empty()) return Error{ErrorCode::kInvalidInput, "the image is truncated or corrupt"};
+  const auto t1 = Clock::now();
+
+  const double scale = double(kWorkSide) / std::max(gray.cols, gray.rows);
+  cv::Mat work;
+  if (scale < 1) {
+    cv::resize(gray, work, cv::Size(), scale, scale, cv::INTER_AREA);
+  } else {
+    work = gray;
+  }
+  const double s = std::min(scale, 1.0);
+  std::vector<Band> bands = FindBands(work);
+  const auto t2 = Clock::now();
+
+  Attempt best;
+  for (const Band& b : bands) {
+    const cv::RotatedRect full(
+        b.rect.center / s, cv::Size2f(b.rect.size.width / float(s), b.rect.size.height / float(s)),
+        b.rect.angle);
+    for (bool flip : {false, true}) {
+      Attempt a = impl_->ReadBand(gray, full, flip);
+      if (a.ok && a.quality > best.quality) best = std::move(a);
+      if (best.ok && best.reading.repair.checks_satisfied) break;
+    }
+    if (best.ok && best.reading.repair.checks_satisfied) break;
+  }
+  const auto t3 = Clock::now();
+  if (!best.ok) return Error{ErrorCode::kNotFound, "no MRZ found in the image"};
+  best.reading.image_width = gray.cols;
+  best.reading.image_height = gray.rows;
+  best.reading.decode_ms = Ms(t0, t1);
+  best.reading.locate_ms = Ms(t1, t2);
+  best.reading.ocr_ms = Ms(t2, t3);
+  return std::move(best.reading);
+}
+
+}  // namespace tdv::vision
