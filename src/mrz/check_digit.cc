@@ -27,15 +27,20 @@ int CharValue(char c) noexcept { return kValues[static_cast<unsigned char>(c)]; 
 
 int AccumulateCheckSum(std::string_view data, int offset, int sum) noexcept {
   if (sum < 0) return -1;
-  int w = offset % 3;
-  bool bad = false;
-  for (char c : data) {
-    const int v = kValues[static_cast<unsigned char>(c)];
-    bad |= v < 0;
-    sum += v * kWeights[w];
-    w = w == 2 ? 0 : w + 1;
-  }
-  return bad ? -1 : sum;
+  const int w = offset % 3;
+  // Weights for positions 0, 1, 2 of each group of three, from `offset`.
+  const int w0 = kWeights[w], w1 = kWeights[(w + 1) % 3], w2 = kWeights[(w + 2) % 3];
+  int bad = 0;
+  std::size_t i = 0;
+  auto v = [&](std::size_t k) {
+    const int x = kValues[static_cast<unsigned char>(data[k])];
+    bad |= x;  // negative (-1) marks a character outside the alphabet
+    return x;
+  };
+  for (; i + 3 <= data.size(); i += 3) sum += v(i) * w0 + v(i + 1) * w1 + v(i + 2) * w2;
+  if (i < data.size()) sum += v(i) * w0;
+  if (i + 1 < data.size()) sum += v(i + 1) * w1;
+  return bad < 0 ? -1 : sum;
 }
 
 int ComputeCheckDigit(std::string_view data) noexcept {

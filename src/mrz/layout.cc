@@ -157,6 +157,23 @@ const Layout* LayoutFor(MrzFormat format) noexcept {
   return nullptr;
 }
 
+namespace {
+constexpr std::array<bool, 256> MakeAlphabet() {
+  std::array<bool, 256> t{};
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  t['<'] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kAlphabet = MakeAlphabet();
+}  // namespace
+
+bool AllMrzChars(std::string_view s) noexcept {
+  bool ok = true;
+  for (char c : s) ok &= kAlphabet[static_cast<unsigned char>(c)];
+  return ok;
+}
+
 MrzFormat DetectFormat(std::span<const std::string> lines) noexcept {
   if (lines.empty()) return MrzFormat::kUnknown;
   const std::size_t length = lines[0].size();

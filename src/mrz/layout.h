@@ -112,6 +112,8 @@ inline bool IsMrzChar(char c) noexcept {
          c == '<';
 }
 inline bool IsDigit(char c) noexcept { return c >= '0' && c <= '9'; }
+// Every character of `s` is in the MRZ alphabet (a table lookup per byte).
+bool AllMrzChars(std::string_view s) noexcept;
 inline bool IsLetter(char c) noexcept { return c >= 'A' && c <= 'Z'; }
 
 // Does `c` fit class `cls` ('<' always fits)?

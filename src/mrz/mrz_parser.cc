@@ -87,12 +87,21 @@ void SplitUnbroken(std::vector<std::string>& lines) {
 std::vector<std::string> SplitLines(std::string_view text) {
   std::vector<std::string> lines;
   lines.reserve(3);
+  auto add = [&lines](std::string_view line) {
+    line = Trim(line);
+    if (!line.empty()) lines.emplace_back(line);
+  };
+  // '\n' found with memchr (fast); a '\r' inside a piece splits it again.
   std::size_t pos = 0;
   while (pos <= text.size()) {
-    std::size_t end = pos;
-    while (end < text.size() && text[end] != '\n' && text[end] != '\r') ++end;
-    const std::string_view line = Trim(text.substr(pos, end - pos));
-    if (!line.empty()) lines.emplace_back(line);
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view piece = text.substr(pos, end - pos);
+    for (std::size_t cr; (cr = piece.find('\r')) != std::string_view::npos;
+         piece.remove_prefix(cr + 1)) {
+      add(piece.substr(0, cr));
+    }
+    add(piece);
     pos = end + 1;
   }
   return lines;
@@ -128,8 +137,7 @@ class Parser {
     // in the alphabet and ExtractField() skips its per-character report.
     for (std::size_t i = 0; i < mrz_.lines.size(); ++i) {
       const std::string& line = mrz_.lines[i];
-      line_has_invalid_[i] =
-          !std::all_of(line.begin(), line.end(), [](char c) { return internal::IsMrzChar(c); });
+      line_has_invalid_[i] = !internal::AllMrzChars(line);
     }
     for (const FieldSpec& spec : layout_->fields) ExtractField(spec);
     mrz_.checks.reserve(layout_->checks.size());

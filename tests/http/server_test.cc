@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -241,6 +242,56 @@ TEST_CASE("the report carries the lists: hits, and unavailable stores", "[http][
   r = json::parse(res->body);
   CHECK(r["verdict"] == "review");
   CHECK(r["lists"]["status"] == "unavailable");
+}
+
+TEST_CASE("images: multipart and raw bodies, and their errors", "[http][vision]") {
+  vision::ReaderOptions ro;
+  ro.model_dir = std::string(TDV_SOURCE_DIR) + "/models";
+  auto reader = vision::MrzReader::Create(ro);
+  REQUIRE(reader.has_value());
+  verify::VerifierConfig config = LiveServer::Config();
+  config.reader = reader->get();
+  LiveServer s({}, config);
+  const std::string dir = std::string(TDV_SOURCE_DIR) + "/samples/images/";
+  std::string jpeg, nomrz;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("td3-moderate", 0) == 0 && e.path().extension() == ".jpg")
+      jpeg = tdv::testing::ReadFile(e.path());
+    if (name.rfind("nomrz", 0) == 0 && e.path().extension() == ".jpg")
+      nomrz = tdv::testing::ReadFile(e.path());
+  }
+  REQUIRE_FALSE(jpeg.empty());
+  REQUIRE_FALSE(nomrz.empty());
+
+  httplib::MultipartFormDataItems form = {{"image", jpeg, "page.jpg", "image/jpeg"},
+                                          {"allow_specimens", "true", "", ""}};
+  auto res = s.client().Post("/v1/verify", form);
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  json r = json::parse(res->body);
+  CHECK(r["mrz"]["format"] == "TD3");
+  CHECK(r["image"]["polygon"].size() == 4);
+  CHECK(r["image"]["line_confidence"].size() == 2);
+  CHECK(r["policy"]["allow_specimens"] == true);
+
+  res = s.client().Post("/v1/verify?as_of=2030-01-01", jpeg, "image/jpeg");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  r = json::parse(res->body);
+  CHECK(r["as_of"] == "2030-01-01");
+  CHECK(r["mrz"]["lines"].size() == 2);
+
+  json b = Problem(s.client().Post("/v1/verify", nomrz, "image/jpeg"), 422);
+  CHECK(b["type"] == "urn:tdv:problem:no-mrz-found");
+  b = Problem(s.client().Post("/v1/verify", jpeg.substr(0, jpeg.size() / 2), "image/jpeg"), 422);
+  CHECK(b["type"] == "urn:tdv:problem:invalid-image");
+  b = Problem(s.client().Post("/v1/verify", "GIF89a", "image/gif"), 422);
+  CHECK(b["type"] == "urn:tdv:problem:invalid-image");
+  Problem(s.client().Post("/v1/verify?strict=maybe", jpeg, "image/jpeg"), 422);
+  httplib::MultipartFormDataItems no_image = {{"file", jpeg, "page.jpg", "image/jpeg"}};
+  Problem(s.client().Post("/v1/verify", no_image), 422);
+  Problem(s.client().Post("/v1/verify", "", "image/png"), 422);
 }
 
 TEST_CASE("listen addresses parse or fail clearly", "[http]") {

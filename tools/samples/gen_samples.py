@@ -145,6 +145,8 @@ def main():
     p.add_argument("--level", default="mixed", choices=["clean", "moderate", "hard", "mixed"])
     p.add_argument("--seed", type=int, default=9303)
     p.add_argument("--no-mrz", type=int, default=0, help="also write N images without an MRZ")
+    p.add_argument("--exif", type=int, default=0,
+                   help="also write N clean TD3 pages stored sideways with EXIF orientation 6 (shown upright)")
     a = p.parse_args()
     os.makedirs(a.outdir, exist_ok=True)
     r = random.Random(a.seed)
@@ -160,6 +162,23 @@ def main():
         img.save(os.path.join(a.outdir, name + ".jpg"), quality=q)
         with open(os.path.join(a.outdir, name + ".expected.json"), "w") as f:
             json.dump({"mrz": lines, "format": fmt, "level": level}, f, indent=1)
+            f.write("\n")
+    for i in range(a.exif):
+        lines = mrz_lines.lines(r)
+        while len(lines) != 2 or len(lines[0]) != 44:
+            lines = mrz_lines.lines(r)
+        img, q = degrade(document(lines, r), "clean", r)
+        # Stored turned 90 degrees clockwise... orientation 6 tells viewers to
+        # turn it back (as phones do).
+        stored = img.transpose(Image.ROTATE_270)
+        exif = Image.Exif()
+        exif[0x0112] = 6
+        name = "exif6-%03d" % i
+        stored.save(os.path.join(a.outdir, name + ".jpg"), quality=q, exif=exif.tobytes())
+        with open(os.path.join(a.outdir, name + ".expected.json"), "w") as f:
+            json.dump({"mrz": lines, "format": "MRVA" if lines[0][0] == "V" else "TD3", "level": "exif",
+                       "width": img.width, "height": img.height},
+                      f, indent=1)
             f.write("\n")
     for i in range(a.no_mrz):
         w, h = int(125 * MM), int(88 * MM)

@@ -20,8 +20,7 @@ import mrz_lines
 OCRB = "/usr/share/fonts/opentype/ocr-b/OCRB.otf"
 
 
-def render_line(text, r):
-    size = r.randint(38, 58)
+def render_line(text, r, size, binarise=True):
     font = ImageFont.truetype(OCRB, size)
     pitch = size * r.uniform(0.69, 0.72)
     pad = int(size * 0.6)
@@ -62,6 +61,24 @@ def render_line(text, r):
         buf = io.BytesIO()
         img.save(buf, "JPEG", quality=r.randint(25, 90))
         img = Image.open(io.BytesIO(buf.getvalue())).convert("L")
+    if not binarise:
+        return img, boxes
+    # Binarised per line (Otsu), as Tesseract's own thresholding sees it: the
+    # legacy trainer matches boxes to the blobs of a clean black-on-white page.
+    a = np.asarray(img).astype(np.int64)
+    hist = np.bincount(a.ravel(), minlength=256).astype(np.float64)
+    total, sum_all = a.size, np.dot(np.arange(256), hist)
+    best, thresh, w0, sum0 = -1.0, 128, 0.0, 0.0
+    for t in range(256):
+        w0 += hist[t]
+        if w0 == 0 or w0 == total:
+            continue
+        sum0 += t * hist[t]
+        m0, m1 = sum0 / w0, (sum_all - sum0) / (total - w0)
+        between = w0 * (total - w0) * (m0 - m1) ** 2
+        if between > best:
+            best, thresh = between, t
+    img = Image.fromarray(np.where(a > thresh, 255, 0).astype(np.uint8))
     return img, boxes
 
 
@@ -79,7 +96,10 @@ def main():
         texts = []
         while len(texts) < a.lines:
             texts.extend(mrz_lines.lines(r))
-        rendered = [render_line(t, r) for t in texts[: a.lines]]
+        # One type size per page: Tesseract normalises rows by the page's
+        # median x-height.
+        size = r.randint(40, 58)
+        rendered = [render_line(t, r, size) for t in texts[: a.lines]]
         W = max(im.width for im, _ in rendered) + 40
         H = sum(im.height for im, _ in rendered) + 40
         sheet = Image.new("L", (W, H), 255)
@@ -92,7 +112,7 @@ def main():
                 out.append("%s %d %d %d %d 0" % (ch, 20 + l, H - (y + b), 20 + rr, H - (y + t)))
             y += im.height
         base = os.path.join(a.outdir, "mrz.OCRB.exp%d" % page)
-        sheet.save(base + ".png")
+        sheet.convert("1").save(base + ".tif", dpi=(300, 300), compression="group4")
         with open(base + ".box", "w") as f:
             f.write("\n".join(out) + "\n")
 

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: Apache-2.0
+// Reading MRZs from real image files: the committed synthetic samples
+// (tools/samples/gen_samples.py), rotations, EXIF orientation, and every
+// kind of bad file.
+#include "tdv/vision/mrz_reader.h"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <thread>
+
+#include "catch.h"
+
+namespace tdv::vision {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// The floor for the committed samples (see README: accuracy is tracked
+// here, and raised as the model improves).
+constexpr int kMinExactSamples = 1;
+
+const fs::path kSamples = fs::path(TDV_SOURCE_DIR) / "samples/images";
+
+const MrzReader& Reader() {
+  static const std::unique_ptr<MrzReader> reader = [] {
+    ReaderOptions o;
+    o.model_dir = std::string(TDV_SOURCE_DIR) + "/models";
+    auto r = MrzReader::Create(o);
+    if (!r) FAIL(r.error().message);
+    return std::move(*r);
+  }();
+  return *reader;
+}
+
+std::vector<std::uint8_t> Bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+json Expected(const fs::path& image) {
+  fs::path p = image;
+  p.replace_extension(".expected.json");
+  std::ifstream in(p);
+  return json::parse(in);
+}
+
+std::vector<fs::path> Samples() {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(kSamples)) {
+    if (e.path().extension() == ".jpg") out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_CASE("committed samples: at least the floor read exactly; no-MRZ pages say so", "[vision]") {
+  int exact = 0, with_mrz = 0;
+  for (const fs::path& p : Samples()) {
+    const json want = Expected(p);
+    auto r = Reader().Read(Bytes(p));
+    if (want["mrz"].is_null()) {
+      REQUIRE_FALSE(r.has_value());
+      CHECK(r.error().code == ErrorCode::kNotFound);
+      continue;
+    }
+    ++with_mrz;
+    INFO(p.filename().string());
+    REQUIRE(r.has_value());
+    CHECK(r->lines.size() == want["mrz"].size());
+    CHECK(r->line_confidence.size() == r->lines.size());
+    if (r->lines == want["mrz"].get<std::vector<std::string>>()) ++exact;
+  }
+  CHECK(with_mrz >= 10);
+  INFO("exact: " << exact << " of " << with_mrz);
+  CHECK(exact >= kMinExactSamples);
+}
+
+TEST_CASE("EXIF orientation is honoured", "[vision]") {
+  for (const fs::path& p : Samples()) {
+    if (p.filename().string().rfind("exif6", 0) != 0) continue;
+    const json want = Expected(p);
+    auto r = Reader().Read(Bytes(p));
+    REQUIRE(r.has_value());
+    // Stored sideways; read upright.
+    CHECK(r->image_width == want["width"].get<int>());
+    CHECK(r->image_height == want["height"].get<int>());
+    return;
+  }
+  FAIL("no exif6 sample in samples/images");
+}
+
+TEST_CASE("a page turned 90, 180 or 270 degrees reads like the upright one", "[vision]") {
+  const fs::path p = Samples().front();
+  const cv::Mat upright = cv::imread(p.string(), cv::IMREAD_COLOR);
+  REQUIRE_FALSE(upright.empty());
+  auto base = Reader().Read(Bytes(p));
+  REQUIRE(base.has_value());
+  for (int code : {cv::ROTATE_90_CLOCKWISE, cv::ROTATE_180, cv::ROTATE_90_COUNTERCLOCKWISE}) {
+    cv::Mat turned;
+    cv::rotate(upright, turned, code);
+    std::vector<std::uint8_t> png;
+    REQUIRE(cv::imencode(".png", turned, png));
+    auto r = Reader().Read(png);
+    INFO("rotation code " << code);
+    REQUIRE(r.has_value());
+    CHECK(r->lines == base->lines);
+  }
+}
+
+TEST_CASE("bad files are refused with a clear error before decoding", "[vision]") {
+  auto code = [](const std::vector<std::uint8_t>& bytes) {
+    auto r = Reader().Read(bytes);
+    REQUIRE_FALSE(r.has_value());
+    return r.error();
+  };
+  CHECK(code({}).code == ErrorCode::kInvalidInput);
+  const std::string gif = "GIF89a\x01\x00\x01\x00";
+  const Error e = code(std::vector<std::uint8_t>(gif.begin(), gif.end()));
+  CHECK(e.code == ErrorCode::kInvalidInput);
+  CHECK(e.message.find("PNG, JPEG or BMP") != std::string::npos);
+  // A PNG header claiming 100000 x 100000 pixels: refused on the header.
+  std::vector<std::uint8_t> bomb = {0x89, 'P', 'N',  'G',  '\r', '\n', 0x1a, '\n', 0,    0,
+                                    0,    13,  'I',  'H',  'D',  'R',  0,    1,    0x86, 0xa0,
+                                    0,    1,   0x86, 0xa0, 8,    0,    0,    0,    0};
+  for (const char* tail : {"IEND"}) bomb.insert(bomb.end(), tail, tail + 4);
+  const Error b = code(bomb);
+  CHECK(b.code == ErrorCode::kInvalidInput);
+  CHECK(b.message.find("pixels") != std::string::npos);
+  // A truncated JPEG.
+  std::vector<std::uint8_t> jpeg = Bytes(Samples().front());
+  jpeg.resize(jpeg.size() / 2);
+  CHECK(code(jpeg).message.find("truncated") != std::string::npos);
+  // A PNG whose data is garbage.
+  std::vector<std::uint8_t> junk(bomb.begin(), bomb.begin() + 16);
+  const std::uint8_t dims[] = {0, 0, 0, 64, 0, 0, 0, 64, 8, 0, 0, 0, 0, 0, 0, 0};
+  junk.insert(junk.end(), std::begin(dims), std::end(dims));
+  junk.insert(junk.end(), 200, 0x5a);
+  for (char c : std::string("IEND")) junk.push_back(static_cast<std::uint8_t>(c));
+  CHECK(code(junk).code == ErrorCode::kInvalidInput);
+  // Over the byte limit.
+  ReaderOptions small;
+  small.model_dir = std::string(TDV_SOURCE_DIR) + "/models";
+  small.max_file_bytes = 1000;
+  auto limited = MrzReader::Create(small);
+  REQUIRE(limited.has_value());
+  auto r = (*limited)->Read(Bytes(Samples().front()));
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().message.find("limit") != std::string::npos);
+}
+
+TEST_CASE("a missing model is reported at creation", "[vision]") {
+  ReaderOptions o;
+  o.model_dir = "/nonexistent";
+  auto r = MrzReader::Create(o);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == ErrorCode::kUnavailable);
+}
+
+TEST_CASE("many threads read at once and agree with one", "[vision]") {
+  const auto samples = Samples();
+  std::vector<std::vector<std::string>> single;
+  for (const auto& p : samples) {
+    auto r = Reader().Read(Bytes(p));
+    single.push_back(r ? r->lines : std::vector<std::string>{});
+  }
+  std::vector<std::thread> threads;
+  std::atomic<int> agree{0};
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&] {
+      for (std::size_t i = 0; i < samples.size(); ++i) {
+        auto r = Reader().Read(Bytes(samples[i]));
+        if ((r ? r->lines : std::vector<std::string>{}) == single[i]) ++agree;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(agree == 3 * static_cast<int>(samples.size()));
+}
+
+}  // namespace
+}  // namespace tdv::vision
