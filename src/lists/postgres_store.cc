@@ -52,13 +52,8 @@ CREATE TABLE IF NOT EXISTS changes(
 CREATE INDEX IF NOT EXISTS changes_by_list ON changes(list, seq);
 )sql";
 
-constexpr const char* kRecordColumns =
-    "issuing_state TEXT NOT NULL, document_type TEXT NOT NULL, document_number TEXT NOT NULL, "
-    "status INTEGER NOT NULL, reporting_agency TEXT, date_reported TEXT, expiry_date TEXT, "
-    "review_date TEXT, national_reference TEXT, reason TEXT";
-constexpr const char* kSelectColumns =
-    "issuing_state, document_type, document_number, status, reporting_agency, date_reported, "
-    "expiry_date, review_date, national_reference, reason";
+using internal::kRecordColumns;
+using internal::kSelectColumns;
 
 // Parameters as text, NULL for an empty optional.
 class Params {

@@ -11,6 +11,15 @@
 
 namespace tdv::lists::internal {
 
+// A list version's table: its columns, and the order every SELECT uses.
+inline constexpr const char* kRecordColumns =
+    "issuing_state TEXT NOT NULL, document_type TEXT NOT NULL, document_number TEXT NOT NULL, "
+    "status INTEGER NOT NULL, reporting_agency TEXT, date_reported TEXT, expiry_date TEXT, "
+    "review_date TEXT, national_reference TEXT, reason TEXT";
+inline constexpr const char* kSelectColumns =
+    "issuing_state, document_type, document_number, status, reporting_agency, date_reported, "
+    "expiry_date, review_date, national_reference, reason";
+
 std::string NowRfc3339();
 std::string DateOrNull(const std::optional<mrz::CivilDate>& date);
 std::optional<mrz::CivilDate> ParseDateOrNull(const std::string& text);

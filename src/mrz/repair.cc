@@ -149,7 +149,12 @@ class Repairer {
       }
     }
     out.push_back(Index(spec.line, spec.pos));
-    if (spec.guards == FieldId::kDocumentNumber && layout_.has_overflow) {
+    // The optional data continues the number only when the check-digit
+    // position holds the '<' that announces it (a long number).
+    const bool overflow =
+        layout_.has_overflow &&
+        current_[static_cast<std::size_t>(spec.line)][static_cast<std::size_t>(spec.pos)] == '<';
+    if (spec.guards == FieldId::kDocumentNumber && overflow) {
       for (int i = layout_.overflow_start; i < layout_.overflow_end; ++i) {
         out.push_back(Index(layout_.overflow_line, i));
       }
@@ -162,9 +167,29 @@ class Repairer {
   double Cost(int slot, int alt) const {
     const auto& alts = slots_[static_cast<std::size_t>(slot)].alts;
     // Count first (1 per change), then confidence lost (below 1).
-    return 1.0 +
-           std::clamp(double(alts[0].confidence - alts[static_cast<std::size_t>(alt)].confidence),
-                      0.0, 0.999);
+    double cost =
+        1.0 +
+        std::clamp(double(alts[0].confidence - alts[static_cast<std::size_t>(alt)].confidence), 0.0,
+                   0.999);
+    // Plausibility: a character inside a run of fillers, or a filler inside
+    // a run of characters, is unlikely (issuers pad with '<' at the end of a
+    // field): such a change counts as almost one more.
+    const int pos = slot % layout_.line_length;
+    // Beyond the field's edge counts as filler.
+    auto neighbour = [&](int d) {
+      const int p = pos + d;
+      if (p < 0 || p >= layout_.line_length) return '<';
+      const Slot& n = slots_[static_cast<std::size_t>(slot + d)];
+      if (n.field != slots_[static_cast<std::size_t>(slot)].field) return '<';
+      return n.alts.front().ch;
+    };
+    const char from = alts[0].ch, to = alts[static_cast<std::size_t>(alt)].ch;
+    const bool fillers_around = neighbour(-1) == '<' && neighbour(1) == '<';
+    const bool text_around = neighbour(-1) != '<' && neighbour(1) != '<';
+    if ((from == '<' && to != '<' && fillers_around) || (from != '<' && to == '<' && text_around)) {
+      cost += 0.9;
+    }
+    return cost;
   }
 
   void Apply(std::vector<std::string>& lines, int slot, int alt) const {

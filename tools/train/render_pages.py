@@ -20,7 +20,10 @@ import mrz_lines
 OCRB = "/usr/share/fonts/opentype/ocr-b/OCRB.otf"
 
 
-def render_line(text, r, size, binarise=True):
+def render_line(text, r, size, binarise=True, severity=None):
+    """severity 0..1 scales every degradation; random when None."""
+    if severity is None:
+        severity = r.random()
     font = ImageFont.truetype(OCRB, size)
     pitch = size * r.uniform(0.69, 0.72)
     pad = int(size * 0.6)
@@ -43,21 +46,21 @@ def render_line(text, r, size, binarise=True):
         boxes.append((ch, x + l, top + t, x + rr, top + b))
     # Ink weight: faint (max filter lightens dark strokes) or heavy.
     k = r.random()
-    if k < 0.2:
+    if k < 0.15 * severity:
         img = img.filter(ImageFilter.MaxFilter(3))
-    elif k < 0.4:
+    elif k < 0.3 * severity:
         img = img.filter(ImageFilter.MinFilter(3))
     # Low resolution, then back to the working size (as the reader rescales).
-    f = r.uniform(0.3, 1.0)
+    f = 1.0 - r.uniform(0, 0.65) * severity
     if f < 0.95:
         small = img.resize((max(8, int(w * f)), max(4, int(h * f))), Image.BILINEAR)
         img = small.resize((w, h), Image.BICUBIC)
-    img = img.filter(ImageFilter.GaussianBlur(r.uniform(0, 1.6)))
+    img = img.filter(ImageFilter.GaussianBlur(r.uniform(0, 1.5) * severity))
     a = np.asarray(img).astype(np.float32)
-    a += np.random.normal(0, r.uniform(0, 14), a.shape)
+    a += np.random.normal(0, r.uniform(0, 14) * severity + 0.01, a.shape)
     a *= np.linspace(r.uniform(0.8, 1.1), r.uniform(0.8, 1.1), w)[None, :]
     img = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
-    if r.random() < 0.6:
+    if r.random() < 0.6 * severity:
         buf = io.BytesIO()
         img.save(buf, "JPEG", quality=r.randint(25, 90))
         img = Image.open(io.BytesIO(buf.getvalue())).convert("L")
