@@ -152,3 +152,29 @@ TEST_CASE("repair input errors", "[mrz][repair]") {
 
 }  // namespace
 }  // namespace tdv::mrz
+
+namespace tdv::mrz {
+namespace {
+
+TEST_CASE("TD1 optional data is the composite's to repair unless a long number is announced",
+          "[mrz][repair][regression]") {
+  // Found by bench_mrz_images: an O read for 0 in TD1 optional data 1 was
+  // left alone (the optional data was wrongly held by the document-number
+  // check) and a filler elsewhere was turned into 'E' to satisfy the
+  // composite instead.
+  const std::vector<std::string> truth = {"I<UTOD231458907AB0CD<<<<<<<<<<",
+                                          "7408122F1204159UTO<<<<<<<<<<<6",
+                                          "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"};
+  REQUIRE(ParseMrzLines(truth, testing::Options())->valid());
+  auto cands = Candidates(truth);
+  cands[0][17] = {{'O', 0.6f}, {'0', 0.4f}};  // OCR's second choice is right
+  const RepairResult r = RepairMrz(cands).value();
+  CHECK(r.lines == truth);
+  CHECK(r.checks_satisfied);
+  REQUIRE(r.repairs.size() == 1);
+  CHECK(r.repairs[0].line == 1);
+  CHECK(r.repairs[0].position == 18);
+}
+
+}  // namespace
+}  // namespace tdv::mrz
