@@ -164,3 +164,36 @@ TEST_CASE("tdv serve refuses a bad listen address with exit 2", "[cli]") {
 
 }  // namespace
 }  // namespace tdv::app
+
+namespace tdv::app {
+namespace {
+
+TEST_CASE("tdv check IMAGE: a report with the image, exit 3 without an MRZ, 2 for a bad file",
+          "[cli][vision]") {
+  TempDir data;
+  const std::string dir = std::string(TDV_SOURCE_DIR) + "/samples/images/";
+  ProcessResult r = Tdv({"check", "--data", data.path().string(), "--allow-specimens", "--json",
+                         dir + "td3-moderate-001.jpg"});
+  REQUIRE((r.exit_code == 0 || r.exit_code == 1));
+  const json j = json::parse(r.out);
+  CHECK(j["mrz"]["format"] == "TD3");
+  CHECK(j["image"]["polygon"].size() == 4);
+  CHECK(j["image"]["line_confidence"].size() == 2);
+  r = Tdv({"check", "--data", data.path().string(), dir + "nomrz-000.jpg"});
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find("no MRZ") != std::string::npos);
+  const auto junk = data.path() / "junk.png";
+  std::ofstream(junk) << "not an image";
+  r = Tdv({"check", "--data", data.path().string(), junk.string()});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("PNG, JPEG or BMP") != std::string::npos);
+  r = Tdv({"check", "--data", data.path().string(), (data.path() / "missing.jpg").string()});
+  CHECK(r.exit_code == 2);
+  // An image and --mrz together: usage error.
+  r = Tdv({"check", "--data", data.path().string(), "--mrz", testing::kTd3Specimen,
+           dir + "nomrz-000.jpg"});
+  CHECK(r.exit_code == 2);
+}
+
+}  // namespace
+}  // namespace tdv::app
