@@ -149,6 +149,7 @@ json ListsJson(const lists::ListsCheck& c) {
                          {"source", l.info.source},
                          {"version", l.info.version},
                          {"updated_at", l.info.updated_at},
+                         {"age_seconds", l.age_seconds},
                          {"records", l.indexed}});
   }
   json hits = json::array();

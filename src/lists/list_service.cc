@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tdv/lists/list_service.h"
 
+#include <algorithm>
+
+#include "store_common.h"
+
 namespace tdv::lists {
 namespace {
 std::int64_t NowMs() {
@@ -82,6 +86,13 @@ ListsCheck ListService::Check(const LookupQuery& query) const {
     return out;
   }
   out.consulted = index_.Lists();
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  for (ListSummary& l : out.consulted) {
+    const std::int64_t at = internal::ParseRfc3339(l.info.updated_at);
+    l.age_seconds = at < 0 ? -1 : std::max<std::int64_t>(0, now - at);
+  }
   if (out.consulted.empty()) {
     out.status = ListsCheck::Status::kNoLists;
     out.detail = "no lists are loaded";

@@ -20,6 +20,22 @@ std::string NowRfc3339() {
   return buf;
 }
 
+std::int64_t ParseRfc3339(const std::string& text) {
+  std::tm tm{};
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &year, &month, &day, &hour, &minute,
+                  &second) != 6) {
+    return -1;
+  }
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
 std::string DateOrNull(const std::optional<mrz::CivilDate>& date) {
   return date ? date->ToIso() : std::string();
 }

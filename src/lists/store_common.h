@@ -3,6 +3,7 @@
 #ifndef TDV_SRC_LISTS_STORE_COMMON_H_
 #define TDV_SRC_LISTS_STORE_COMMON_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,9 @@ inline constexpr const char* kSelectColumns =
     "expiry_date, review_date, national_reference, reason";
 
 std::string NowRfc3339();
+// Seconds since the epoch of a time written by NowRfc3339(); -1 if it is not
+// one.
+std::int64_t ParseRfc3339(const std::string& text);
 std::string DateOrNull(const std::optional<mrz::CivilDate>& date);
 std::optional<mrz::CivilDate> ParseDateOrNull(const std::string& text);
 // A record's key is complete and normalised (state A-Z 1-3, type A-Z 1-2,

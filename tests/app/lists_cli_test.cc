@@ -72,6 +72,8 @@ TEST_CASE("tdv check consults the lists", "[cli][lists]") {
   CHECK(j["lists"]["hits"][0]["match"] == "exact");
   CHECK(j["lists"]["hits"][0]["record"]["reason"] == "synthetic test record");
   CHECK(j["lists"]["consulted"][0]["version"] == 1);
+  CHECK(j["lists"]["consulted"][0]["age_seconds"].get<std::int64_t>() >= 0);
+  CHECK(j["lists"]["consulted"][0]["age_seconds"].get<std::int64_t>() < 60);
   // Removed from the list: clear again.
   r = tdv({"lists", "remove", "--list", "uto-sltd", "--source", "UTO-POLICE", "--state", "UTO",
            "--type", "P", "--number", "L898902C3"});

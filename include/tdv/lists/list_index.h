@@ -39,6 +39,9 @@ struct ListHit {
 struct ListSummary {
   ListInfo info;
   std::int64_t indexed = 0;
+  // Seconds since the list's last update (ListService::Check fills it in;
+  // -1 when unknown).
+  std::int64_t age_seconds = -1;
 };
 
 struct LookupQuery {
