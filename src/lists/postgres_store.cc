@@ -28,7 +28,7 @@ struct PgResultDeleter {
 };
 using PgResult = std::unique_ptr<PGresult, PgResultDeleter>;
 
-constexpr const char* kSchema = R"sql(
+const std::string kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS lists(
   id BIGSERIAL PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -38,19 +38,8 @@ CREATE TABLE IF NOT EXISTS lists(
   record_count BIGINT NOT NULL,
   data_table TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS changes(
-  seq BIGSERIAL PRIMARY KEY,
-  at TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  source TEXT NOT NULL,
-  list TEXT NOT NULL,
-  action TEXT NOT NULL,
-  issuing_state TEXT,
-  document_type TEXT,
-  document_number TEXT,
-  status INTEGER,
-  detail TEXT);
-CREATE INDEX IF NOT EXISTS changes_by_list ON changes(list, seq);
-)sql";
+  seq BIGSERIAL PRIMARY KEY,)sql" +
+                            std::string(internal::kChangeColumns);
 
 using internal::kRecordColumns;
 using internal::kSelectColumns;

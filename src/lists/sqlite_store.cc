@@ -73,7 +73,7 @@ class Stmt {
   int rc_ = SQLITE_ERROR;
 };
 
-constexpr const char* kSchema = R"sql(
+const std::string kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS lists(
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -83,19 +83,8 @@ CREATE TABLE IF NOT EXISTS lists(
   record_count INTEGER NOT NULL,
   data_table TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS changes(
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  at TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  source TEXT NOT NULL,
-  list TEXT NOT NULL,
-  action TEXT NOT NULL,
-  issuing_state TEXT,
-  document_type TEXT,
-  document_number TEXT,
-  status INTEGER,
-  detail TEXT);
-CREATE INDEX IF NOT EXISTS changes_by_list ON changes(list, seq);
-)sql";
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,)sql" +
+                            std::string(internal::kChangeColumns);
 
 using internal::kRecordColumns;
 using internal::kSelectColumns;

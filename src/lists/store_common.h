@@ -21,6 +21,21 @@ inline constexpr const char* kSelectColumns =
     "issuing_state, document_type, document_number, status, reporting_agency, date_reported, "
     "expiry_date, review_date, national_reference, reason";
 
+// The `changes` table (audit trail and change feed) after its key column.
+inline constexpr const char* kChangeColumns = R"sql(
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  source TEXT NOT NULL,
+  list TEXT NOT NULL,
+  action TEXT NOT NULL,
+  issuing_state TEXT,
+  document_type TEXT,
+  document_number TEXT,
+  status INTEGER,
+  detail TEXT);
+CREATE INDEX IF NOT EXISTS changes_by_list ON changes(list, seq);
+)sql";
+
 std::string NowRfc3339();
 // Seconds since the epoch of a time written by NowRfc3339(); -1 if it is not
 // one.
