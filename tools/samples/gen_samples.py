@@ -87,6 +87,29 @@ def document(lines, r):
     return draw_mrz(img, d, lines, w, top, pitch)
 
 
+def card_front(r):
+    """A TD1 card's front: photo, printed fields, card number; no MRZ."""
+    w, h = int(85.6 * MM), int(54 * MM)
+    img = Image.new("RGB", (w, h), tuple(r.randint(225, 250) for _ in range(3)))
+    d = ImageDraw.Draw(img)
+    guilloche(d, w, h, r)
+    px0, py0, pw, ph = int(3 * MM), int(9 * MM), int(24 * MM), int(31 * MM)
+    d.rectangle([px0, py0, px0 + pw, py0 + ph], fill=(200, 200, 205), outline=(120, 120, 120))
+    cx = px0 + pw // 2
+    d.ellipse([cx - pw * 0.22, py0 + ph * 0.15, cx + pw * 0.22, py0 + ph * 0.55], fill=(150, 150, 160))
+    d.ellipse([cx - pw * 0.42, py0 + ph * 0.6, cx + pw * 0.42, py0 + ph * 1.0], fill=(150, 150, 160))
+    d.text((int(3 * MM), int(2.5 * MM)), "UTOPIA  IDENTITY CARD", font=font(SANS, 3.0 * MM), fill=(40, 40, 90))
+    label, value = font(SANS, 1.8 * MM), font(SANS, 2.6 * MM)
+    y = int(9 * MM)
+    for lab in ["Surname", "Given names", "Date of birth", "Nationality", "Date of expiry"]:
+        d.text((int(31 * MM), y), lab, font=label, fill=(90, 90, 110))
+        d.text((int(31 * MM), y + int(2 * MM)), mrz_lines.word(r, 4, 12), font=value, fill=(20, 20, 30))
+        y += int(6.2 * MM)
+    num = "".join(r.choice(mrz_lines.ALNUM) for _ in range(9))
+    d.text((int(58 * MM), int(47 * MM)), num, font=font(OCRB, 3.2 * MM), fill=(20, 20, 30))
+    return img
+
+
 def draw_mrz(img, d, lines, w, top, pitch):
     """OCR-B, 2.54 mm pitch, lines 4.23 mm apart, near the bottom edge."""
     f = font(OCRB, 3.6 * MM)
@@ -145,6 +168,8 @@ def main():
     p.add_argument("--level", default="mixed", choices=["clean", "moderate", "hard", "mixed"])
     p.add_argument("--seed", type=int, default=9303)
     p.add_argument("--no-mrz", type=int, default=0, help="also write N images without an MRZ")
+    p.add_argument("--td1-front", type=int, default=0,
+                   help="also write N TD1 card fronts (photo and printed fields, no MRZ)")
     p.add_argument("--exif", type=int, default=0,
                    help="also write N clean TD3 pages stored sideways with EXIF orientation 6 (shown upright)")
     a = p.parse_args()
@@ -180,6 +205,12 @@ def main():
                        "width": img.width, "height": img.height},
                       f, indent=1)
             f.write("\n")
+    for i in range(a.td1_front):
+        img, q = degrade(card_front(r), levels[i % 2], r)
+        name = "td1front-%03d" % i
+        img.save(os.path.join(a.outdir, name + ".jpg"), quality=q)
+        with open(os.path.join(a.outdir, name + ".expected.json"), "w") as f:
+            f.write('{"mrz": null, "level": "td1front"}\n')
     for i in range(a.no_mrz):
         w, h = int(125 * MM), int(88 * MM)
         img = Image.new("RGB", (w, h), (240, 238, 230))
