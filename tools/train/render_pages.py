@@ -118,6 +118,8 @@ def main():
         sheet.convert("1").save(base + ".tif", dpi=(300, 300), compression="group4")
         with open(base + ".box", "w") as f:
             f.write("\n".join(out) + "\n")
+        with open(base + ".gt.txt", "w") as f:
+            f.write("\n".join(texts[: a.lines]) + "\n")
 
 
 if __name__ == "__main__":
