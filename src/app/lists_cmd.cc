@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "exit_codes.h"
 #include "tdv/lists/import_format.h"
 #include "tdv/lists/list_index.h"
 #include "tdv/lists/list_store.h"
@@ -15,23 +16,17 @@
 namespace tdv::app {
 namespace {
 
-constexpr int kOk = 0;
-constexpr int kRejected = 1;
-constexpr int kUsage = 2;
-constexpr int kDenied = 4;
-constexpr int kUnavailable = 5;
-
 int Report(const Error& e) {
   std::cerr << "tdv: " << e.message << "\n";
   switch (e.code) {
     case ErrorCode::kPermissionDenied:
-      return kDenied;
+      return kExitDenied;
     case ErrorCode::kUnavailable:
     case ErrorCode::kInternal:
     case ErrorCode::kCorrupt:
-      return kUnavailable;
+      return kExitUnavailable;
     default:
-      return kUsage;
+      return kExitUsage;
   }
 }
 
@@ -165,13 +160,13 @@ std::function<int()> AddListsCommands(CLI::App& parent, std::function<Result<Con
       if (!report->committed) {
         std::cerr << "tdv: import rejected: " << report->error_count << " bad row(s) of "
                   << report->rows << "; nothing was changed (--skip-bad-rows imports the rest)\n";
-        return kRejected;
+        return kExitNotClear;
       }
       std::cout << "list " << f.list << " version " << report->summary.version << ": "
                 << report->summary.record_count << " records (" << report->rows << " rows read, "
                 << report->summary.upserted << " upserted, " << report->summary.deleted
                 << " deleted, " << report->skipped << " skipped)\n";
-      return kOk;
+      return kExitOk;
     }
     if (exp->parsed()) {
       auto format = format_for(true);
@@ -194,7 +189,7 @@ std::function<int()> AddListsCommands(CLI::App& parent, std::function<Result<Con
       }
       if (!n) return Report(n.error());
       std::cerr << "exported " << *n << " records\n";
-      return kOk;
+      return kExitOk;
     }
     if (stats->parsed()) {
       auto all = store.Lists();
@@ -226,7 +221,7 @@ std::function<int()> AddListsCommands(CLI::App& parent, std::function<Result<Con
                   << index.MemoryBytes() << " bytes (" << per << " per record); store "
                   << store.kind() << "\n";
       }
-      return kOk;
+      return kExitOk;
     }
     if (add->parsed() || remove->parsed()) {
       lists::ListRecord r;
@@ -265,16 +260,16 @@ std::function<int()> AddListsCommands(CLI::App& parent, std::function<Result<Con
       if (remove->parsed() && summary->deleted == 0) {
         std::cerr << "tdv: " << r.issuing_state << "/" << r.document_type << "/"
                   << r.document_number << " is not in list " << f.list << "\n";
-        return kRejected;
+        return kExitNotClear;
       }
       std::cout << "list " << f.list << " version " << summary->version << ": "
                 << summary->record_count << " records\n";
-      return kOk;
+      return kExitOk;
     }
     if (drop->parsed()) {
       if (Status st = store.DropList(f.list, f.source, f.actor); !st) return Report(st.error());
       std::cout << "list " << f.list << " dropped\n";
-      return kOk;
+      return kExitOk;
     }
     if (audit->parsed()) {
       auto entries = store.Audit(f.list, f.limit);
@@ -297,9 +292,9 @@ std::function<int()> AddListsCommands(CLI::App& parent, std::function<Result<Con
                     << e.list << "  " << e.action << "  " << e.detail << "\n";
         }
       }
-      return kOk;
+      return kExitOk;
     }
-    return kUsage;
+    return kExitUsage;
   };
 }
 

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "config.h"
+#include "exit_codes.h"
 #include "lists_cmd.h"
 #include "report_text.h"
 #include "tdv/http/report_json.h"
@@ -29,11 +30,6 @@
 
 namespace tdv::app {
 namespace {
-
-constexpr int kExitValid = 0;
-constexpr int kExitInvalid = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitNoMrz = 3;
 
 struct CommonFlags {
   std::string data_dir;
@@ -145,7 +141,7 @@ int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
   } else {
     std::cout << ReportToText(*report);
   }
-  return report->verdict == verify::Verdict::kClear ? kExitValid : kExitInvalid;
+  return report->verdict == verify::Verdict::kClear ? kExitOk : kExitNotClear;
 }
 
 int RunServe(const CommonFlags& common, const ServeFlags& flags) {

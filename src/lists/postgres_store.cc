@@ -236,10 +236,7 @@ class PgStore final : public ListStore {
     if (Status st = Run("LOCK TABLE lists IN SHARE ROW EXCLUSIVE MODE"); !st) return done(st);
     Result<ListRow> row = FindList(list);
     if (!row) return done(row.error());
-    if (row->source != source) {
-      return done(Error{ErrorCode::kPermissionDenied, "list '" + list + "' belongs to '" +
-                                                          row->source + "', not '" + source + "'"});
-    }
+    if (Status st = internal::CheckOwner(list, row->source, source); !st) return done(st);
     if (Status st = Run("DROP TABLE IF EXISTS " + Quote(row->table)); !st) return done(st);
     if (Status st = Run("DELETE FROM lists WHERE id = $1", Params().Add(row->id)); !st)
       return done(st);
@@ -383,11 +380,8 @@ Status PgImport::Begin() {
   Result<PgStore::ListRow> row = store_.FindList(options_.list);
   if (!row && row.error().code != ErrorCode::kNotFound) return row.error();
   if (row) {
-    if (row->source != options_.source) {
-      return Error{ErrorCode::kPermissionDenied, "list '" + options_.list + "' belongs to '" +
-                                                     row->source + "', not '" + options_.source +
-                                                     "'"};
-    }
+    if (Status st = internal::CheckOwner(options_.list, row->source, options_.source); !st)
+      return st;
     list_id_ = row->id;
     version_ = row->version;
     count_ = row->count;

@@ -233,10 +233,7 @@ class SqliteStore final : public ListStore {
     };
     Result<ListRow> row = FindList(list);
     if (!row) return done(row.error());
-    if (row->source != source) {
-      return done(Error{ErrorCode::kPermissionDenied, "list '" + list + "' belongs to '" +
-                                                          row->source + "', not '" + source + "'"});
-    }
+    if (Status st = internal::CheckOwner(list, row->source, source); !st) return done(st);
     if (Status st = Exec("DROP TABLE IF EXISTS \"" + row->table + "\""); !st) return done(st);
     auto del = Prepare("DELETE FROM lists WHERE id = ?");
     if (!del) return done(del.error());
@@ -372,11 +369,8 @@ Status SqliteImport::Begin() {
   Result<SqliteStore::ListRow> row = store_.FindList(options_.list);
   if (!row && row.error().code != ErrorCode::kNotFound) return row.error();
   if (row) {
-    if (row->source != options_.source) {
-      return Error{ErrorCode::kPermissionDenied, "list '" + options_.list + "' belongs to '" +
-                                                     row->source + "', not '" + options_.source +
-                                                     "'"};
-    }
+    if (Status st = internal::CheckOwner(options_.list, row->source, options_.source); !st)
+      return st;
     list_id_ = row->id;
     version_ = row->version;
     count_ = row->count;

@@ -45,6 +45,12 @@ std::optional<mrz::CivilDate> ParseDateOrNull(const std::string& text) {
   return mrz::ParseIsoDate(text);
 }
 
+Status CheckOwner(const std::string& list, const std::string& owner, const std::string& source) {
+  if (owner == source) return {};
+  return Error{ErrorCode::kPermissionDenied,
+               "list '" + list + "' belongs to '" + owner + "', not '" + source + "'"};
+}
+
 Status CheckKey(const ListRecord& r) {
   auto letters = [](const std::string& s, std::size_t max) {
     if (s.empty() || s.size() > max) return false;

@@ -42,6 +42,10 @@ std::string NowRfc3339();
 std::int64_t ParseRfc3339(const std::string& text);
 std::string DateOrNull(const std::optional<mrz::CivilDate>& date);
 std::optional<mrz::CivilDate> ParseDateOrNull(const std::string& text);
+// Only the source that owns a list may change it: kPermissionDenied naming
+// the owner otherwise.
+Status CheckOwner(const std::string& list, const std::string& owner, const std::string& source);
+
 // A record's key is complete and normalised (state A-Z 1-3, type A-Z 1-2,
 // number normalised and non-empty).
 Status CheckKey(const ListRecord& record);
