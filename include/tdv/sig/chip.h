@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// Passive authentication of e-passport chip data (ICAO 9303-10/-11/-12):
+// EF.SOD's CMS signature, its document signer's chain to a CSCA of the right
+// country, and the hash of every data group read.
+#ifndef TDV_SIG_CHIP_H_
+#define TDV_SIG_CHIP_H_
+
+#include <cstdint>
+#include <ctime>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tdv/sig/trust_store.h"
+
+namespace tdv::sig {
+
+struct ChipData {
+  std::vector<std::uint8_t> sod;  // EF.SOD as read (0x77 wrapper or bare CMS)
+  std::map<int, std::vector<std::uint8_t>> data_groups;  // number -> complete DG file
+};
+
+// Distinct outcomes, never merged; the first failure in this order wins:
+// malformed, invalid signature, unknown CSCA, expired, revoked, revocation
+// unknown, country mismatch, data group not in SOD, hash mismatch.
+enum class ChipStatus {
+  kValid,
+  kInvalidSignature,
+  kHashMismatch,
+  kDataGroupNotInSod,
+  kUnknownCsca,
+  kExpired,
+  kRevoked,
+  kRevocationUnknown,
+  kCountryMismatch,
+  kMalformed,
+};
+// "valid", "invalid_signature", "hash_mismatch", "data_group_not_in_sod",
+// "unknown_csca", "expired", "revoked", "revocation_unknown",
+// "country_mismatch", "malformed".
+const char* ChipStatusName(ChipStatus status) noexcept;
+
+struct DataGroupCheck {
+  int number = 0;
+  // "valid", "hash_mismatch", "not_in_sod" (read but not signed), "not_read"
+  // (signed but not presented).
+  std::string status;
+};
+
+struct ChipVerification {
+  ChipStatus status = ChipStatus::kMalformed;
+  std::string detail;
+  std::optional<SignerInfo> signer;
+  std::string hash_algorithm;       // "sha256"
+  std::string signature_algorithm;  // "ecdsa-with-SHA256", "rsassaPss", ...
+  std::vector<DataGroupCheck> data_groups;
+  std::string dg1_mrz;  // DG1's MRZ characters (no line breaks) when DG1 was given
+};
+
+ChipVerification VerifyChip(const ChipData& chip, const TrustAnchors* anchors, std::time_t at);
+
+// The ISO 3166 alpha-2 code for an MRZ state code ("D" -> "DE", "NLD" ->
+// "NL"); empty when the code names no state.
+std::string Alpha2ForMrzCode(const std::string& code);
+
+}  // namespace tdv::sig
+
+#endif  // TDV_SIG_CHIP_H_
