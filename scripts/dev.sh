@@ -21,7 +21,7 @@ RUNTIME_PKGS=(
   nlohmann-json3-dev libcpp-httplib-dev libcli11-dev
   libbrotli-dev zlib1g-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
-  libtesseract-dev libleptonica-dev
+  libtesseract-dev libleptonica-dev libdmtx-dev
 )
 # Extra packages for the test suite and the measurement tools.
 TEST_PKGS=(

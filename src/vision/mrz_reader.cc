@@ -21,6 +21,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "decode.h"
 #include "tdv/mrz/mrz.h"
 
 namespace tdv::vision {
@@ -347,50 +348,9 @@ Result<std::unique_ptr<MrzReader>> MrzReader::Create(const ReaderOptions& option
 Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) const {
   const auto t0 = Clock::now();
   const ReaderOptions& o = impl_->options;
-  if (file.empty()) return Error{ErrorCode::kInvalidInput, "the image is empty"};
-  if (file.size() > o.max_file_bytes) {
-    return Error{ErrorCode::kInvalidInput, "the image file has " + std::to_string(file.size()) +
-                                               " bytes; the limit is " +
-                                               std::to_string(o.max_file_bytes)};
-  }
-  const std::string format = SniffImageFormat(file);
-  if (format.empty())
-    return Error{ErrorCode::kInvalidInput, "not an image TDV reads (PNG, JPEG or BMP)"};
-  if (format != "png" && format != "jpeg" && format != "bmp") {
-    return Error{ErrorCode::kInvalidInput,
-                 format + " images are not supported; send PNG, JPEG or BMP"};
-  }
-  int w = 0, h = 0;
-  if (!ReadImageSize(file, w, h) || w <= 0 || h <= 0) {
-    return Error{ErrorCode::kInvalidInput, "the " + format + " header is truncated or corrupt"};
-  }
-  if (std::uint64_t(w) * std::uint64_t(h) > o.max_pixels) {
-    return Error{ErrorCode::kInvalidInput, "the image has " + std::to_string(w) + "x" +
-                                               std::to_string(h) + " pixels; the limit is " +
-                                               std::to_string(o.max_pixels)};
-  }
-  // A decoder fills a truncated file's missing part with grey; refuse it.
-  auto tail_has = [&](const char* marker, std::size_t n, std::size_t window) {
-    const std::size_t from = file.size() > window ? file.size() - window : 0;
-    for (std::size_t i = from; i + n <= file.size(); ++i) {
-      if (std::memcmp(file.data() + i, marker, n) == 0) return true;
-    }
-    return false;
-  };
-  if ((format == "jpeg" && !tail_has("\xff\xd9", 2, 64)) ||
-      (format == "png" && !tail_has("IEND", 4, 64))) {
-    return Error{ErrorCode::kInvalidInput, "the " + format + " file is truncated"};
-  }
-  cv::Mat gray;
-  try {
-    const cv::Mat buf(1, static_cast<int>(file.size()), CV_8U,
-                      const_cast<std::uint8_t*>(file.data()));
-    // IMREAD_GRAYSCALE honours the EXIF orientation of JPEGs.
-    gray = cv::imdecode(buf, cv::IMREAD_GRAYSCALE);
-  } catch (const cv::Exception& e) {
-    return Error{ErrorCode::kInvalidInput, std::string("the image cannot be decoded: ") + e.what()};
-  }
-  if (gray.empty()) return Error{ErrorCode::kInvalidInput, "the image is truncated or corrupt"};
+  auto decoded = DecodeGray(file, o.max_file_bytes, o.max_pixels);
+  if (!decoded) return decoded.error();
+  cv::Mat gray = std::move(*decoded);
   const auto t1 = Clock::now();
 
   const double scale = double(kWorkSide) / std::max(gray.cols, gray.rows);

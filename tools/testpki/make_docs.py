@@ -9,6 +9,7 @@ the openssl CLI; every holder is fictitious).
       seals/NAME.vds (+ NAME.mrz, the MRZ printed on the document) and
       chips/NAME/{sod.bin,dgN.bin,printed.mrz}; see the lists below.
 """
+import json
 import os
 import subprocess
 import sys
@@ -227,6 +228,14 @@ def make_seals(pki):
     write(f"{out}/visa-revoked.vds",
           signed(vds_header(4, "D", "DERV", "1A", 0x5D, 0x01) + visa_body[18:], key("seal-derv"), 256))
     write(f"{out}/visa-unknown-tag.vds", signed(visa_body + feature(0x30, b"\x01\x02\x03"), key("seal-dets"), 256))
+
+    # A seal for the committed visa sample image (samples/images), whose
+    # printed MRZ it carries; make_test_pki.sh prints it onto that image.
+    sample = os.path.join(os.path.dirname(__file__), "..", "..", "samples", "images", "mrva-clean-003.expected.json")
+    s1, s2 = json.load(open(sample))["mrz"]
+    body = vds_header(4, "NLD", "NLAB", "5", 0x5D, 0x01) + feature(1, c40(s1 + s2[:28])) + feature(5, c40("UP2468024"))
+    write(f"{out}/visa-sample.vds", signed(body, key("seal-nlab"), 384))
+    write(f"{out}/visa-sample.mrz", (s1 + "\n" + s2 + "\n").encode())
 
     # Residence permit, header v3, brainpoolP224r1 (SHA-224).
     r1, r2 = td2("AR", "D", "BEISPIEL", "JONAS", "RP0000421", "TUR", "851224", "M", "300101")

@@ -22,10 +22,16 @@
 # csca/de-old.pem. (csca/de-new.pem is left out on purpose: the link
 # certificate must be enough.)
 #
-# Usage: tools/testpki/make_test_pki.sh OUTDIR    (about 3 s; needs openssl, python3)
+#   images/     seals printed as DataMatrix symbols (when SEAL_IMAGE, the
+#               tdv_seal_image tool, is given): on the committed visa sample,
+#               and on 2 MP pages rotated, inverted, noisy, off-centre
+#
+# Usage: tools/testpki/make_test_pki.sh OUTDIR [SEAL_IMAGE]   (about 3 s; needs openssl, python3)
 set -euo pipefail
 
-OUT="${1:?usage: make_test_pki.sh OUTDIR}"
+OUT="${1:?usage: make_test_pki.sh OUTDIR [SEAL_IMAGE]}"
+SEAL_IMAGE="${2:-}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 rm -rf "$OUT"
 mkdir -p "$OUT"/{csca,signer,ml,crl,keys,ca,seals,chips}
@@ -158,4 +164,14 @@ crl nl 1
 
 # --- Seals and chip data
 python3 "$HERE/make_docs.py" all .
+
+if [[ -n "$SEAL_IMAGE" ]]; then
+  mkdir -p images
+  "$SEAL_IMAGE" seals/visa-sample.vds images/visa-sample-seal.jpg \
+    --background "$ROOT/samples/images/mrva-clean-003.jpg" --at 1020,330 --module 4
+  "$SEAL_IMAGE" seals/visa-dets.vds images/seal-rotated.png --rotate 17 --at 1150,300
+  "$SEAL_IMAGE" seals/visa-dets.vds images/seal-inverted.png --invert --at 200,900 --noise 6
+  "$SEAL_IMAGE" seals/visa-dets.vds images/seal-noisy.jpg --rotate -8 --at 300,700 --noise 8 --module 4
+  "$SEAL_IMAGE" seals/etd-nlac.vds images/seal-p521.png --at 100,80 --module 6
+fi
 echo "test PKI in $OUT"
