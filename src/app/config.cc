@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tdv/sig/trust_store.h"
+
 namespace tdv::app {
 
 std::filesystem::path ResolveDataDir(const std::string& flag) {
@@ -22,6 +24,7 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
   Config config;
   config.data_dir = data_dir;
   config.store = "sqlite:" + (data_dir / "lists.db").string();
+  config.trust_dir = data_dir / "trust";
   std::filesystem::path file =
       path.empty() ? data_dir / "config.json" : std::filesystem::path(path);
   std::error_code ec;
@@ -45,6 +48,15 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
     } else if (key == "model_dir") {
       if (!value.is_string()) return bad("\"model_dir\" must be a directory path");
       config.model_dir = value.get<std::string>();
+    } else if (key == "trust_dir") {
+      if (!value.is_string() || value.get<std::string>().empty())
+        return bad("\"trust_dir\" must be a directory path");
+      config.trust_dir = value.get<std::string>();
+    } else if (key == "crl_policy") {
+      if (!value.is_string() || !sig::ParseCrlPolicy(value.get<std::string>())) {
+        return bad("\"crl_policy\" must be \"if-present\", \"require\" or \"ignore\"");
+      }
+      config.crl_policy = value.get<std::string>();
     } else if (key == "store") {
       if (!value.is_string() || value.get<std::string>().empty()) {
         return bad("\"store\" must be sqlite:PATH or a PostgreSQL URL");

@@ -28,6 +28,10 @@ struct Config {
   std::string store;
   // Where mrz.traineddata is (default: the build's or the installed models/).
   std::string model_dir = TDV_MODEL_DIR;
+  // Trust store directory (CSCAs, signers, CRLs; default DATA_DIR/trust) and
+  // its revocation policy: "if-present", "require" or "ignore".
+  std::filesystem::path trust_dir;
+  std::string crl_policy = "if-present";
   bool require_lists = false;
   int lists_refresh_seconds = 5;
   int lists_max_staleness_seconds = 300;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tdv`: the one executable. Subcommands:
-//   tdv check --mrz TEXT|- [--json] [--allow-specimens] [--strict]
-//             [--check-expiry] [--as-of YYYY-MM-DD]
+//   tdv check [IMAGE] [--mrz TEXT|-] [--seal FILE] [--chip SOD --dg N=FILE...]
+//             [--json] [--allow-specimens] [--strict] [--check-expiry] [--as-of YYYY-MM-DD]
+//   tdv trust import|list|remove, tdv lists ...
 //   tdv serve [--listen HOST:PORT] [--threads N]
 // Every command takes --data DIR and --config FILE (see config.h).
 // Exit codes: 0 clear/valid, 1 invalid (verdict not clear), 2 usage or
@@ -27,6 +28,8 @@
 #include "tdv/http/server.h"
 #include "tdv/verify/verifier.h"
 #include "tdv/vision/mrz_reader.h"
+#include "trust_cmd.h"
+#include "trust_snapshot.h"
 
 namespace tdv::app {
 namespace {
@@ -40,6 +43,10 @@ struct CommonFlags {
 struct CheckFlags {
   std::string mrz;
   std::string image;
+  std::string seal;              // raw seal bytes
+  std::string chip_sod;          // EF.SOD
+  std::vector<std::string> dgs;  // N=FILE
+  std::string passport_number;   // the passport presented with a visa
   bool json = false;
   bool allow_specimens = false;
   bool strict = false;
@@ -84,9 +91,64 @@ std::unique_ptr<vision::MrzReader> OpenReader(const Config& config) {
   return std::move(*reader);
 }
 
+// The trust store snapshot, or nullptr with the reason on stderr (seals and
+// chips then report an unknown signer / CSCA).
+std::unique_ptr<TrustSnapshot> OpenTrust(const Config& config) {
+  auto snapshot =
+      std::make_unique<TrustSnapshot>(config.trust_dir, *sig::ParseCrlPolicy(config.crl_policy));
+  if (Status st = snapshot->Reload(); !st) {
+    std::cerr << "tdv: the trust store cannot be read: " << st.error().message << "\n";
+  }
+  return snapshot;
+}
+
+Result<std::vector<std::uint8_t>> ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{ErrorCode::kInvalidInput, "cannot read " + path};
+  std::vector<std::uint8_t> out((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
+  if (out.empty()) return Error{ErrorCode::kInvalidInput, path + " is empty"};
+  return out;
+}
+
+// --seal, --chip and --dg N=FILE into the request.
+Status ReadSealAndChip(const CheckFlags& flags, verify::VerifyRequest& request) {
+  if (!flags.seal.empty()) {
+    auto seal = ReadBytes(flags.seal);
+    if (!seal) return seal.error();
+    request.seal = std::move(*seal);
+  }
+  if (flags.chip_sod.empty()) {
+    if (!flags.dgs.empty()) return Error{ErrorCode::kInvalidInput, "--dg needs --chip SOD"};
+    return {};
+  }
+  sig::ChipData chip;
+  auto sod = ReadBytes(flags.chip_sod);
+  if (!sod) return sod.error();
+  chip.sod = std::move(*sod);
+  for (const auto& dg : flags.dgs) {
+    const auto eq = dg.find('=');
+    int n = 0;
+    if (eq != std::string::npos) n = std::atoi(dg.substr(0, eq).c_str());
+    if (eq == std::string::npos || n < 1 || n > 16) {
+      return Error{ErrorCode::kInvalidInput,
+                   "--dg takes N=FILE with N from 1 to 16, got '" + dg + "'"};
+    }
+    auto bytes = ReadBytes(dg.substr(eq + 1));
+    if (!bytes) return bytes.error();
+    chip.data_groups[n] = std::move(*bytes);
+  }
+  if (!chip.data_groups.count(1))
+    return Error{ErrorCode::kInvalidInput, "--chip needs at least --dg 1=FILE"};
+  request.chip = std::move(chip);
+  return {};
+}
+
 verify::VerifierConfig VerifierConfigFrom(const Config& config, const lists::ListService* lists,
-                                          const vision::MrzReader* reader = nullptr) {
+                                          const vision::MrzReader* reader = nullptr,
+                                          const TrustSnapshot* trust = nullptr) {
   verify::VerifierConfig v;
+  if (trust) v.trust = [trust] { return trust->Current(); };
   v.reader = reader;
   v.lists = lists;
   v.require_lists = config.require_lists;
@@ -102,9 +164,14 @@ int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
   if (!config) return Fail(kExitUsage, config.error().message);
   verify::VerifyRequest request;
   std::unique_ptr<vision::MrzReader> reader;
-  if (!flags.image.empty() == !flags.mrz.empty()) {
-    return Fail(kExitUsage, "give an IMAGE or --mrz TEXT (one of them)");
+  if (!flags.image.empty() && !flags.mrz.empty()) {
+    return Fail(kExitUsage, "give an IMAGE or --mrz TEXT, not both");
   }
+  if (flags.image.empty() && flags.mrz.empty() && flags.chip_sod.empty()) {
+    return Fail(kExitUsage, "give an IMAGE, --mrz TEXT or --chip SOD --dg 1=FILE");
+  }
+  if (Status st = ReadSealAndChip(flags, request); !st) return Fail(kExitUsage, st.error().message);
+  request.passport_number = flags.passport_number;
   if (!flags.image.empty()) {
     std::ifstream in(flags.image, std::ios::binary);
     if (!in) return Fail(kExitUsage, "cannot read " + flags.image);
@@ -119,7 +186,8 @@ int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
   } else {
     request.mrz_text = flags.mrz;
   }
-  if (request.image.empty() && request.mrz_text.find_first_not_of(" \t\r\n") == std::string::npos) {
+  if (request.image.empty() && !request.chip &&
+      request.mrz_text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Fail(kExitUsage, "no MRZ text given");
   }
   if (flags.allow_specimens) request.options.allow_specimens = true;
@@ -130,7 +198,9 @@ int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
     if (!request.options.as_of) return Fail(kExitUsage, "--as-of must be a date YYYY-MM-DD");
   }
   const auto lists = OpenLists(common, *config);
-  const verify::Verifier verifier(VerifierConfigFrom(*config, lists.get(), reader.get()));
+  const auto trust = OpenTrust(*config);
+  const verify::Verifier verifier(
+      VerifierConfigFrom(*config, lists.get(), reader.get(), trust.get()));
   Result<verify::VerificationReport> report = verifier.Verify(request);
   if (!report) {
     return Fail(report.error().code == ErrorCode::kNotFound ? kExitNoMrz : kExitUsage,
@@ -166,8 +236,11 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
 
   const auto lists = OpenLists(common, *config);
   const auto reader = OpenReader(*config);
-  const verify::Verifier verifier(VerifierConfigFrom(*config, lists.get(), reader.get()));
-  // Keeps the list index current (other instances, `tdv lists import`).
+  const auto trust = OpenTrust(*config);
+  const verify::Verifier verifier(
+      VerifierConfigFrom(*config, lists.get(), reader.get(), trust.get()));
+  // Keeps the list index and the trust store current (other instances,
+  // `tdv lists import`, `tdv trust import`).
   std::mutex refresh_mutex;
   std::condition_variable refresh_cv;
   bool stopping = false;
@@ -178,6 +251,8 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
       lock.unlock();
       if (Status st = lists->Refresh(); !st)
         std::cerr << "tdv: lists refresh failed: " << st.error().message << "\n";
+      if (Status st = trust->Reload(); !st)
+        std::cerr << "tdv: trust store reload failed: " << st.error().message << "\n";
       lock.lock();
     }
   });
@@ -239,6 +314,13 @@ int Main(int argc, char** argv) {
   add_common(check_cmd);
   check_cmd->add_option("IMAGE", check.image, "image of the document (PNG, JPEG, BMP)");
   check_cmd->add_option("--mrz", check.mrz, "MRZ text (lines joined by newlines), or - for stdin");
+  check_cmd->add_option("--seal", check.seal,
+                        "a visible digital seal's raw bytes (default: found in IMAGE)");
+  check_cmd->add_option("--chip", check.chip_sod, "EF.SOD read from the chip (with --dg)");
+  check_cmd->add_option("--dg", check.dgs,
+                        "a data group read from the chip: N=FILE (repeatable; DG1 needed)");
+  check_cmd->add_option("--passport-number", check.passport_number,
+                        "the passport presented with a visa (checked against the visa seal)");
   check_cmd->add_flag("--json", check.json, "print the report as JSON");
   check_cmd->add_flag("--allow-specimens", check.allow_specimens,
                       "accept UTO, the ICAO specimen state");
@@ -257,6 +339,8 @@ int Main(int argc, char** argv) {
 
   auto run_lists = AddListsCommands(
       cli, [&common] { return Load(common); }, common.store, add_common);
+  auto run_trust = AddTrustCommands(
+      cli, [&common] { return Load(common); }, add_common);
 
   try {
     cli.parse(argc, argv);
@@ -267,6 +351,7 @@ int Main(int argc, char** argv) {
   if (check_cmd->parsed()) return RunCheck(common, check);
   if (serve_cmd->parsed()) return RunServe(common, serve);
   if (int code = run_lists(); code >= 0) return code;
+  if (int code = run_trust(); code >= 0) return code;
   return kExitUsage;
 }
 

@@ -69,6 +69,33 @@ std::string ReportToText(const verify::VerificationReport& report) {
   }
   Issues(out, "errors", m.errors);
   Issues(out, "warnings", m.warnings);
+  if (report.seal) {
+    const auto& v = report.seal->verification;
+    out << "seal (" << report.seal->source << "): " << sig::SealStatusName(v.status) << "\n";
+    if (v.seal) {
+      Row(out, "profile", v.seal->profile);
+      Row(out, "signer", v.seal->header.signer_id + " " + v.seal->header.cert_reference);
+      for (const auto& f : v.seal->features) {
+        if (f.name != "mrz") Row(out, f.name.c_str(), f.value);
+      }
+    }
+    if (v.signer)
+      Row(out, "signer certificate",
+          v.signer->subject + " (chain " + sig::ChainStatusName(v.signer->chain) + ")");
+    if (!v.detail.empty()) Row(out, "detail", v.detail);
+  }
+  if (report.chip) {
+    const auto& v = report.chip->verification;
+    out << "chip: " << sig::ChipStatusName(v.status) << "\n";
+    if (v.signer)
+      Row(out, "document signer",
+          v.signer->subject + " (chain " + sig::ChainStatusName(v.signer->chain) + ")");
+    if (!v.signature_algorithm.empty())
+      Row(out, "signature", v.signature_algorithm + ", " + v.hash_algorithm);
+    for (const auto& g : v.data_groups)
+      Row(out, ("DG" + std::to_string(g.number)).c_str(), g.status);
+    if (!v.detail.empty()) Row(out, "detail", v.detail);
+  }
   return out.str();
 }
 

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tdv/http/report_json.h"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
+#include <system_error>
+
+#include "tdv/sig/base64.h"
 
 namespace tdv::http {
 
@@ -201,7 +205,108 @@ json ImageJson(const vision::MrzImageReading& r) {
           {"timings_ms", {{"decode", r.decode_ms}, {"locate", r.locate_ms}, {"ocr", r.ocr_ms}}}};
 }
 
+json SignerJson(const sig::SignerInfo& s) {
+  return {{"subject", s.subject},
+          {"issuer", s.issuer},
+          {"serial", s.serial},
+          {"country", s.country},
+          {"not_before", s.not_before},
+          {"not_after", s.not_after},
+          {"csca", s.csca},
+          {"chain", sig::ChainStatusName(s.chain)},
+          {"chain_detail", s.chain_detail},
+          {"crl", s.crl}};
+}
+
+json OptionalBool(const std::optional<bool>& b) { return b ? json(*b) : json(nullptr); }
+
+json SealJson(const verify::SealReport& r) {
+  const sig::SealVerification& v = r.verification;
+  json j = {{"status", sig::SealStatusName(v.status)}, {"detail", v.detail}, {"source", r.source}};
+  if (v.status == sig::SealStatus::kMalformed) j["offset"] = v.offset;
+  if (r.polygon) {
+    json poly = json::array();
+    for (const auto& p : *r.polygon) poly.push_back({p.x, p.y});
+    j["polygon"] = poly;
+  }
+  j["signer"] = v.signer ? SignerJson(*v.signer) : json(nullptr);
+  if (v.seal) {
+    const sig::VdsHeader& h = v.seal->header;
+    j["header"] = {{"version", h.version},
+                   {"issuing_state", h.issuing_state},
+                   {"signer_id", h.signer_id},
+                   {"cert_reference", h.cert_reference},
+                   {"issue_date", h.issue_date},
+                   {"signature_date", h.signature_date},
+                   {"document_ref", h.feature_ref * 256 + h.type_category}};
+    j["profile"] = v.seal->profile;
+    json features = json::array();
+    for (const auto& f : v.seal->features) {
+      features.push_back({{"tag", f.tag}, {"name", f.name}, {"value", f.value}});
+    }
+    j["features"] = features;
+    j["mrz"] = v.seal->mrz;
+  }
+  j["mrz_match"] = OptionalBool(r.mrz_match);
+  j["passport_match"] = OptionalBool(r.passport_match);
+  return j;
+}
+
+json ChipJson(const verify::ChipReport& r) {
+  const sig::ChipVerification& v = r.verification;
+  json groups = json::array();
+  for (const auto& g : v.data_groups)
+    groups.push_back({{"number", g.number}, {"status", g.status}});
+  return {{"status", sig::ChipStatusName(v.status)},
+          {"detail", v.detail},
+          {"signer", v.signer ? SignerJson(*v.signer) : json(nullptr)},
+          {"hash_algorithm", v.hash_algorithm},
+          {"signature_algorithm", v.signature_algorithm},
+          {"data_groups", groups},
+          {"mrz_match", OptionalBool(r.mrz_match)}};
+}
+
 Error Invalid(std::string message) { return Error{ErrorCode::kInvalidInput, std::move(message)}; }
+
+// A base64 member as bytes.
+Result<std::vector<std::uint8_t>> Bytes(const json& value, const std::string& name) {
+  if (!value.is_string()) return Invalid("\"" + name + "\" must be a base64 string");
+  auto bytes = sig::DecodeBase64(value.get<std::string>());
+  if (!bytes) return Invalid("\"" + name + "\": " + bytes.error().message);
+  if (bytes->empty()) return Invalid("\"" + name + "\" is empty");
+  return bytes;
+}
+
+// "chip": {"sod": BASE64, "data_groups": {"1": BASE64, ...}}
+Result<sig::ChipData> ChipFromJson(const json& value) {
+  if (!value.is_object())
+    return Invalid("\"chip\" must be an object with \"sod\" and \"data_groups\"");
+  sig::ChipData chip;
+  for (const auto& [key, member] : value.items()) {
+    if (key == "sod") {
+      auto b = Bytes(member, "chip.sod");
+      if (!b) return b.error();
+      chip.sod = std::move(*b);
+    } else if (key == "data_groups") {
+      if (!member.is_object()) return Invalid("\"chip.data_groups\" must map numbers to base64");
+      for (const auto& [number, dg] : member.items()) {
+        int n = 0;
+        auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
+        if (ec != std::errc() || end != number.data() + number.size() || n < 1 || n > 16) {
+          return Invalid("data group \"" + number + "\": the number must be 1 to 16");
+        }
+        auto b = Bytes(dg, "chip.data_groups." + number);
+        if (!b) return b.error();
+        chip.data_groups[n] = std::move(*b);
+      }
+    } else {
+      return Invalid("unknown member \"chip." + key + "\"");
+    }
+  }
+  if (chip.sod.empty()) return Invalid("\"chip\" has no \"sod\"");
+  if (!chip.data_groups.count(1)) return Invalid("\"chip.data_groups\" needs DG1 (\"1\")");
+  return chip;
+}
 
 }  // namespace
 
@@ -226,6 +331,9 @@ std::string ReportToJson(const verify::VerificationReport& report, int indent) {
   j["mrz"] = MrzJson(report.mrz);
   if (report.lists) j["lists"] = ListsJson(*report.lists);
   if (report.image) j["image"] = ImageJson(*report.image);
+  j["mrz_source"] = report.mrz_source;
+  if (report.seal) j["seal"] = SealJson(*report.seal);
+  if (report.chip) j["chip"] = ChipJson(*report.chip);
   return j.dump(indent, ' ', false, json::error_handler_t::replace);
 }
 
@@ -258,11 +366,28 @@ Result<verify::VerifyRequest> ParseVerifyRequestJson(std::string_view body) {
       if (value.is_string()) date = mrz::ParseIsoDate(value.get<std::string>());
       if (!date) return Invalid("\"as_of\" must be a date \"YYYY-MM-DD\"");
       request.options.as_of = date;
+    } else if (key == "seal" || key == "image") {
+      auto b = Bytes(value, key);
+      if (!b) return b.error();
+      (key == "seal" ? request.seal : request.image) = std::move(*b);
+      if (key == "image") have_mrz = true;
+    } else if (key == "chip") {
+      auto chip = ChipFromJson(value);
+      if (!chip) return chip.error();
+      request.chip = std::move(*chip);
+    } else if (key == "passport_number") {
+      if (!value.is_string()) return Invalid("\"passport_number\" must be a string");
+      request.passport_number = value.get<std::string>();
     } else {
       return Invalid("unknown member \"" + key + "\"");
     }
   }
-  if (!have_mrz) return Invalid("the request has no \"mrz\"");
+  if (!request.image.empty() && (!request.mrz_text.empty() || !request.mrz_lines.empty())) {
+    return Invalid("give \"mrz\" or \"image\", not both");
+  }
+  if (!have_mrz && request.chip) return request;  // DG1 is the MRZ
+  if (!have_mrz) return Invalid("the request has no \"mrz\" (or \"image\", or \"chip\" with DG1)");
+  if (!request.image.empty()) return request;
   bool blank = request.mrz_lines.empty() &&
                request.mrz_text.find_first_not_of(" \t\r\n") == std::string::npos;
   if (blank) return Invalid("\"mrz\" is empty");

@@ -173,6 +173,35 @@ struct Server::Impl {
     return o;
   }
 
+  // Multipart fields besides the image: seal (raw bytes), sod + dg1..dg16
+  // (chip data), passport_number. Returns an error message or "".
+  static std::string ChipAndSealFields(const httplib::Request& req, verify::VerifyRequest& r) {
+    auto bytes = [&](const std::string& name) {
+      const std::string& c = req.get_file_value(name).content;
+      return std::vector<std::uint8_t>(c.begin(), c.end());
+    };
+    if (req.has_file("seal")) r.seal = bytes("seal");
+    if (req.has_file("passport_number"))
+      r.passport_number = req.get_file_value("passport_number").content;
+    bool any_dg = false;
+    sig::ChipData chip;
+    for (int n = 1; n <= 16; ++n) {
+      const std::string name = "dg" + std::to_string(n);
+      if (req.has_file(name)) {
+        chip.data_groups[n] = bytes(name);
+        any_dg = true;
+      }
+    }
+    if (req.has_file("sod")) {
+      chip.sod = bytes("sod");
+      if (!chip.data_groups.count(1)) return "chip data needs field dg1 with field sod";
+      r.chip = std::move(chip);
+    } else if (any_dg) {
+      return "data groups need field sod (EF.SOD)";
+    }
+    return "";
+  }
+
   void HandleVerify(const httplib::Request& req, httplib::Response& res) {
     const std::string type = MediaType(req);
     Result<verify::VerifyRequest> request = Error{ErrorCode::kInternal, ""};
@@ -188,6 +217,10 @@ struct Server::Impl {
         }
         const std::string& content = req.get_file_value("image").content;
         r.image.assign(content.begin(), content.end());
+        if (auto e = ChipAndSealFields(req, r); !e.empty()) {
+          SendProblem(res, 422, "invalid-request", "Invalid request", e);
+          return;
+        }
       } else {
         r.image.assign(req.body.begin(), req.body.end());
       }

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <utility>
 
+#include "tdv/vision/seal_reader.h"
+
 namespace tdv::verify {
 
 const char* VerdictName(Verdict verdict) noexcept {
@@ -57,7 +59,155 @@ std::string FirstErrors(const mrz::Mrz& m) {
   return out;
 }
 
+// The validation time for certificates: noon UTC on `as_of` when the request
+// fixes the day, else now.
+std::time_t ValidationTime(const VerifyOptions& o) {
+  if (!o.as_of) return std::time(nullptr);
+  using namespace std::chrono;
+  const sys_days day =
+      year_month_day{year{o.as_of->year}, month{static_cast<unsigned>(o.as_of->month)},
+                     std::chrono::day{static_cast<unsigned>(o.as_of->day)}};
+  return system_clock::to_time_t(day + hours{12});
+}
+
+// The printed MRZ as one string without line breaks.
+std::string Joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += l;
+  return out;
+}
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// A seal's MRZ against the printed one: every line equal, except that a visa
+// seal keeps only the first 28 characters of line 2.
+bool SealMrzMatches(const std::string& seal_mrz, const std::vector<std::string>& printed,
+                    bool visa) {
+  std::vector<std::string> lines = SplitLines(seal_mrz);
+  if (lines.size() != printed.size()) return false;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string want = visa && i == 1 ? printed[i].substr(0, 28) : printed[i];
+    if (lines[i] != want) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+void Verifier::CheckSeal(const VerifyRequest& request, VerificationReport& report) const {
+  SealReport seal;
+  std::vector<std::uint8_t> bytes = request.seal;
+  seal.source = "request";
+  if (bytes.empty()) {
+    if (request.image.empty() || !config_.find_seals_in_images) return;
+    auto found = vision::FindDataMatrix(request.image);
+    if (!found || found->symbols.empty()) return;  // most documents carry no seal
+    const vision::DataMatrixSymbol* pick = &found->symbols.front();
+    for (const auto& sym : found->symbols) {
+      if (!sym.bytes.empty() && sym.bytes[0] == 0xDC) pick = &sym;
+    }
+    bytes = pick->bytes;
+    seal.source = "image";
+    seal.polygon = pick->polygon;
+  }
+  auto anchors = config_.trust ? config_.trust() : nullptr;
+  seal.verification = sig::VerifySeal(bytes, anchors.get(), ValidationTime(request.options));
+  const sig::SealVerification& v = seal.verification;
+  const std::string status = sig::SealStatusName(v.status);
+  switch (v.status) {
+    case sig::SealStatus::kValid:
+      report.checks.push_back({"seal", CheckStatus::kPass, "signed by " + v.signer->subject});
+      break;
+    case sig::SealStatus::kUnknownSigner:
+    case sig::SealStatus::kRevocationUnknown:
+      report.checks.push_back({"seal", CheckStatus::kUnavailable, v.detail});
+      report.reasons.push_back(
+          {"seal_" + status, "the seal's signature could not be verified: " + v.detail});
+      break;
+    case sig::SealStatus::kUnsigned:
+      report.checks.push_back({"seal", CheckStatus::kReview, v.detail});
+      report.reasons.push_back({"seal_unsigned", "the seal carries no signature"});
+      break;
+    default:
+      report.checks.push_back({"seal", CheckStatus::kFail, status + ": " + v.detail});
+      report.reasons.push_back({"seal_" + status, "the seal is not genuine: " + v.detail});
+      break;
+  }
+  if (v.seal && !v.seal->mrz.empty() && !report.mrz.lines.empty()) {
+    seal.mrz_match = SealMrzMatches(v.seal->mrz, report.mrz.lines, v.seal->profile == "visa");
+    if (!*seal.mrz_match) {
+      report.checks.push_back(
+          {"seal_mrz", CheckStatus::kFail, "the seal's MRZ differs from the printed MRZ"});
+      report.reasons.push_back(
+          {"seal_mrz_mismatch", "the MRZ in the seal differs from the printed MRZ"});
+    } else {
+      report.checks.push_back(
+          {"seal_mrz", CheckStatus::kPass, "the seal's MRZ equals the printed MRZ"});
+    }
+  }
+  if (v.seal && !v.seal->passport_number.empty() && !request.passport_number.empty()) {
+    std::string given = request.passport_number;
+    seal.passport_match = v.seal->passport_number == given;
+    if (!*seal.passport_match) {
+      report.checks.push_back(
+          {"seal_passport", CheckStatus::kFail,
+           "the seal names passport " + v.seal->passport_number + ", not " + given});
+      report.reasons.push_back(
+          {"seal_passport_mismatch",
+           "the visa seal was issued for passport " + v.seal->passport_number + ", not " + given});
+    } else {
+      report.checks.push_back(
+          {"seal_passport", CheckStatus::kPass, "the seal names the passport presented"});
+    }
+  }
+  report.seal = std::move(seal);
+}
+
+void Verifier::CheckChip(const VerifyRequest& request, VerificationReport& report) const {
+  ChipReport chip;
+  auto anchors = config_.trust ? config_.trust() : nullptr;
+  chip.verification =
+      sig::VerifyChip(*request.chip, anchors.get(), ValidationTime(request.options));
+  const sig::ChipVerification& v = chip.verification;
+  const std::string status = sig::ChipStatusName(v.status);
+  switch (v.status) {
+    case sig::ChipStatus::kValid:
+      report.checks.push_back(
+          {"chip", CheckStatus::kPass, "EF.SOD signed by " + v.signer->subject});
+      break;
+    case sig::ChipStatus::kUnknownCsca:
+    case sig::ChipStatus::kRevocationUnknown:
+      report.checks.push_back({"chip", CheckStatus::kUnavailable, v.detail});
+      report.reasons.push_back(
+          {"chip_" + status, "the chip data could not be authenticated: " + v.detail});
+      break;
+    default:
+      report.checks.push_back({"chip", CheckStatus::kFail, status + ": " + v.detail});
+      report.reasons.push_back({"chip_" + status, "the chip data is not authentic: " + v.detail});
+      break;
+  }
+  if (!v.dg1_mrz.empty() && report.mrz_source != "chip" && !report.mrz.lines.empty()) {
+    chip.mrz_match = v.dg1_mrz == Joined(report.mrz.lines);
+    if (!*chip.mrz_match) {
+      report.checks.push_back({"chip_mrz", CheckStatus::kFail, "DG1 differs from the printed MRZ"});
+      report.reasons.push_back(
+          {"chip_mrz_mismatch", "the chip's MRZ (DG1) differs from the printed MRZ"});
+    } else {
+      report.checks.push_back({"chip_mrz", CheckStatus::kPass, "DG1 equals the printed MRZ"});
+    }
+  }
+  report.chip = std::move(chip);
+}
 
 void Verifier::CheckLists(VerificationReport& report) const {
   const mrz::Mrz& m = report.mrz;
@@ -113,10 +263,27 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
   const bool has_lines = !request.mrz_lines.empty();
   const bool has_image = !request.image.empty();
   const int given = int(has_text) + int(has_lines) + int(has_image);
-  if (given != 1) {
-    return Error{
-        ErrorCode::kInvalidInput,
-        given == 0 ? "no MRZ given" : "give the MRZ as text, as lines or as an image: one of them"};
+  if (given > 1) {
+    return Error{ErrorCode::kInvalidInput,
+                 "give the MRZ as text, as lines or as an image: one of them"};
+  }
+  // Without a printed MRZ, the chip's DG1 is the MRZ checked.
+  std::string dg1_text;
+  if (given == 0 && request.chip) {
+    auto dg1 = request.chip->data_groups.find(1);
+    if (dg1 != request.chip->data_groups.end()) {
+      // DG1 = 61 L 5F1F L MRZ; the MRZ is its last 72, 88 or 90 bytes.
+      const auto& b = dg1->second;
+      for (std::size_t n : {88u, 72u, 90u}) {
+        if (b.size() >= n + 5 && b[b.size() - n - 1] == n && b[b.size() - n - 2] == 0x1F) {
+          dg1_text.assign(b.end() - static_cast<std::ptrdiff_t>(n), b.end());
+        }
+      }
+    }
+    if (dg1_text.empty())
+      return Error{ErrorCode::kInvalidInput, "no MRZ given and the chip data has no readable DG1"};
+  } else if (given == 0) {
+    return Error{ErrorCode::kInvalidInput, "no MRZ given"};
   }
   std::optional<vision::MrzImageReading> reading;
   if (has_image) {
@@ -139,7 +306,9 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
   parse.strict = report.strict;
   Result<mrz::Mrz> parsed = has_text    ? mrz::ParseMrz(request.mrz_text, parse)
                             : has_image ? mrz::ParseMrzLines(reading->lines, parse)
-                                        : mrz::ParseMrzLines(request.mrz_lines, parse);
+                            : has_lines ? mrz::ParseMrzLines(request.mrz_lines, parse)
+                                        : mrz::ParseMrz(dg1_text, parse);
+  report.mrz_source = has_text ? "text" : has_image ? "image" : has_lines ? "lines" : "chip";
   if (!parsed) return parsed.error();
   report.mrz = std::move(parsed).value();
   report.image = std::move(reading);
@@ -179,6 +348,8 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
   }
 
   if (config_.lists != nullptr) CheckLists(report);
+  if (request.chip) CheckChip(request, report);
+  CheckSeal(request, report);
 
   bool failed = false, incomplete = false;
   for (const CheckOutcome& c : report.checks) {

@@ -18,8 +18,10 @@
 #ifndef TDV_VERIFY_VERIFIER_H_
 #define TDV_VERIFY_VERIFIER_H_
 
+#include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +30,9 @@
 #include "tdv/mrz/date.h"
 #include "tdv/mrz/mrz.h"
 #include "tdv/mrz/result.h"
+#include "tdv/sig/chip.h"
+#include "tdv/sig/seal.h"
+#include "tdv/sig/trust_store.h"
 #include "tdv/vision/mrz_reader.h"
 
 namespace tdv::verify {
@@ -46,6 +51,15 @@ struct VerifyRequest {
   std::string mrz_text;
   std::vector<std::string> mrz_lines;
   std::vector<std::uint8_t> image;
+  // A visible digital seal's raw bytes. Unset with an image: the image is
+  // searched for one.
+  std::vector<std::uint8_t> seal;
+  // Chip data (EF.SOD and data groups). With no printed MRZ given, DG1's MRZ
+  // is the one checked.
+  std::optional<sig::ChipData> chip;
+  // The number of the passport presented with a visa, compared with the
+  // passport number a visa seal carries.
+  std::string passport_number;
   VerifyOptions options;
 };
 
@@ -73,6 +87,19 @@ struct Reason {
   std::string message;
 };
 
+struct SealReport {
+  sig::SealVerification verification;
+  std::string source;                                   // "request" or "image"
+  std::optional<std::array<vision::Point, 4>> polygon;  // where the image showed it
+  std::optional<bool> mrz_match;                        // the seal's MRZ against the printed one
+  std::optional<bool> passport_match;  // the seal's passport number against the request's
+};
+
+struct ChipReport {
+  sig::ChipVerification verification;
+  std::optional<bool> mrz_match;  // DG1 against the printed MRZ (unset: none printed)
+};
+
 struct VerificationReport {
   mrz::Mrz mrz;
   mrz::CivilDate as_of;
@@ -81,6 +108,9 @@ struct VerificationReport {
   std::optional<mrz::ExpiryStatus> expiry;       // set when expiry was judged
   std::optional<lists::ListsCheck> lists;        // set when lists were consulted (or could not be)
   std::optional<vision::MrzImageReading> image;  // set when the MRZ was read from an image
+  std::string mrz_source;                        // "text", "lines", "image" or "chip"
+  std::optional<SealReport> seal;                // set when a seal was given or found
+  std::optional<ChipReport> chip;                // set when chip data was given
   std::vector<CheckOutcome> checks;
   Verdict verdict = Verdict::kReview;
   std::vector<Reason> reasons;
@@ -100,15 +130,21 @@ struct VerifierConfig {
   bool require_lists = false;
   // Today's date; the default reads the system clock (UTC). Tests inject one.
   std::function<mrz::CivilDate()> today;
+  // The current trust store snapshot; unset or null: seals and chips cannot
+  // be verified (reported as unknown signer / unknown CSCA).
+  std::function<std::shared_ptr<const sig::TrustAnchors>()> trust;
+  // Search images for a DataMatrix seal when the request carries none.
+  bool find_seals_in_images = true;
 };
 
 class Verifier {
  public:
   explicit Verifier(VerifierConfig config);
 
-  // Fails with kInvalidInput when the request holds no MRZ (no text, lines
-  // or image, or more than one), or the image cannot be decoded (too large,
-  // corrupt, unsupported format); kNotFound when the image holds no MRZ.
+  // Fails with kInvalidInput when the request holds no MRZ (no text, lines,
+  // image or chip DG1; or more than one of text, lines and image), or the
+  // image cannot be decoded (too large, corrupt, unsupported format);
+  // kNotFound when the image holds no MRZ.
   // Everything wrong with the MRZ itself is in the report, not an error.
   Result<VerificationReport> Verify(const VerifyRequest& request) const;
 
@@ -116,6 +152,8 @@ class Verifier {
 
  private:
   void CheckLists(VerificationReport& report) const;
+  void CheckSeal(const VerifyRequest& request, VerificationReport& report) const;
+  void CheckChip(const VerifyRequest& request, VerificationReport& report) const;
   VerifierConfig config_;
 };
 

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+// `tdv trust import|list|remove`: the trust store under DATA/trust.
+#ifndef TDV_APP_TRUST_CMD_H_
+#define TDV_APP_TRUST_CMD_H_
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+#include "config.h"
+
+namespace tdv::app {
+
+// Registers the subcommands; the returned function runs the one parsed
+// (returns -1 when none was).
+std::function<int()> AddTrustCommands(CLI::App& parent, std::function<Result<Config>()> load,
+                                      const std::function<void(CLI::App*)>& add_common);
+
+}  // namespace tdv::app
+
+#endif  // TDV_APP_TRUST_CMD_H_
