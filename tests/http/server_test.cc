@@ -325,3 +325,152 @@ TEST_CASE("binding a taken port fails with kUnavailable", "[http]") {
 
 }  // namespace
 }  // namespace tdv::http
+
+namespace tdv::http {
+namespace {
+
+std::string B64(const std::string& bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
+                       (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                       static_cast<unsigned char>(bytes[i + 2]);
+    for (int k = 18; k >= 0; k -= 6) out += kAlphabet[(v >> k) & 63];
+  }
+  if (i < bytes.size()) {
+    unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < bytes.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+std::string Pki(const std::string& rel) {
+  return tdv::testing::ReadFile(std::string(TDV_TEST_PKI_DIR) + "/" + rel);
+}
+
+// A verifier with the test PKI's DE and NL anchors and seal signers.
+struct TrustFixture {
+  tdv::testing::TempDir dir;
+  std::shared_ptr<const sig::TrustAnchors> anchors;
+  TrustFixture() {
+    auto store = sig::TrustStore::Open(dir.path());
+    REQUIRE(store);
+    for (const char* f : {"csca/de-old.pem", "csca/de-link.pem", "crl/de-new.pem",
+                          "signer/seal-dets.pem", "signer/seal-nlab.pem"}) {
+      const std::string pem = Pki(f);
+      REQUIRE(store->Import(std::vector<std::uint8_t>(pem.begin(), pem.end())));
+    }
+    sig::TrustImportOptions ml;  // NL's CSCA comes in DE's master list
+    const std::string root = Pki("csca/de-old.pem"), list = Pki("ml/masterlist.ml");
+    ml.master_list_roots.emplace_back(root.begin(), root.end());
+    REQUIRE(store->Import(std::vector<std::uint8_t>(list.begin(), list.end()), ml));
+    auto loaded = sig::TrustAnchors::Load(dir.path());
+    REQUIRE(loaded);
+    anchors = *loaded;
+  }
+  verify::VerifierConfig Config() const {
+    verify::VerifierConfig c = LiveServer::Config();
+    c.today = verify::TodayUtc;
+    auto a = anchors;
+    c.trust = [a] { return a; };
+    return c;
+  }
+};
+
+TEST_CASE("POST /v1/verify with a base64 seal and chip data", "[http][sig]") {
+  TrustFixture trust;
+  LiveServer s({}, trust.Config());
+  const std::string mrz = Pki("seals/visa-dets.mrz");
+
+  json req = {
+      {"mrz", mrz}, {"seal", B64(Pki("seals/visa-dets.vds"))}, {"passport_number", "UP1234567"}};
+  auto res = s.client().Post("/v1/verify", req.dump(), "application/json");
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  json r = json::parse(res->body);
+  CHECK(r["verdict"] == "clear");
+  CHECK(r["seal"]["status"] == "valid");
+  CHECK(r["seal"]["source"] == "request");
+  CHECK(r["seal"]["passport_match"] == true);
+
+  req["seal"] = B64(Pki("seals/visa-badsig.vds"));
+  r = json::parse(s.client().Post("/v1/verify", req.dump(), "application/json")->body);
+  CHECK(r["verdict"] == "reject");
+  CHECK(r["seal"]["status"] == "invalid_signature");
+
+  const std::string dir = "chips/de-valid/";
+  json chip = {
+      {"mrz", Pki(dir + "printed.mrz")},
+      {"chip",
+       {{"sod", B64(Pki(dir + "sod.bin"))},
+        {"data_groups", {{"1", B64(Pki(dir + "dg1.bin"))}, {"2", B64(Pki(dir + "dg2.bin"))}}}}}};
+  res = s.client().Post("/v1/verify", chip.dump(), "application/json");
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  r = json::parse(res->body);
+  CHECK(r["chip"]["status"] == "valid");
+  CHECK(r["chip"]["mrz_match"] == true);
+  CHECK(r["chip"]["data_groups"].size() == 2);
+
+  // Chip data alone: DG1 is the MRZ.
+  chip.erase("mrz");
+  r = json::parse(s.client().Post("/v1/verify", chip.dump(), "application/json")->body);
+  CHECK(r["mrz_source"] == "chip");
+  CHECK(r["verdict"] == "clear");
+
+  // Bad input: 422 problem+json.
+  json bad = {{"mrz", mrz}, {"seal", "not base64!"}};
+  Problem(s.client().Post("/v1/verify", bad.dump(), "application/json"), 422);
+  bad = {{"chip", {{"sod", B64("x")}}}};
+  Problem(s.client().Post("/v1/verify", bad.dump(), "application/json"), 422);
+  bad = {{"chip", {{"sod", B64("x")}, {"data_groups", {{"17", B64("x")}}}}}};
+  Problem(s.client().Post("/v1/verify", bad.dump(), "application/json"), 422);
+  bad = {{"seal", B64(Pki("seals/visa-dets.vds"))}};
+  Problem(s.client().Post("/v1/verify", bad.dump(), "application/json"), 422);
+}
+
+TEST_CASE("multipart: an image with its printed seal, and seal or chip fields",
+          "[http][sig][vision]") {
+  TrustFixture trust;
+  vision::ReaderOptions ro;
+  ro.model_dir = std::string(TDV_SOURCE_DIR) + "/models";
+  auto reader = vision::MrzReader::Create(ro);
+  REQUIRE(reader.has_value());
+  verify::VerifierConfig config = trust.Config();
+  config.reader = reader->get();
+  LiveServer s({}, config);
+
+  httplib::MultipartFormDataItems form = {
+      {"image", Pki("images/visa-sample-seal.jpg"), "visa.jpg", "image/jpeg"},
+      {"passport_number", "UP2468024", "", ""}};
+  auto res = s.client().Post("/v1/verify", form);
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  json r = json::parse(res->body);
+  CHECK(r["seal"]["source"] == "image");
+  CHECK(r["seal"]["status"] == "valid");
+  CHECK(r["seal"]["mrz_match"] == true);
+  CHECK(r["seal"]["passport_match"] == true);
+  CHECK(r["verdict"] == "clear");
+
+  // A seal field overrides the printed one: this one belongs to another visa.
+  form.push_back({"seal", Pki("seals/visa-dets.vds"), "seal.bin", "application/octet-stream"});
+  r = json::parse(s.client().Post("/v1/verify", form)->body);
+  CHECK(r["seal"]["source"] == "request");
+  CHECK(r["seal"]["mrz_match"] == false);
+  CHECK(r["verdict"] == "reject");
+
+  httplib::MultipartFormDataItems dg_only = {
+      {"image", Pki("images/visa-sample-seal.jpg"), "visa.jpg", "image/jpeg"},
+      {"dg1", Pki("chips/de-valid/dg1.bin"), "dg1.bin", "application/octet-stream"}};
+  Problem(s.client().Post("/v1/verify", dg_only), 422);
+}
+
+}  // namespace
+}  // namespace tdv::http

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: Apache-2.0
+// `tdv trust` and `tdv check --seal/--chip/IMAGE` as a real process, with the
+// test PKI from tools/testpki (ctest fixture `testpki`).
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "catch.h"
+#include "process.h"
+
+namespace tdv::app {
+namespace {
+
+using nlohmann::json;
+using tdv::testing::ProcessResult;
+using tdv::testing::TempDir;
+namespace fs = std::filesystem;
+
+const std::string kPki = TDV_TEST_PKI_DIR;
+
+ProcessResult Tdv(std::vector<std::string> args) {
+  args.insert(args.begin(), TDV_BINARY);
+  return tdv::testing::Run(args);
+}
+
+// A trust store like a border agency's (see tests/sig/trust_test.cc).
+void FillTrust(const std::string& d) {
+  ProcessResult r =
+      Tdv({"trust", "import", "--data", d, kPki + "/csca/de-old.pem", kPki + "/csca/de-link.pem",
+           kPki + "/crl/de-new.pem", kPki + "/signer/seal-dets.pem", kPki + "/signer/seal-nlab.pem",
+           kPki + "/signer/seal-derv.pem"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  r = Tdv({"trust", "import", "--data", d, "--root", kPki + "/csca/de-old.pem",
+           kPki + "/ml/masterlist.ml"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("master list verified; added 2") != std::string::npos);
+}
+
+TEST_CASE("tdv trust import, list, remove", "[cli][trust]") {
+  TempDir data;
+  const std::string d = data.path().string();
+  FillTrust(d);
+  ProcessResult list = Tdv({"trust", "list", "--data", d, "--json"});
+  REQUIRE(list.exit_code == 0);
+  json j = json::parse(list.out);
+  REQUIRE(j["entries"].size() == 8);
+  std::string link_id;
+  int cscas = 0, crls = 0;
+  for (const auto& e : j["entries"]) {
+    cscas += e["kind"] == "csca";
+    crls += e["kind"] == "crl";
+    if (e["kind"] == "csca" && e["self_signed"] == false) link_id = e["id"];
+  }
+  CHECK(cscas == 4);
+  CHECK(crls == 1);
+  REQUIRE_FALSE(link_id.empty());
+
+  // A master list that does not verify is refused (exit 1), nothing added.
+  ProcessResult forged =
+      Tdv({"trust", "import", "--data", d, kPki + "/ml/masterlist-untrusted.ml"});
+  CHECK(forged.exit_code == 1);
+  CHECK(forged.err.find("does not verify") != std::string::npos);
+  // Unreadable input: exit 2.
+  CHECK(Tdv({"trust", "import", "--data", d, kPki + "/seals/visa-dets.vds"}).exit_code == 2);
+  CHECK(Tdv({"trust", "import", "--data", d, kPki + "/nonexistent.pem"}).exit_code == 2);
+
+  ProcessResult removed = Tdv({"trust", "remove", "--data", d, link_id.substr(0, 8)});
+  CHECK(removed.exit_code == 0);
+  CHECK(removed.out.find("link certificate") != std::string::npos);
+  CHECK(Tdv({"trust", "remove", "--data", d, link_id}).exit_code == 2);
+  // Without the link certificate, DE's new CSCA is no longer trusted.
+  const std::string mrz = tdv::testing::ReadFile(kPki + "/seals/visa-dets.mrz");
+  ProcessResult seal =
+      Tdv({"check", "--data", d, "--json", "--mrz", mrz, "--seal", kPki + "/seals/visa-dets.vds"});
+  CHECK(seal.exit_code == 1);
+  CHECK(json::parse(seal.out)["seal"]["status"] == "untrusted");
+}
+
+TEST_CASE("tdv check --seal: verdicts and the seal report", "[cli][trust]") {
+  TempDir data;
+  const std::string d = data.path().string();
+  FillTrust(d);
+  const std::string mrz = tdv::testing::ReadFile(kPki + "/seals/visa-dets.mrz");
+
+  ProcessResult ok = Tdv({"check", "--data", d, "--json", "--mrz", mrz, "--seal",
+                          kPki + "/seals/visa-dets.vds", "--passport-number", "UP1234567"});
+  INFO(ok.err << ok.out);
+  CHECK(ok.exit_code == 0);
+  json j = json::parse(ok.out);
+  CHECK(j["verdict"] == "clear");
+  CHECK(j["seal"]["status"] == "valid");
+  CHECK(j["seal"]["profile"] == "visa");
+  CHECK(j["seal"]["mrz_match"] == true);
+  CHECK(j["seal"]["passport_match"] == true);
+  CHECK(j["seal"]["signer"]["chain"] == "valid");
+  CHECK(j["seal"]["header"]["signer_id"] == "DETS");
+
+  // The same seal with another passport, or another document's MRZ.
+  ProcessResult other = Tdv({"check", "--data", d, "--json", "--mrz", mrz, "--seal",
+                             kPki + "/seals/visa-dets.vds", "--passport-number", "UP7654321"});
+  CHECK(other.exit_code == 1);
+  CHECK(json::parse(other.out)["seal"]["passport_match"] == false);
+  const std::string rp_mrz = tdv::testing::ReadFile(kPki + "/seals/rp-dett-v3.mrz");
+  ProcessResult swapped = Tdv(
+      {"check", "--data", d, "--json", "--mrz", rp_mrz, "--seal", kPki + "/seals/visa-dets.vds"});
+  CHECK(swapped.exit_code == 1);
+  json s = json::parse(swapped.out);
+  CHECK(s["verdict"] == "reject");
+  CHECK(s["seal"]["mrz_match"] == false);
+
+  struct Case {
+    const char* seal;
+    const char* status;
+    const char* verdict;
+  };
+  for (Case c : {Case{"visa-tampered", "invalid_signature", "reject"},
+                 Case{"visa-revoked", "revoked", "reject"},
+                 Case{"visa-unknown-signer", "unknown_signer", "review"},
+                 Case{"visa-unsigned", "unsigned", "review"},
+                 Case{"visa-truncated", "malformed", "reject"}}) {
+    INFO(c.seal);
+    ProcessResult r = Tdv({"check", "--data", d, "--json", "--mrz", mrz, "--seal",
+                           kPki + "/seals/" + c.seal + ".vds"});
+    CHECK(r.exit_code == 1);
+    json rj = json::parse(r.out);
+    CHECK(rj["seal"]["status"] == c.status);
+    CHECK(rj["verdict"] == c.verdict);
+  }
+  // The P-224 residence permit signer was not imported: unknown, so review.
+  ProcessResult unknown = Tdv(
+      {"check", "--data", d, "--json", "--mrz", rp_mrz, "--seal", kPki + "/seals/rp-dett-v3.vds"});
+  CHECK(json::parse(unknown.out)["seal"]["status"] == "unknown_signer");
+  CHECK(Tdv({"check", "--data", d, "--mrz", mrz, "--seal", kPki + "/nope.vds"}).exit_code == 2);
+}
+
+TEST_CASE("tdv check IMAGE finds the seal printed on the visa", "[cli][trust]") {
+  TempDir data;
+  const std::string d = data.path().string();
+  FillTrust(d);
+  ProcessResult r = Tdv({"check", "--data", d, "--json", kPki + "/images/visa-sample-seal.jpg"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  json j = json::parse(r.out);
+  CHECK(j["mrz_source"] == "image");
+  CHECK(j["seal"]["source"] == "image");
+  CHECK(j["seal"]["status"] == "valid");
+  CHECK(j["seal"]["mrz_match"] == true);
+  CHECK(j["seal"]["polygon"].size() == 4);
+}
+
+TEST_CASE("tdv check --chip: passive authentication", "[cli][trust]") {
+  TempDir data;
+  const std::string d = data.path().string();
+  FillTrust(d);
+  auto chip = [&](const std::string& name, std::vector<std::string> extra = {}) {
+    const std::string dir = kPki + "/chips/" + name;
+    std::vector<std::string> args = {"check", "--data", d, "--json", "--chip", dir + "/sod.bin"};
+    for (int n = 1; n <= 3; ++n) {
+      const std::string f = dir + "/dg" + std::to_string(n) + ".bin";
+      if (fs::exists(f)) {
+        args.push_back("--dg");
+        args.push_back(std::to_string(n) + "=" + f);
+      }
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Tdv(args);
+  };
+  const std::string printed = tdv::testing::ReadFile(kPki + "/chips/de-valid/printed.mrz");
+
+  ProcessResult dg1_only = chip("de-valid");
+  INFO(dg1_only.err);
+  CHECK(dg1_only.exit_code == 0);
+  json j = json::parse(dg1_only.out);
+  CHECK(j["mrz_source"] == "chip");
+  CHECK(j["chip"]["status"] == "valid");
+  CHECK(j["chip"]["mrz_match"].is_null());
+  CHECK(j["mrz"]["fields"]["issuing_state"] == "D");
+
+  ProcessResult with_mrz = chip("de-valid", {"--mrz", printed});
+  CHECK(with_mrz.exit_code == 0);
+  CHECK(json::parse(with_mrz.out)["chip"]["mrz_match"] == true);
+  // The chip of one passport with the printed page of another.
+  const std::string other = tdv::testing::ReadFile(kPki + "/chips/nl-valid/printed.mrz");
+  ProcessResult mismatch = chip("de-valid", {"--mrz", other});
+  CHECK(mismatch.exit_code == 1);
+  CHECK(json::parse(mismatch.out)["chip"]["mrz_match"] == false);
+
+  CHECK(json::parse(chip("de-dg2-tampered").out)["chip"]["status"] == "hash_mismatch");
+  CHECK(json::parse(chip("de-country").out)["chip"]["status"] == "country_mismatch");
+  json unknown = json::parse(chip("xx-unknown-csca").out);
+  CHECK(unknown["chip"]["status"] == "unknown_csca");
+  CHECK(unknown["verdict"] == "review");
+
+  CHECK(Tdv({"check", "--data", d, "--chip", kPki + "/chips/de-valid/sod.bin"}).exit_code ==
+        2);  // no DG1
+  CHECK(Tdv({"check", "--data", d, "--chip", kPki + "/chips/de-valid/sod.bin", "--dg", "x=y"})
+            .exit_code == 2);
+}
+
+}  // namespace
+}  // namespace tdv::app

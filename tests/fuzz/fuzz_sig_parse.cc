@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// Fuzz target: untrusted seal and chip bytes. The first input byte picks the
+// path: even -> ParseVds + VerifySeal (no trust store), odd -> VerifyChip
+// with the rest as EF.SOD and a fixed DG1. Any input must give a result,
+// never a crash; a malformed seal's offset lies inside the input.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <ctime>
+#include <span>
+
+#include "tdv/sig/base64.h"
+#include "tdv/sig/chip.h"
+#include "tdv/sig/seal.h"
+#include "tdv/sig/vds.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const std::span<const std::uint8_t> rest(data + 1, size - 1);
+  const std::time_t at = 1'800'000'000;
+  if (data[0] % 2 == 0) {
+    std::size_t offset = 0;
+    auto seal = tdv::sig::ParseVds(rest, &offset);
+    if (!seal && offset > rest.size()) std::abort();
+    if (seal && seal->has_signature && seal->signed_bytes.size() != seal->signature_offset)
+      std::abort();
+    auto v = tdv::sig::VerifySeal(rest, nullptr, at);
+    if (v.status == tdv::sig::SealStatus::kValid) std::abort();  // nothing is valid without trust
+    (void)tdv::sig::DecodeBase64(
+        std::string_view(reinterpret_cast<const char*>(rest.data()), rest.size()));
+  } else {
+    tdv::sig::ChipData chip;
+    chip.sod.assign(rest.begin(), rest.end());
+    chip.data_groups[1] = {0x61, 0x03, 0x5F, 0x1F, 0x00};
+    auto v = tdv::sig::VerifyChip(chip, nullptr, at);
+    if (v.status == tdv::sig::ChipStatus::kValid) std::abort();
+  }
+  return 0;
+}
