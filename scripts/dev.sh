@@ -77,6 +77,13 @@ cmd_serve() {
     "$tdv" lists import --list demo-sltd --source TDV-DEMO --actor dev.sh "${state[@]}" \
       "$ROOT/samples/lists/demo-sltd.csv"
   fi
+  # ... and an empty trust store the synthetic sample PKI (public certificates only).
+  local trust="$ROOT/samples/signatures/trust"
+  if "$tdv" trust list --json "${state[@]}" 2>/dev/null | grep -q '"entries": \[\]'; then
+    log "importing the sample trust store samples/signatures/trust"
+    "$tdv" trust import "${state[@]}" "$trust"/*.pem >/dev/null
+    "$tdv" trust import "${state[@]}" --root "$trust/de-old.pem" "$trust/masterlist.ml" >/dev/null
+  fi
   log "starting tdv serve (Ctrl-C to stop)"
   exec "$tdv" serve "$@"
 }

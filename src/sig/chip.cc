@@ -222,7 +222,8 @@ ChipVerification VerifyChip(const ChipData& chip, const TrustAnchors* anchors, s
   // Every data group read against the SOD (computed before the verdict so
   // the report lists them all).
   bool not_in_sod = false, mismatch = false;
-  for (const auto& [number, bytes] : chip.data_groups) {
+  for (const auto& [dg_number, bytes] : chip.data_groups) {
+    const int number = dg_number;  // (clang 14 cannot capture a structured binding)
     DataGroupCheck check{number, "valid"};
     auto it = std::find_if(lds.hashes.begin(), lds.hashes.end(),
                            [&](const auto& h) { return h.first == number; });

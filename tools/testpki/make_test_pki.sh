@@ -31,6 +31,7 @@ set -euo pipefail
 
 OUT="${1:?usage: make_test_pki.sh OUTDIR [SEAL_IMAGE]}"
 SEAL_IMAGE="${2:-}"
+[[ -z "$SEAL_IMAGE" || "$SEAL_IMAGE" = /* ]] || SEAL_IMAGE="$PWD/$SEAL_IMAGE"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 rm -rf "$OUT"
@@ -159,7 +160,7 @@ EOF
   openssl ca -config "$db/ca.cnf" -cert "csca/$ca.pem" -keyfile "keys/$ca.key" -gencrl -crldays "$days" \
     -out "crl/$ca.pem" 2>/dev/null
 }
-crl de-new 30 signer/ds-de-revoked.pem signer/seal-derv.pem
+crl de-new "${TDV_TESTPKI_CRL_DAYS:-30}" signer/ds-de-revoked.pem signer/seal-derv.pem
 crl nl 1
 
 # --- Seals and chip data
