@@ -202,3 +202,45 @@ TEST_CASE("tdv check --chip: passive authentication", "[cli][trust]") {
 
 }  // namespace
 }  // namespace tdv::app
+
+namespace tdv::app {
+namespace {
+
+// The committed samples (samples/signatures, tools/testpki/make_samples.sh)
+// verify with the committed sample trust store, as `dev.sh serve` sets it up.
+TEST_CASE("the committed signature samples verify", "[cli][trust]") {
+  TempDir data;
+  const std::string d = data.path().string();
+  const std::string s = std::string(TDV_SOURCE_DIR) + "/samples/signatures/";
+  std::vector<std::string> import = {"trust", "import", "--data", d};
+  for (const char* f : {"de-old.pem", "de-link.pem", "crl-de-new.pem", "seal-dets.pem",
+                        "seal-nlab.pem", "ds-de.pem"}) {
+    import.push_back(s + "trust/" + f);
+  }
+  REQUIRE(Tdv(import).exit_code == 0);
+  REQUIRE(Tdv({"trust", "import", "--data", d, "--root", s + "trust/de-old.pem",
+               s + "trust/masterlist.ml"})
+              .exit_code == 0);
+
+  ProcessResult visa = Tdv({"check", "--data", d, "--json", s + "visa-seal.jpg"});
+  INFO(visa.err);
+  CHECK(visa.exit_code == 0);
+  CHECK(json::parse(visa.out)["seal"]["status"] == "valid");
+
+  const std::string mrz = tdv::testing::ReadFile(s + "visa-dets.mrz");
+  ProcessResult seal =
+      Tdv({"check", "--data", d, "--json", "--mrz", mrz, "--seal", s + "visa-dets.vds"});
+  CHECK(seal.exit_code == 0);
+
+  ProcessResult chip =
+      Tdv({"check", "--data", d, "--json", "--mrz",
+           tdv::testing::ReadFile(s + "chip-de/printed.mrz"), "--chip", s + "chip-de/sod.bin",
+           "--dg", "1=" + s + "chip-de/dg1.bin", "--dg", "2=" + s + "chip-de/dg2.bin"});
+  CHECK(chip.exit_code == 0);
+  json j = json::parse(chip.out);
+  CHECK(j["chip"]["status"] == "valid");
+  CHECK(j["chip"]["mrz_match"] == true);
+}
+
+}  // namespace
+}  // namespace tdv::app

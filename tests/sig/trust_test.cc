@@ -219,7 +219,7 @@ TEST_CASE("Passive authentication: one distinct outcome each", "[chip]") {
     return r;
   };
 
-  SECTION("valid: ECDSA, RSA PKCS#1 v1.5, RSA-PSS; SHA-1 to SHA-512") {
+  SECTION("valid: ECDSA, RSA PKCS#1 v1.5, RSA-PSS; SHA-1, SHA-224, SHA-256, SHA-384, SHA-512") {
     auto de = verify("de-valid");
     INFO(de.detail);
     CHECK(de.status == ChipStatus::kValid);
@@ -237,6 +237,9 @@ TEST_CASE("Passive authentication: one distinct outcome each", "[chip]") {
     }
     CHECK(verify("fr-pss").signature_algorithm == "rsassaPss");
     CHECK(verify("fr-sha1").hash_algorithm == "sha1");
+    CHECK(verify("nl-sha224").hash_algorithm == "sha224");
+    CHECK(verify("de-valid").signature_algorithm == "ecdsa-with-SHA256");
+    CHECK(verify("fr-rsa").signature_algorithm == "rsaEncryption");
     CHECK(verify("nl-valid").hash_algorithm == "sha512");
   }
   SECTION("failures") {

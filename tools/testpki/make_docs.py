@@ -255,7 +255,7 @@ def make_seals(pki):
 
 # --------------------------------------------------------------------------- chip
 
-HASH_OIDS = {"sha1": "1.3.14.3.2.26", "sha256": "2.16.840.1.101.3.4.2.1",
+HASH_OIDS = {"sha1": "1.3.14.3.2.26", "sha224": "2.16.840.1.101.3.4.2.4", "sha256": "2.16.840.1.101.3.4.2.1",
              "sha384": "2.16.840.1.101.3.4.2.2", "sha512": "2.16.840.1.101.3.4.2.3"}
 
 
@@ -304,6 +304,7 @@ def make_chips(pki):
     make_chip(pki, "fr-rsa", "ds-fr", "sha256", std(fr), fr)
     make_chip(pki, "fr-pss", "ds-fr-pss", "sha384", std(fr), fr, pss=True)
     make_chip(pki, "fr-sha1", "ds-fr", "sha1", std(fr), fr)
+    make_chip(pki, "nl-sha224", "ds-nl", "sha224", std(nl), nl)
     make_chip(pki, "de-nocerts", "ds-de", "sha256", std(de), de, nocerts=True)
 
     # DG2 changed after signing.
