@@ -285,7 +285,11 @@ std::string_view VdsProfileName(std::uint8_t feature_ref, std::uint8_t type_cate
   return p ? p->name : "unknown";
 }
 
-Result<VdsSeal> ParseVds(std::span<const std::uint8_t> bytes, std::size_t* error_offset) {
+namespace {
+
+// radix_override 0: the signer's radix for the certificate reference length.
+Result<VdsSeal> Parse(std::span<const std::uint8_t> bytes, std::size_t* error_offset,
+                      int radix_override) {
   VdsSeal seal;
   VdsHeader& h = seal.header;
   auto need = [&](std::size_t pos, std::size_t n) { return pos + n <= bytes.size(); };
@@ -330,7 +334,8 @@ Result<VdsSeal> ParseVds(std::span<const std::uint8_t> bytes, std::size_t* error
     h.signer_id = signer.substr(0, 4);
     // The certificate reference length: hexadecimal, except the German
     // central administration (DEZV, TR-03171) whose seals write it in decimal.
-    int radix = h.signer_id == "DEZV" ? 10 : 16;
+    int radix = radix_override != 0 ? radix_override : h.signer_id == "DEZV" ? 10 : 16;
+    h.cert_reference_radix = radix;
     char* end = nullptr;
     std::string len_text = signer.substr(4);
     long len = std::strtol(len_text.c_str(), &end, radix);
@@ -391,6 +396,28 @@ Result<VdsSeal> ParseVds(std::span<const std::uint8_t> bytes, std::size_t* error
   }
   std::size_t signed_end = seal.has_signature ? seal.signature_offset : bytes.size();
   seal.signed_bytes.assign(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(signed_end));
+  return seal;
+}
+
+}  // namespace
+
+Result<VdsSeal> ParseVds(std::span<const std::uint8_t> bytes, std::size_t* error_offset) {
+  auto seal = Parse(bytes, error_offset, 0);
+  // Real seals disagree on the radix of a v4 certificate reference length
+  // (decimal for DEZV in BSI's library, hexadecimal elsewhere, and seals that
+  // do the other). When the signer's radix does not parse, the other one is
+  // taken only if it gives a clean seal ending in a signature zone (whose
+  // signature the caller then verifies).
+  if (!seal && seal.error().code == ErrorCode::kInvalidInput && bytes.size() > 8 &&
+      bytes[1] == 0x03) {
+    for (int radix : {16, 10}) {  // the signer's own radix fails again
+      auto alt = Parse(bytes, nullptr, radix);
+      if (alt && alt->has_signature) {
+        alt->header.cert_reference_radix_fallback = true;
+        return alt;
+      }
+    }
+  }
   return seal;
 }
 

@@ -269,3 +269,42 @@ TEST_CASE("Long-form DER lengths in the message zone", "[vds]") {
 
 }  // namespace
 }  // namespace tdv::sig
+
+namespace tdv::sig {
+namespace {
+
+// A v4 header whose certificate reference length is written in the "wrong"
+// radix for its signer still parses when the other radix gives a clean seal.
+TEST_CASE("v4 certificate reference length: the signer's radix, then the other", "[vds]") {
+  auto build = [](const std::string& signer_and_len, const std::string& ref) {
+    std::vector<std::uint8_t> seal = {0xdc, 0x03};
+    auto append = [&seal](const std::vector<std::uint8_t>& bytes) {
+      seal.insert(seal.end(), bytes.begin(), bytes.end());
+    };
+    append(EncodeC40("D<<").value());
+    append(EncodeC40(signer_and_len).value());
+    append(EncodeC40(ref).value());
+    append(Hex("0f 71 34 11 45 f4 5d 01 05 06 33 be 1f ed 20 c6 ff 02 01 02"));
+    return seal;
+  };
+  // DEZV reads decimal: "12" = 12 characters.
+  auto dezv = ParseVds(build("DEZV12", "ABCDEF123456"));
+  REQUIRE(dezv);
+  CHECK(dezv->header.cert_reference == "ABCDEF123456");
+  CHECK(dezv->header.cert_reference_radix == 10);
+  CHECK_FALSE(dezv->header.cert_reference_radix_fallback);
+  // Others read hex: "0C" = 12 characters.
+  auto hex = ParseVds(build("DETS0C", "ABCDEF123456"));
+  REQUIRE(hex);
+  CHECK(hex->header.cert_reference_radix == 16);
+  // DEZV with a hex length "20" (32 characters, a UUID): decimal 20 does not
+  // parse, hex does.
+  auto uuid = ParseVds(build("DEZV20", "0123456789ABCDEF0123456789ABCDEF"));
+  REQUIRE(uuid);
+  CHECK(uuid->header.cert_reference == "0123456789ABCDEF0123456789ABCDEF");
+  CHECK(uuid->header.cert_reference_radix_fallback);
+  CHECK(uuid->passport_number == "47110815P");
+}
+
+}  // namespace
+}  // namespace tdv::sig

@@ -35,6 +35,10 @@ struct VdsHeader {
   std::string issuing_state;   // "D", "UTO" (fillers removed)
   std::string signer_id;       // 4 characters: country (2) + signer (2), "DETS"
   std::string cert_reference;  // as printed: "00027" (v3), "27" (v4)
+  // v4: the radix the reference length was read in (16, or 10 for DEZV), and
+  // whether that is the fallback (the signer's own radix did not parse).
+  int cert_reference_radix = 0;
+  bool cert_reference_radix_fallback = false;
   std::string issue_date;      // ISO 8601 "2020-01-01"
   std::string signature_date;  // ISO 8601
   std::uint8_t feature_ref = 0;
