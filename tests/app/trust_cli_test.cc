@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tdv trust` and `tdv check --seal/--chip/IMAGE` as a real process, with the
 // test PKI from tools/testpki (ctest fixture `testpki`).
+#include <httplib.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -240,6 +245,65 @@ TEST_CASE("the committed signature samples verify", "[cli][trust]") {
   json j = json::parse(chip.out);
   CHECK(j["chip"]["status"] == "valid");
   CHECK(j["chip"]["mrz_match"] == true);
+}
+
+}  // namespace
+}  // namespace tdv::app
+
+namespace tdv::app {
+namespace {
+
+std::string B64(const std::string& bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    if (i + 2 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 2]);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < bytes.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? kAlphabet[v & 63] : '=';
+  }
+  return out;
+}
+
+TEST_CASE("tdv serve picks up a trust store import without restart", "[cli][trust]") {
+  TempDir data;
+  const std::string d = data.path().string();
+  std::ofstream(data.path() / "config.json")
+      << R"({"lists_refresh_seconds": 1, "access_log": false})";
+  tdv::testing::Background server({TDV_BINARY, "serve", "--data", d, "--listen", "127.0.0.1:0"},
+                                  data.path() / "serve.log");
+  REQUIRE(server.started());
+  int port = 0;
+  for (int i = 0; i < 250 && port == 0; ++i) {
+    usleep(20 * 1000);
+    const std::string log = tdv::testing::ReadFile(data.path() / "serve.log");
+    const auto at = log.find("http://127.0.0.1:");
+    if (at != std::string::npos) port = std::atoi(log.c_str() + at + 17);
+  }
+  REQUIRE(port != 0);
+  httplib::Client client("127.0.0.1", port);
+  const json body = {{"mrz", tdv::testing::ReadFile(kPki + "/seals/visa-dets.mrz")},
+                     {"seal", B64(tdv::testing::ReadFile(kPki + "/seals/visa-dets.vds"))}};
+  auto status = [&] {
+    auto res = client.Post("/v1/verify", body.dump(), "application/json");
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    return json::parse(res->body)["seal"]["status"].get<std::string>();
+  };
+  CHECK(status() == "unknown_signer");
+  FillTrust(d);
+  std::string now;
+  for (int i = 0; i < 50 && now != "valid"; ++i) {
+    usleep(100 * 1000);
+    now = status();
+  }
+  CHECK(now == "valid");
+  server.Signal(SIGTERM);
+  CHECK(server.Wait(5000) == 0);
 }
 
 }  // namespace
