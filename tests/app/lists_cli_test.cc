@@ -218,13 +218,7 @@ TEST_CASE("tdv serve picks up a list imported by another process, without restar
       {TDV_BINARY, "serve", "--data", tdv.data.path().string(), "--listen", "127.0.0.1:0"},
       tdv.data.path() / "serve.log");
   REQUIRE(server.started());
-  int port = 0;
-  for (int i = 0; i < 250 && port == 0; ++i) {
-    usleep(20 * 1000);
-    const std::string log = tdv::testing::ReadFile(tdv.data.path() / "serve.log");
-    const auto at = log.find("http://127.0.0.1:");
-    if (at != std::string::npos) port = std::atoi(log.c_str() + at + 17);
-  }
+  const int port = tdv::testing::ServePort(tdv.data.path() / "serve.log");
   REQUIRE(port != 0);
   httplib::Client client("127.0.0.1", port);
   const json body = {{"mrz", testing::kTd3Specimen}, {"allow_specimens", true}};

@@ -253,21 +253,7 @@ TEST_CASE("the committed signature samples verify", "[cli][trust]") {
 namespace tdv::app {
 namespace {
 
-std::string B64(const std::string& bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (std::size_t i = 0; i < bytes.size(); i += 3) {
-    unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    if (i + 2 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 2]);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < bytes.size() ? kAlphabet[(v >> 6) & 63] : '=';
-    out += i + 2 < bytes.size() ? kAlphabet[v & 63] : '=';
-  }
-  return out;
-}
+std::string B64(const std::string& bytes) { return tdv::testing::Base64(bytes); }
 
 TEST_CASE("tdv serve picks up a trust store import without restart", "[cli][trust]") {
   TempDir data;
@@ -277,13 +263,7 @@ TEST_CASE("tdv serve picks up a trust store import without restart", "[cli][trus
   tdv::testing::Background server({TDV_BINARY, "serve", "--data", d, "--listen", "127.0.0.1:0"},
                                   data.path() / "serve.log");
   REQUIRE(server.started());
-  int port = 0;
-  for (int i = 0; i < 250 && port == 0; ++i) {
-    usleep(20 * 1000);
-    const std::string log = tdv::testing::ReadFile(data.path() / "serve.log");
-    const auto at = log.find("http://127.0.0.1:");
-    if (at != std::string::npos) port = std::atoi(log.c_str() + at + 17);
-  }
+  const int port = tdv::testing::ServePort(data.path() / "serve.log");
   REQUIRE(port != 0);
   httplib::Client client("127.0.0.1", port);
   const json body = {{"mrz", tdv::testing::ReadFile(kPki + "/seals/visa-dets.mrz")},

@@ -130,6 +130,36 @@ class Background {
   bool exited_ = false;
 };
 
+// The port `tdv serve --listen 127.0.0.1:0` announced in `log`
+// ("serving on http://127.0.0.1:PORT/"), waiting up to 5 s; 0 if none.
+inline int ServePort(const std::filesystem::path& log) {
+  for (int i = 0; i < 250; ++i) {
+    const std::string text = ReadFile(log);
+    const auto at = text.find("http://127.0.0.1:");
+    if (at != std::string::npos) return std::atoi(text.c_str() + at + 17);
+    usleep(20 * 1000);
+  }
+  return 0;
+}
+
+// Standard base64 with padding (requests carry seal and chip bytes so).
+inline std::string Base64(const std::string& bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    unsigned v = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16;
+    if (i + 1 < bytes.size())
+      v |= static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    if (i + 2 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 2]);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < bytes.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? kAlphabet[v & 63] : '=';
+  }
+  return out;
+}
+
 }  // namespace tdv::testing
 
 #endif  // TDV_TESTS_SUPPORT_PROCESS_H_
