@@ -93,14 +93,6 @@ bool HalfDark(const cv::Mat& gray, const cv::Rect& box) {
   return blank(rows) < 0.08 && blank(cols) < 0.08;
 }
 
-// The mean grey level of the outer tenth of `crop` (its border ring).
-double SurroundMean(const cv::Mat& crop) {
-  const int bx = std::max(1, crop.cols / 10), by = std::max(1, crop.rows / 10);
-  cv::Mat mask(crop.size(), CV_8U, cv::Scalar(255));
-  mask(cv::Rect(bx, by, std::max(1, crop.cols - 2 * bx), std::max(1, crop.rows - 2 * by))).setTo(0);
-  return cv::mean(crop, mask)[0];
-}
-
 std::vector<cv::Rect> Candidates(const cv::Mat& gray) {
   const double scale = std::min(1.0, 1000.0 / std::max(gray.cols, gray.rows));
   cv::Mat small;
@@ -181,10 +173,7 @@ Result<SealImageReading> FindDataMatrix(std::span<const std::uint8_t> file,
   // candidate in milliseconds. Both polarities: printed or light on dark.
   for (const cv::Rect& box : Candidates(gray)) {
     cv::Mat crop = gray(box);
-    // The quiet zone around a symbol tells its polarity: a dark surround
-    // means light modules on dark, so try the negative first.
-    const bool dark_surround = SurroundMean(crop) < 110;
-    for (bool negative : {dark_surround, !dark_surround}) {
+    for (bool negative : {false, true}) {
       const std::size_t before = out.symbols.size();
       if (negative) {
         cv::Mat inv;
