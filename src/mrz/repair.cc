@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "layout.h"
+#include "tdv/mrz/country_codes.h"
 
 namespace tdv::mrz {
 
@@ -61,6 +62,7 @@ class Repairer {
     result.format = layout_.format;
     Reading(current_);
     if (!ChecksHold(current_)) Search(result);
+    RepairCountryCodes(result);
     result.checks_satisfied = ChecksHold(current_);
     result.lines = current_;
     Report(result);
@@ -334,15 +336,50 @@ class Repairer {
     for (const auto& [slot, alt] : best[0].changes) Apply(current_, slot, alt);
   }
 
+  // State codes have no check digit, but must be codes ICAO knows: an
+  // unknown issuing state or nationality takes the cheapest change of one or
+  // two of its letters (from OCR's alternatives and look-alikes) that names
+  // a known one ("UTD" -> "UTO"). Equal-cost choices are left alone and
+  // reported as ambiguous.
+  void RepairCountryCodes(RepairResult& result) {
+    for (const auto& f : layout_.fields) {
+      if (f.id != FieldId::kIssuingState && f.id != FieldId::kNationality) continue;
+      std::vector<int> positions;
+      for (int i = 0; i < f.range.length; ++i)
+        positions.push_back(Index(f.range.line, f.range.start + i));
+      auto known = [&](const std::vector<std::string>& lines) {
+        std::string code = lines[static_cast<std::size_t>(f.range.line)].substr(
+            static_cast<std::size_t>(f.range.start), static_cast<std::size_t>(f.range.length));
+        while (!code.empty() && code.back() == '<') code.pop_back();
+        return !code.empty() && FindCountryCode(code) != nullptr;
+      };
+      if (known(current_)) continue;
+      std::vector<Solution> found = Enumerate(positions, 2, 0, known, current_);
+      if (found.empty()) continue;
+      if (Tie(found)) {
+        result.ambiguous = true;
+        continue;
+      }
+      for (const auto& [slot, alt] : found[0].changes) {
+        Apply(current_, slot, alt);
+        code_repairs_.push_back(slot);
+      }
+    }
+  }
+
   void Report(RepairResult& result) const {
     for (int line = 0; line < layout_.line_count; ++line) {
       for (int pos = 0; pos < layout_.line_length; ++pos) {
         const Slot& slot = slots_[static_cast<std::size_t>(Index(line, pos))];
         const char chosen = current_[static_cast<std::size_t>(line)][static_cast<std::size_t>(pos)];
         if (chosen == slot.ocr_best) continue;
-        result.repairs.push_back(
-            CharRepair{line + 1, pos + 1, slot.ocr_best, chosen, internal::FieldName(slot.field),
-                       chosen == slot.alts.front().ch ? "field_type" : "check_digit"});
+        const bool code = std::find(code_repairs_.begin(), code_repairs_.end(), Index(line, pos)) !=
+                          code_repairs_.end();
+        result.repairs.push_back(CharRepair{line + 1, pos + 1, slot.ocr_best, chosen,
+                                            internal::FieldName(slot.field),
+                                            code                             ? "country_code"
+                                            : chosen == slot.alts.front().ch ? "field_type"
+                                                                             : "check_digit"});
       }
     }
   }
@@ -351,6 +388,7 @@ class Repairer {
   const RepairOptions& options_;
   std::vector<Slot> slots_;
   std::vector<std::string> current_;
+  std::vector<int> code_repairs_;  // slots changed to name a known state
 };
 
 }  // namespace

@@ -178,3 +178,37 @@ TEST_CASE("TD1 optional data is the composite's to repair unless a long number i
 
 }  // namespace
 }  // namespace tdv::mrz
+
+namespace tdv::mrz {
+namespace {
+
+TEST_CASE("state codes without check digits become known codes", "[mrz][repair]") {
+  std::vector<std::string> ocr = {"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                                  "L898902C36UTD7408122F1204159ZE184226B<<<<<10"};
+  RepairResult r = RepairMrzText(ocr).value();
+  CHECK(r.lines[1].substr(10, 3) == "UTO");
+  REQUIRE(r.repairs.size() == 1);
+  CHECK(r.repairs[0].reason == "country_code");
+  CHECK(r.repairs[0].field == "nationality");
+  CHECK_FALSE(r.ambiguous);
+
+  // The issuing state too (D<< is Germany; "0<<" is nothing).
+  ocr = {"P<0<<ERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+         "L898902C36UTO7408122F1204159ZE184226B<<<<<10"};
+  r = RepairMrzText(ocr).value();
+  CHECK(r.lines[0].substr(2, 3) == "D<<");
+
+  // A known code is left alone even when a look-alike would also be one.
+  ocr = kTd3;
+  r = RepairMrzText(ocr).value();
+  CHECK(r.repairs.empty());
+
+  // No known code within two look-alikes: left as read (the field type
+  // still makes the 8 a B), for validation to report.
+  ocr[1] = "L898902C36Q8X7408122F1204159ZE184226B<<<<<10";
+  r = RepairMrzText(ocr).value();
+  CHECK(r.lines[1].substr(10, 3) == "QBX");
+}
+
+}  // namespace
+}  // namespace tdv::mrz
