@@ -63,6 +63,7 @@ class Repairer {
     Reading(current_);
     if (!ChecksHold(current_)) Search(result);
     RepairCountryCodes(result);
+    ClearNameTail();
     result.checks_satisfied = ChecksHold(current_);
     result.lines = current_;
     Report(result);
@@ -362,7 +363,39 @@ class Repairer {
       }
       for (const auto& [slot, alt] : found[0].changes) {
         Apply(current_, slot, alt);
-        code_repairs_.push_back(slot);
+        special_repairs_.emplace_back(slot, "country_code");
+      }
+    }
+  }
+
+  // Names are padded with '<' to the end of their zone, and no run of three
+  // or more fillers occurs inside a name ('<' separates components, '<<' the
+  // primary from the secondary identifier). One or two characters after such
+  // a run, at the very end of the zone, are therefore noise at the edge of
+  // the band (a '<' read as 'F'): they become fillers.
+  void ClearNameTail() {
+    for (const auto& f : layout_.fields) {
+      if (f.id != FieldId::kName) continue;
+      std::string& line = current_[static_cast<std::size_t>(f.range.line)];
+      const int start = f.range.start, end = f.range.start + f.range.length;
+      int run = 0, after = -1;
+      for (int p = start; p < end && after < 0; ++p) {
+        run = line[static_cast<std::size_t>(p)] == '<' ? run + 1 : 0;
+        if (run >= 3) after = p + 1;
+      }
+      if (after < 0) continue;
+      int stray = 0, first = end;
+      for (int p = after; p < end; ++p) {
+        if (line[static_cast<std::size_t>(p)] != '<') {
+          ++stray;
+          first = std::min(first, p);
+        }
+      }
+      if (stray == 0 || stray > 2 || first < end - 3) continue;
+      for (int p = first; p < end; ++p) {
+        if (line[static_cast<std::size_t>(p)] == '<') continue;
+        line[static_cast<std::size_t>(p)] = '<';
+        special_repairs_.emplace_back(Index(f.range.line, p), "name_padding");
       }
     }
   }
@@ -373,13 +406,12 @@ class Repairer {
         const Slot& slot = slots_[static_cast<std::size_t>(Index(line, pos))];
         const char chosen = current_[static_cast<std::size_t>(line)][static_cast<std::size_t>(pos)];
         if (chosen == slot.ocr_best) continue;
-        const bool code = std::find(code_repairs_.begin(), code_repairs_.end(), Index(line, pos)) !=
-                          code_repairs_.end();
+        const char* reason = chosen == slot.alts.front().ch ? "field_type" : "check_digit";
+        for (const auto& [k, why] : special_repairs_) {
+          if (k == Index(line, pos)) reason = why;
+        }
         result.repairs.push_back(CharRepair{line + 1, pos + 1, slot.ocr_best, chosen,
-                                            internal::FieldName(slot.field),
-                                            code                             ? "country_code"
-                                            : chosen == slot.alts.front().ch ? "field_type"
-                                                                             : "check_digit"});
+                                            internal::FieldName(slot.field), reason});
       }
     }
   }
@@ -388,7 +420,8 @@ class Repairer {
   const RepairOptions& options_;
   std::vector<Slot> slots_;
   std::vector<std::string> current_;
-  std::vector<int> code_repairs_;  // slots changed to name a known state
+  // Slots changed by a rule rather than by OCR's alternatives, and why.
+  std::vector<std::pair<int, const char*>> special_repairs_;
 };
 
 }  // namespace

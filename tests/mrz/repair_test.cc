@@ -212,3 +212,28 @@ TEST_CASE("state codes without check digits become known codes", "[mrz][repair]"
 
 }  // namespace
 }  // namespace tdv::mrz
+
+namespace tdv::mrz {
+namespace {
+
+TEST_CASE("stray characters after the name's padding become fillers", "[mrz][repair]") {
+  std::vector<std::string> ocr = {"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<F",
+                                  "L898902C36UTO7408122F1204159ZE184226B<<<<<10"};
+  RepairResult r = RepairMrzText(ocr).value();
+  CHECK(r.lines == kTd3);
+  REQUIRE(r.repairs.size() == 1);
+  CHECK(r.repairs[0].reason == "name_padding");
+  CHECK(r.repairs[0].position == 44);
+
+  // A name that really continues after "<<" is not touched, nor is text
+  // after a long run that is more than a stray pair at the very end.
+  ocr[0] = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<XY";
+  CHECK(RepairMrzText(ocr)->lines[0] == kTd3[0]);
+  ocr[0] = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<XYZ";
+  CHECK(RepairMrzText(ocr)->lines[0] == ocr[0]);
+  ocr[0] = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+  CHECK(RepairMrzText(ocr)->repairs.empty());
+}
+
+}  // namespace
+}  // namespace tdv::mrz

@@ -56,7 +56,7 @@ struct CharRepair {
   char from = 0;       // OCR's best candidate
   char to = 0;         // the chosen character
   std::string field;   // "birth_date", ...
-  std::string reason;  // "field_type", "check_digit" or "country_code"
+  std::string reason;  // "field_type", "check_digit", "country_code" or "name_padding"
 };
 
 struct RepairResult {
