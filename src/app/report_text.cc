@@ -76,7 +76,12 @@ std::string ReportToText(const verify::VerificationReport& report) {
       Row(out, "profile", v.seal->profile);
       Row(out, "signer", v.seal->header.signer_id + " " + v.seal->header.cert_reference);
       for (const auto& f : v.seal->features) {
-        if (f.name != "mrz") Row(out, f.name.c_str(), f.value);
+        if (f.name == "mrz") continue;
+        // Binary features (a face image) are long hex: the JSON report has them whole.
+        Row(out, f.name.c_str(),
+            f.value.size() > 64
+                ? f.value.substr(0, 60) + "... (" + std::to_string(f.raw.size()) + " bytes)"
+                : f.value);
       }
     }
     if (v.signer)

@@ -307,28 +307,28 @@ Result<VdsSeal> Parse(std::span<const std::uint8_t> bytes, std::size_t* error_of
                  "offset 1: unknown seal version byte " + std::to_string(bytes[1])};
   }
   std::size_t pos = 2;
-  auto c40 = [&](std::size_t n, std::string& out, const char* what) -> bool {
+  // The C40 text of the next `n` bytes; false when truncated or not C40.
+  auto c40 = [&](std::size_t n, std::string& out) -> bool {
     if (!need(pos, n)) return false;
     auto text = DecodeC40(bytes.subspan(pos, n));
     if (!text) return false;
     out = *text;
-    (void)what;
     pos += n;
     return true;
   };
   std::string state;
-  if (!c40(2, state, "issuing state")) return Malformed(pos, "bad issuing state", error_offset);
+  if (!c40(2, state)) return Malformed(pos, "bad issuing state", error_offset);
   h.issuing_state = Trim(state);
   std::string signer;
   if (h.version == 3) {
-    if (!c40(6, signer, "signer"))
+    if (!c40(6, signer))
       return Malformed(pos, "bad signer and certificate reference", error_offset);
     if (signer.size() != 9)
       return Malformed(4, "signer reference is not 9 characters", error_offset);
     h.signer_id = signer.substr(0, 4);
     h.cert_reference = signer.substr(4);
   } else {
-    if (!c40(4, signer, "signer")) return Malformed(pos, "bad signer identifier", error_offset);
+    if (!c40(4, signer)) return Malformed(pos, "bad signer identifier", error_offset);
     if (signer.size() != 6)
       return Malformed(4, "signer identifier is not 6 characters", error_offset);
     h.signer_id = signer.substr(0, 4);
@@ -346,7 +346,7 @@ Result<VdsSeal> Parse(std::span<const std::uint8_t> bytes, std::size_t* error_of
     std::size_t ref_bytes = 2 * ((static_cast<std::size_t>(len) + 2) / 3);
     std::string ref;
     std::size_t ref_pos = pos;
-    if (!c40(ref_bytes, ref, "cert ref") || ref.size() < static_cast<std::size_t>(len)) {
+    if (!c40(ref_bytes, ref) || ref.size() < static_cast<std::size_t>(len)) {
       return Malformed(ref_pos, "bad certificate reference", error_offset);
     }
     h.cert_reference = ref.substr(0, static_cast<std::size_t>(len));
