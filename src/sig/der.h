@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 
 namespace tdv::sig {
 
@@ -81,6 +82,18 @@ class DerReader {
   std::span<const std::uint8_t> data_;
   std::size_t pos_ = 0;
 };
+
+// Lower-case hex of `bytes` (feature values, trust store ids).
+inline std::string Hex(std::span<const std::uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(bytes.size() * 2);
+  for (auto b : bytes) {
+    s += kDigits[b >> 4];
+    s += kDigits[b & 15];
+  }
+  return s;
+}
 
 }  // namespace tdv::sig
 

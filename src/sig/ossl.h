@@ -44,6 +44,9 @@ std::string NameText(const X509_NAME* name);
 // The value of `nid` in `name` ("" when absent).
 std::string NameEntry(const X509_NAME* name, int nid);
 std::string SerialHex(const ASN1_INTEGER* serial);
+// A hex serial as the trust store keys it: upper case, no leading zeros
+// ("00027" -> "27"); certificates and seal headers both go through it.
+std::string NormalizeSerialHex(std::string hex);
 std::string TimeText(const ASN1_TIME* t);
 std::string Sha256Id(std::span<const std::uint8_t> der);
 

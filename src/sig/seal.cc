@@ -41,11 +41,8 @@ std::vector<unsigned char> RawToDer(std::span<const std::uint8_t> raw) {
 
 // The trust store's key for a seal header: "C|CN|SERIAL".
 std::string SignerKey(const VdsHeader& h) {
-  std::string serial = h.cert_reference;
-  std::size_t i = 0;
-  while (i + 1 < serial.size() && serial[i] == '0') ++i;
-  serial.erase(0, i);
-  return h.signer_id.substr(0, 2) + "|" + h.signer_id.substr(2, 2) + "|" + serial;
+  return h.signer_id.substr(0, 2) + "|" + h.signer_id.substr(2, 2) + "|" +
+         NormalizeSerialHex(h.cert_reference);
 }
 
 bool IsHex(const std::string& s) {

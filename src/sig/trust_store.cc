@@ -289,15 +289,15 @@ Result<std::vector<Pending>> LoadAll(const fs::path& dir) {
   return out;
 }
 
-std::string UpperHexNoZeros(std::string hex) {
+}  // namespace
+
+std::string NormalizeSerialHex(std::string hex) {
   std::size_t i = 0;
   while (i + 1 < hex.size() && hex[i] == '0') ++i;
   hex.erase(0, i);
   for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return hex;
 }
-
-}  // namespace
 
 std::string OpensslError() {
   unsigned long e = ERR_get_error();
@@ -333,7 +333,7 @@ std::string SerialHex(const ASN1_INTEGER* serial) {
   std::string out = hex ? hex : "";
   OPENSSL_free(hex);
   BN_free(bn);
-  return UpperHexNoZeros(out);
+  return NormalizeSerialHex(out);
 }
 
 std::string TimeText(const ASN1_TIME* t) {
@@ -349,13 +349,7 @@ std::string Sha256Id(std::span<const std::uint8_t> der) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   EVP_Digest(der.data(), der.size(), md, &n, EVP_sha256(), nullptr);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string id;
-  for (int i = 0; i < 8; ++i) {
-    id += kDigits[md[i] >> 4];
-    id += kDigits[md[i] & 15];
-  }
-  return id;
+  return Hex({md, 8});
 }
 
 SignerInfo DescribeCert(X509* cert) {

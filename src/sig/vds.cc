@@ -4,6 +4,8 @@
 #include <array>
 #include <cstdio>
 
+#include "der.h"
+
 namespace tdv::sig {
 namespace {
 
@@ -27,17 +29,6 @@ int C40Value(char c) {
 Error Malformed(std::size_t offset, const std::string& what, std::size_t* out) {
   if (out) *out = offset;
   return Error{ErrorCode::kInvalidInput, "offset " + std::to_string(offset) + ": " + what};
-}
-
-std::string Hex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(bytes.size() * 2);
-  for (auto b : bytes) {
-    s += kDigits[b >> 4];
-    s += kDigits[b & 15];
-  }
-  return s;
 }
 
 std::string Fillers(std::string s) {

@@ -230,12 +230,7 @@ TEST_CASE("tdv serve picks up a list imported by another process, without restar
   CHECK(verdict() == "clear");
   REQUIRE(tdv({"lists", "import", "--list", "l", "--source", "S", tdv.Write("l.csv", kCsv)})
               .exit_code == 0);
-  std::string now;
-  for (int i = 0; i < 50 && now != "reject"; ++i) {
-    usleep(100 * 1000);
-    now = verdict();
-  }
-  CHECK(now == "reject");
+  CHECK(tdv::testing::PollFor("reject", verdict) == "reject");
   server.Signal(SIGTERM);
   CHECK(server.Wait(5000) == 0);
 }

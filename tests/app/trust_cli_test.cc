@@ -276,12 +276,7 @@ TEST_CASE("tdv serve picks up a trust store import without restart", "[cli][trus
   };
   CHECK(status() == "unknown_signer");
   FillTrust(d);
-  std::string now;
-  for (int i = 0; i < 50 && now != "valid"; ++i) {
-    usleep(100 * 1000);
-    now = status();
-  }
-  CHECK(now == "valid");
+  CHECK(tdv::testing::PollFor("valid", status) == "valid");
   server.Signal(SIGTERM);
   CHECK(server.Wait(5000) == 0);
 }

@@ -142,6 +142,18 @@ inline int ServePort(const std::filesystem::path& log) {
   return 0;
 }
 
+// Calls `probe` every 100 ms, up to 5 s, until it returns `want`; returns
+// the last value (a live server picking up another process's change).
+template <class Probe>
+std::string PollFor(const std::string& want, Probe probe) {
+  std::string now = probe();
+  for (int i = 0; i < 50 && now != want; ++i) {
+    usleep(100 * 1000);
+    now = probe();
+  }
+  return now;
+}
+
 // Standard base64 with padding (requests carry seal and chip bytes so).
 inline std::string Base64(const std::string& bytes) {
   static constexpr char kAlphabet[] =

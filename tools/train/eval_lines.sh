@@ -13,22 +13,15 @@ for page in "$WORK"/*.tif; do
   tesseract "$page" "${page%.tif}.out" --tessdata-dir "$MODELS" -l mrz --oem 0 --psm 6 \
     -c tessedit_char_whitelist='ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<' >/dev/null 2>&1
 done
-/usr/bin/python3 - "$WORK" <<'PY'
+/usr/bin/python3 - "$WORK" "$HERE" <<'PY'
 import glob, sys
-def dist(a, b):
-    prev = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        cur = [i]
-        for j, y in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
-        prev = cur
-    return prev[-1]
-chars = errors = lines = exact = 0
+sys.path.insert(0, sys.argv[2])
+from cer import report
+pairs = []
 for gt in sorted(glob.glob(sys.argv[1] + "/*.gt.txt")):
     want = open(gt).read().split("\n")[:-1]
     got = [l for l in open(gt.replace(".gt.txt", ".out.txt")).read().split("\n") if l.strip()]
     got += [""] * (len(want) - len(got))
-    for w, g in zip(want, got):
-        chars += len(w); errors += dist(w, g); lines += 1; exact += w == g
-print("held-out lines: %d, exact lines: %.1f%%, character error rate: %.2f%%" % (lines, 100.0 * exact / lines, 100.0 * errors / chars))
+    pairs += zip(want, got)
+report("held-out", pairs)
 PY

@@ -56,22 +56,15 @@ for png in eval/*.png; do
   tesseract "$png" "$b.legacy" --tessdata-dir models -l mrz --oem 0 --psm 13 \
     -c tessedit_char_whitelist='ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<' >/dev/null 2>&1
 done
-/usr/bin/python3 - <<'PY'
-import glob
-def dist(a, b):
-    prev = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        cur = [i]
-        for j, y in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
-        prev = cur
-    return prev[-1]
+/usr/bin/python3 - "$HERE" <<'PY'
+import glob, sys
+sys.path.insert(0, sys.argv[1])
+from cer import report
 for engine in ("legacy", "lstm"):
-    chars = errors = lines = exact = 0
+    pairs = []
     for gt in sorted(glob.glob("eval/*.gt.txt")):
-        want = open(gt).read().strip()
         got = open(gt.replace(".gt.txt", "." + engine + ".txt")).read().strip().replace(" ", "")
-        chars += len(want); errors += dist(want, got); lines += 1; exact += want == got
-    print("%-6s held-out lines %d: exact %.1f%%, character error rate %.2f%%" % (engine, lines, 100.0 * exact / lines, 100.0 * errors / chars))
+        pairs.append((open(gt).read().strip(), got))
+    report("%-6s held-out" % engine, pairs)
 PY
 ls -l mrz_lstm.traineddata >&2
