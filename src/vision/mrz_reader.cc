@@ -158,6 +158,22 @@ struct LineImage {
   cv::Mat pixels;  // 8-bit, dark text on light, scaled for OCR
 };
 
+// The paper's grey level: a bright percentile, robust to the ink.
+double Paper(const cv::Mat& gray) {
+  int hist[256] = {};
+  for (int y = 0; y < gray.rows; ++y) {
+    const auto* row = gray.ptr<std::uint8_t>(y);
+    for (int x = 0; x < gray.cols; ++x) ++hist[row[x]];
+  }
+  const long target = static_cast<long>(gray.total()) * 3 / 4;
+  long seen = 0;
+  for (int v = 0; v < 256; ++v) {
+    seen += hist[v];
+    if (seen >= target) return v;
+  }
+  return 255;
+}
+
 // Rows of ink in the straightened band -> 2 or 3 text lines.
 std::vector<LineImage> SegmentLines(const cv::Mat& band) {
   cv::Mat norm, bin;
@@ -186,9 +202,15 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
     if (b - a >= tallest / 2) lines.emplace_back(a, b);
   }
   std::vector<LineImage> out;
-  for (auto [a, b] : lines) {
+  const double paper = Paper(norm);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto [a, b] = lines[i];
     const int h = b - a, pad = std::max(3, h / 3);
-    const int y0 = std::max(0, a - pad), y1 = std::min(band.rows, b + pad);
+    // The padding stops halfway to the next line: ink of a neighbouring line
+    // at the crop's edge turns the legacy classifier's "I<" into "25".
+    const int above = i > 0 ? (lines[i - 1].second + a) / 2 : 0;
+    const int below = i + 1 < lines.size() ? (b + lines[i + 1].first + 1) / 2 : band.rows;
+    const int y0 = std::max(above, a - pad), y1 = std::min(below, b + pad);
     // Horizontal extent of the line's ink.
     cv::Mat strip = bin.rowRange(a, b);
     std::vector<cv::Point> ink;
@@ -196,7 +218,23 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
     if (ink.empty()) continue;
     const cv::Rect box = cv::boundingRect(ink);
     const int x0 = std::max(0, box.x - pad), x1 = std::min(band.cols, box.x + box.width + pad);
-    cv::Mat crop = norm(cv::Range(y0, y1), cv::Range(x0, x1));
+    const cv::Range ys(y0, y1), xs(x0, x1);
+    cv::Mat crop = norm(ys, xs).clone();
+    // Pieces of a neighbouring line that reach into the crop (a slant the
+    // deskew left, perspective) become paper.
+    cv::Mat labels, stats, centroids, stray = cv::Mat::zeros(crop.size(), CV_8U);
+    const int n = cv::connectedComponentsWithStats(bin(ys, xs), labels, stats, centroids, 8);
+    for (int c = 1; c < n; ++c) {
+      const double centre =
+          y0 + stats.at<int>(c, cv::CC_STAT_TOP) + stats.at<int>(c, cv::CC_STAT_HEIGHT) / 2.0;
+      if (centre < a || centre >= b) stray.setTo(255, labels == c);
+    }
+    if (cv::countNonZero(stray) > 0) {
+      cv::dilate(stray, stray, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
+      crop.setTo(paper, stray);
+    }
+    cv::copyMakeBorder(crop, crop, y0 - (a - pad), (b + pad) - y1, 0, 0, cv::BORDER_CONSTANT,
+                       cv::Scalar(paper));
     const double scale = double(kLineHeight) / std::max(1, h);
     cv::Mat scaled;
     cv::resize(crop, scaled, cv::Size(), scale, scale,
