@@ -20,6 +20,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 
 #include "decode.h"
 #include "tdv/mrz/mrz.h"
@@ -154,6 +155,39 @@ cv::Mat Straighten(const cv::Mat& gray, const cv::RotatedRect& r, bool flip, dou
   return warp(best_angle, cv::INTER_CUBIC);
 }
 
+// Perspective leaves the glyphs' vertical strokes leaning once the lines
+// lie flat. The shear at which the columns of ink are sharpest (the
+// variance of the vertical projection peaks when the strokes stand
+// upright) is taken out.
+cv::Mat Deshear(const cv::Mat& band) {
+  constexpr int kSteps = 6;        // either way, of
+  constexpr double kStep = 0.025;  // horizontal shift per row: up to 8.5 degrees
+  cv::Mat inv;
+  cv::threshold(band, inv, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+  auto sheared = [&](const cv::Mat& src, double k, int interpolation, int border, double fill) {
+    // x' = x + k (y - centre): the band's middle row stays put.
+    cv::Mat m = (cv::Mat_<double>(2, 3) << 1, k, -k * src.rows / 2.0, 0, 1, 0);
+    cv::Mat out;
+    cv::warpAffine(src, out, m, src.size(), interpolation, border, cv::Scalar(fill));
+    return out;
+  };
+  double best_k = 0, best_score = -1;
+  for (int step = -kSteps; step <= kSteps; ++step) {
+    const double k = step * kStep;
+    cv::Mat cols;
+    cv::reduce(sheared(inv, k, cv::INTER_NEAREST, cv::BORDER_CONSTANT, 0), cols, 0, cv::REDUCE_SUM,
+               CV_64F);
+    cv::Scalar mean, dev;
+    cv::meanStdDev(cols, mean, dev);
+    if (dev[0] > best_score + 1e-9) {
+      best_score = dev[0];
+      best_k = k;
+    }
+  }
+  if (best_k == 0) return band;
+  return sheared(band, best_k, cv::INTER_CUBIC, cv::BORDER_REPLICATE, 0);
+}
+
 struct LineImage {
   cv::Mat pixels;  // 8-bit, dark text on light, scaled for OCR
 };
@@ -172,6 +206,38 @@ double Paper(const cv::Mat& gray) {
     if (seen >= target) return v;
   }
   return 255;
+}
+
+// A straight line y = c + m x.
+struct Linear {
+  double c = 0, m = 0;
+  double At(double x) const { return c + m * x; }
+};
+
+// Least squares, then once more without the points farther than
+// `tolerance` from the first fit.
+std::optional<Linear> FitLinear(const std::vector<cv::Point2d>& points, double tolerance) {
+  auto fit = [](const std::vector<cv::Point2d>& p) -> std::optional<Linear> {
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (const auto& q : p) {
+      sx += q.x;
+      sy += q.y;
+      sxx += q.x * q.x;
+      sxy += q.x * q.y;
+    }
+    const double n = double(p.size()), d = n * sxx - sx * sx;
+    if (p.size() < 2 || d < 1e-9) return std::nullopt;
+    const double m = (n * sxy - sx * sy) / d;
+    return Linear{(sy - m * sx) / n, m};
+  };
+  const auto first = fit(points);
+  if (!first) return std::nullopt;
+  std::vector<cv::Point2d> kept;
+  for (const auto& q : points) {
+    if (std::abs(q.y - first->At(q.x)) <= tolerance) kept.push_back(q);
+  }
+  if (kept.size() * 3 < points.size() * 2) return std::nullopt;  // no clear trend
+  return fit(kept);
 }
 
 // Rows of ink in the straightened band -> 2 or 3 text lines.
@@ -345,9 +411,31 @@ mrz::LineCandidates ToSlots(const std::vector<OcrSymbol>& symbols, int length) {
   if (symbols.empty()) return slots;
   const double x0 = symbols.front().left, x1 = symbols.back().right;
   const double pitch = (x1 - x0) / length;
+  // Perspective makes the pitch change along the line (wider at the near
+  // end): fitted linearly, p(x) = a + b x, from neighbouring symbols one
+  // pitch apart, a position's slot is the integral of 1 / p, scaled so that
+  // the first and last symbols fill the first and last slots.
+  std::vector<cv::Point2d> steps;
+  for (std::size_t i = 1; i < symbols.size(); ++i) {
+    const double c0 = (symbols[i - 1].left + symbols[i - 1].right) / 2.0,
+                 c1 = (symbols[i].left + symbols[i].right) / 2.0;
+    if (c1 - c0 > 0.6 * pitch && c1 - c0 < 1.4 * pitch) steps.emplace_back((c0 + c1) / 2, c1 - c0);
+  }
+  std::optional<Linear> local;
+  if (steps.size() >= static_cast<std::size_t>(length) / 2) local = FitLinear(steps, 0.2 * pitch);
+  const double first = (symbols.front().left + symbols.front().right) / 2.0,
+               last = (symbols.back().left + symbols.back().right) / 2.0;
+  auto position = [&](double x) {  // in pitches from the first symbol's centre
+    if (!local || local->At(first) <= 0 || local->At(last) <= 0) return (x - first) / pitch;
+    if (std::abs(local->m) < 1e-9) return (x - first) / local->c;
+    return std::log(local->At(x) / local->At(first)) / local->m;
+  };
+  const double span = position(last);
+  const double to_slots = span > 0 ? (length - 1) / span : 1.0 / pitch;
   for (const OcrSymbol& s : symbols) {
     const double centre = (s.left + s.right) / 2.0;
-    const int slot = std::clamp(static_cast<int>((centre - x0) / pitch), 0, length - 1);
+    const int slot =
+        std::clamp(static_cast<int>(std::lround(position(centre) * to_slots)), 0, length - 1);
     auto& dst = slots[static_cast<std::size_t>(slot)];
     if (dst.empty() || dst.front().confidence < s.choices.front().confidence) dst = s.choices;
   }
@@ -372,7 +460,7 @@ struct MrzReader::Impl {
   Attempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& full_rect, bool flip) const {
     Attempt a;
     double angle = 0;
-    const cv::Mat band = Straighten(gray, full_rect, flip, angle);
+    const cv::Mat band = Deshear(Straighten(gray, full_rect, flip, angle));
     const std::vector<LineImage> lines = SegmentLines(band);
     if (lines.size() < 2 || lines.size() > 3) return a;
     tesseract::TessBaseAPI* api = ThreadEngine(options.model_dir);

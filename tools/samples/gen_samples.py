@@ -27,6 +27,7 @@ OCRB = "/usr/share/fonts/opentype/ocr-b/OCRB.otf"
 SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 DPI = 300
 MM = DPI / 25.4
+PERSPECTIVE = 0.06  # phone photos: how far (fraction of the side) a corner may move
 
 # Document sizes (mm) by line count/length; the MRZ sits at the bottom.
 SIZES = {(2, 44): (125, 88), (3, 30): (85.6, 54), (2, 36): (105, 74)}
@@ -145,8 +146,8 @@ def degrade(img, level, r):
     ox, oy = (W - img.width) // 2, (H - img.height) // 2
     bg.paste(img, (ox, oy))
     img = bg.rotate(r.uniform(-30, 30), resample=Image.BICUBIC, expand=False, fillcolor=(60, 60, 60))
-    # Perspective: move the corners by up to 6%.
-    j = lambda v: v * r.uniform(-0.06, 0.06)  # noqa: E731
+    # Perspective: move the corners by up to PERSPECTIVE (6% by default).
+    j = lambda v: v * r.uniform(-PERSPECTIVE, PERSPECTIVE)  # noqa: E731
     quad = [j(W), j(H), j(W), H + j(H), W + j(W), H + j(H), W + j(W), j(H)]
     img = img.transform((W, H), Image.QUAD, quad, resample=Image.BICUBIC)
     a = np.asarray(img).astype(np.float32)
@@ -162,6 +163,7 @@ def degrade(img, level, r):
 
 
 def main():
+    global PERSPECTIVE
     p = argparse.ArgumentParser()
     p.add_argument("outdir")
     p.add_argument("--count", type=int, default=20)
@@ -172,7 +174,10 @@ def main():
                    help="also write N TD1 card fronts (photo and printed fields, no MRZ)")
     p.add_argument("--exif", type=int, default=0,
                    help="also write N clean TD3 pages stored sideways with EXIF orientation 6 (shown upright)")
+    p.add_argument("--perspective", type=float, default=PERSPECTIVE,
+                   help="phone photos: how far a corner may move, as a fraction of the side (default 0.06)")
     a = p.parse_args()
+    PERSPECTIVE = a.perspective
     os.makedirs(a.outdir, exist_ok=True)
     r = random.Random(a.seed)
     np.random.seed(a.seed)
