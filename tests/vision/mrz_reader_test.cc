@@ -21,7 +21,10 @@ using nlohmann::json;
 
 // The floor for the committed samples (see README: accuracy is tracked
 // here, and raised as the model improves).
-constexpr int kMinExactSamples = 10;  // of 10: all read exactly since the height cue
+// Of 12, all exact: since the height cue, and since line crops keep to
+// their own line (td2-hard-066) and the shear of a steep phone photo is
+// taken out (td1-steep-030, 15 % perspective).
+constexpr int kMinExactSamples = 12;
 
 const fs::path kSamples = fs::path(TDV_SOURCE_DIR) / "samples/images";
 
@@ -74,7 +77,7 @@ TEST_CASE("committed samples: at least the floor read exactly; no-MRZ pages say 
     CHECK(r->line_confidence.size() == r->lines.size());
     if (r->lines == want["mrz"].get<std::vector<std::string>>()) ++exact;
   }
-  CHECK(with_mrz >= 10);
+  CHECK(with_mrz >= kMinExactSamples);
   INFO("exact: " << exact << " of " << with_mrz);
   CHECK(exact >= kMinExactSamples);
 }
