@@ -450,6 +450,22 @@ Result<RepairResult> RepairMrz(const std::vector<LineCandidates>& lines,
   return Repairer(*layout, options).Run(lines);
 }
 
+std::string FieldAt(MrzFormat format, int line, int position) {
+  const Layout* layout = internal::LayoutFor(format);
+  if (layout == nullptr || line < 1 || line > layout->line_count || position < 1 ||
+      position > layout->line_length)
+    return {};
+  const int l = line - 1, p = position - 1;
+  for (const auto& c : layout->checks) {
+    if (c.line == l && c.pos == p) return internal::FieldName(c.guards);
+  }
+  for (const auto& f : layout->fields) {
+    if (f.range.line == l && p >= f.range.start && p < f.range.start + f.range.length)
+      return internal::FieldName(f.id);
+  }
+  return {};
+}
+
 Result<RepairResult> RepairMrzText(const std::vector<std::string>& lines,
                                    const RepairOptions& options) {
   std::vector<LineCandidates> candidates;

@@ -24,6 +24,7 @@
 #include <opencv2/imgproc.hpp>
 #include <optional>
 #include <string_view>
+#include <tuple>
 
 #include "decode.h"
 #include "tdv/mrz/mrz.h"
@@ -316,6 +317,8 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
 struct OcrSymbol {
   int left = 0, right = 0, top = 0, bottom = 0;
   std::vector<mrz::CharCandidate> choices;  // best first
+  char read = 0;                            // Tesseract's own first choice
+  const char* cue = nullptr;                // the glyph cue that put another choice first
 };
 
 std::vector<OcrSymbol> Recognise(tesseract::TessBaseAPI& api, const cv::Mat& line,
@@ -339,6 +342,7 @@ std::vector<OcrSymbol> Recognise(tesseract::TessBaseAPI& api, const cv::Mat& lin
     it->BoundingBox(tesseract::RIL_SYMBOL, &s.left, &s.top, &s.right, &s.bottom);
     const float best = std::clamp(it->Confidence(tesseract::RIL_SYMBOL) / 100.0f, 0.01f, 1.0f);
     s.choices.push_back({text[0], best});
+    s.read = text[0];
     tesseract::ChoiceIterator ci(*it);
     do {
       const char* c = ci.GetUTF8Text();
@@ -353,8 +357,10 @@ std::vector<OcrSymbol> Recognise(tesseract::TessBaseAPI& api, const cv::Mat& lin
 }
 
 // Makes `want` the symbol's first choice with the best confidence; the OCR
-// reading follows at half of it.
-void Promote(OcrSymbol& s, char want) {
+// reading follows at half of it. `cue` is the reason reported when the
+// reading keeps `want`.
+void Promote(OcrSymbol& s, char want, const char* cue) {
+  s.cue = cue;
   const float conf = s.choices.front().confidence;
   auto it = std::find_if(s.choices.begin(), s.choices.end(),
                          [&](const mrz::CharCandidate& c) { return c.ch == want; });
@@ -405,7 +411,7 @@ void ApplyHeightCue(std::vector<OcrSymbol>& symbols) {
       const bool looks_letter = round ? t <= 0.34 : t < 0.38;
       const char want = looks_digit ? digit : looks_letter ? letter : 0;
       if (want == 0 || want == best) continue;
-      Promote(s, want);
+      Promote(s, want, "glyph_height");
       break;
     }
   }
@@ -508,14 +514,17 @@ void ApplyShapeCue(std::vector<OcrSymbol>& symbols, const cv::Mat& line) {
       }
     }
     // Clearly nearer: half the distance.
-    if (want != 0 && nearest < 0.5 * own) Promote(s, want);
+    if (want != 0 && nearest < 0.5 * own) Promote(s, want, "glyph_shape");
   }
 }
 
 // Places OCR's symbols in the line's fixed-pitch slots (OCR-B is
 // monospaced): a missed or split character cannot shift the rest.
-mrz::LineCandidates ToSlots(const std::vector<OcrSymbol>& symbols, int length) {
+// `origin` receives the symbol each slot took (null for an empty slot).
+mrz::LineCandidates ToSlots(const std::vector<OcrSymbol>& symbols, int length,
+                            std::vector<const OcrSymbol*>& origin) {
   mrz::LineCandidates slots(static_cast<std::size_t>(length));
+  origin.assign(static_cast<std::size_t>(length), nullptr);
   if (symbols.empty()) return slots;
   const double x0 = symbols.front().left, x1 = symbols.back().right;
   const double pitch = (x1 - x0) / length;
@@ -545,13 +554,48 @@ mrz::LineCandidates ToSlots(const std::vector<OcrSymbol>& symbols, int length) {
     const int slot =
         std::clamp(static_cast<int>(std::lround(position(centre) * to_slots)), 0, length - 1);
     auto& dst = slots[static_cast<std::size_t>(slot)];
-    if (dst.empty() || dst.front().confidence < s.choices.front().confidence) dst = s.choices;
+    if (dst.empty() || dst.front().confidence < s.choices.front().confidence) {
+      dst = s.choices;
+      origin[static_cast<std::size_t>(slot)] = &s;
+    }
   }
   for (auto& slot : slots) {
     if (slot.empty())
       slot.push_back({'<', 0.05f});  // nothing read here: most likely a faint filler
   }
   return slots;
+}
+
+// The repair compares its reading with the candidates it was given, in
+// which a glyph cue may already have put another character first. Against
+// what Tesseract read, a cue's change is a repair too: listed with the cue as
+// its reason, or as the `from` of a later repair at the same position; one
+// the repair undid is no change at all.
+void ReportCues(const std::vector<std::vector<const OcrSymbol*>>& origins,
+                mrz::RepairResult& result) {
+  auto& repairs = result.repairs;
+  for (std::size_t l = 0; l < origins.size(); ++l) {
+    for (std::size_t p = 0; p < origins[l].size(); ++p) {
+      const OcrSymbol* o = origins[l][p];
+      if (o == nullptr || o->cue == nullptr) continue;
+      const int line = static_cast<int>(l) + 1, position = static_cast<int>(p) + 1;
+      const char final = result.lines[l][p];
+      auto it = std::find_if(repairs.begin(), repairs.end(), [&](const mrz::CharRepair& r) {
+        return r.line == line && r.position == position;
+      });
+      if (final == o->read) {
+        if (it != repairs.end()) repairs.erase(it);
+      } else if (it != repairs.end()) {
+        it->from = o->read;
+      } else {
+        repairs.push_back(
+            {line, position, o->read, final, mrz::FieldAt(result.format, line, position), o->cue});
+      }
+    }
+  }
+  std::sort(repairs.begin(), repairs.end(), [](const mrz::CharRepair& a, const mrz::CharRepair& b) {
+    return std::tie(a.line, a.position) < std::tie(b.line, b.position);
+  });
 }
 
 struct Attempt {
@@ -588,17 +632,23 @@ struct MrzReader::Impl {
     int length = 30;
     if (lines.size() == 2) length = total > 80 ? 44 : 36;
     std::vector<mrz::LineCandidates> candidates;
-    for (const auto& s : symbols) {
+    std::vector<std::vector<const OcrSymbol*>> origins(symbols.size());
+    for (std::size_t i = 0; i < symbols.size(); ++i) {
+      const auto& s = symbols[i];
       if (std::abs(static_cast<int>(s.size()) - length) > length / 4) return a;  // not an MRZ line
-      candidates.push_back(ToSlots(s, length));
+      candidates.push_back(ToSlots(s, length, origins[i]));
     }
     auto repaired = mrz::RepairMrz(candidates);
     if (!repaired) return a;
+    ReportCues(origins, *repaired);
     a.reading.repair = *repaired;
     a.reading.lines = repaired->lines;
-    for (const auto& line : candidates) {
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
       std::string raw;
-      for (const auto& slot : line) raw.push_back(slot.front().ch);
+      for (std::size_t p = 0; p < candidates[i].size(); ++p) {
+        const OcrSymbol* o = origins[i][p];
+        raw.push_back(o != nullptr ? o->read : candidates[i][p].front().ch);
+      }
       a.reading.raw_lines.push_back(raw);
     }
     a.reading.line_confidence = conf;

@@ -235,5 +235,24 @@ TEST_CASE("stray characters after the name's padding become fillers", "[mrz][rep
   CHECK(RepairMrzText(ocr)->repairs.empty());
 }
 
+TEST_CASE("FieldAt names a position's field as repairs do", "[mrz][repair]") {
+  CHECK(FieldAt(MrzFormat::kTd3, 1, 1) == "document_code");
+  CHECK(FieldAt(MrzFormat::kTd3, 1, 3) == "issuing_state");
+  CHECK(FieldAt(MrzFormat::kTd3, 1, 44) == "primary_identifier");
+  CHECK(FieldAt(MrzFormat::kTd3, 2, 1) == "document_number");
+  // A check digit is named by the field it guards, like RepairMrz's reports.
+  CHECK(FieldAt(MrzFormat::kTd3, 2, 10) == "document_number");
+  CHECK(FieldAt(MrzFormat::kTd3, 2, 20) == "birth_date");
+  CHECK(FieldAt(MrzFormat::kTd1, 3, 1) == "primary_identifier");
+  CHECK(FieldAt(MrzFormat::kTd3, 3, 1).empty());
+  CHECK(FieldAt(MrzFormat::kTd3, 2, 45).empty());
+  CHECK(FieldAt(MrzFormat::kTd3, 0, 1).empty());
+  CHECK(FieldAt(MrzFormat::kUnknown, 1, 1).empty());
+  // The same names as a repair of the same position.
+  RepairResult r = RepairMrzText({kTd3[0], "L898902C36UTO74O8122F1204159ZE184226B<<<<<10"}).value();
+  REQUIRE(r.repairs.size() == 1);
+  CHECK(r.repairs[0].field == FieldAt(MrzFormat::kTd3, 2, 17));
+}
+
 }  // namespace
 }  // namespace tdv::mrz

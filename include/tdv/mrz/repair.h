@@ -51,12 +51,14 @@ struct RepairOptions {
 };
 
 struct CharRepair {
-  int line = 0;        // 1-based
-  int position = 0;    // 1-based column
-  char from = 0;       // OCR's best candidate
-  char to = 0;         // the chosen character
-  std::string field;   // "birth_date", ...
-  std::string reason;  // "field_type", "check_digit", "country_code" or "name_padding"
+  int line = 0;       // 1-based
+  int position = 0;   // 1-based column
+  char from = 0;      // OCR's best candidate
+  char to = 0;        // the chosen character
+  std::string field;  // "birth_date", ...
+  // "field_type", "check_digit", "country_code" or "name_padding"; readers
+  // from images add "glyph_height" and "glyph_shape" (tdv/vision).
+  std::string reason;
 };
 
 struct RepairResult {
@@ -72,6 +74,12 @@ struct RepairResult {
 // and lengths as in ParseMrz) or a position has no candidate.
 Result<RepairResult> RepairMrz(const std::vector<LineCandidates>& lines,
                                const RepairOptions& options = {});
+
+// The field a position belongs to in a layout ("document_number", "name",
+// "composite" for the final check digit ...); line and position 1-based.
+// Empty for positions outside the layout. Lets a reader that changed a
+// character before the repair (a glyph cue) report it like the repair does.
+std::string FieldAt(MrzFormat format, int line, int position);
 
 // Repairs plain text lines, using only the confusion table as alternatives
 // (each character given has confidence 1).
