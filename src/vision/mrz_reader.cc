@@ -164,8 +164,10 @@ cv::Mat Straighten(const cv::Mat& gray, const cv::RotatedRect& r, bool flip, dou
 // variance of the vertical projection peaks when the strokes stand
 // upright) is taken out.
 cv::Mat Deshear(const cv::Mat& band) {
-  constexpr int kSteps = 6;        // either way, of
-  constexpr double kStep = 0.025;  // horizontal shift per row: up to 8.5 degrees
+  // Six steps either way of 0.025 pixels of horizontal shift per row: up to
+  // 8.5 degrees.
+  constexpr int kSteps = 6;
+  constexpr double kStep = 0.025;
   cv::Mat inv;
   cv::threshold(band, inv, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
   auto sheared = [&](const cv::Mat& src, double k, int interpolation, int border, double fill) {
@@ -579,17 +581,17 @@ void ReportCues(const std::vector<std::vector<const OcrSymbol*>>& origins,
       const OcrSymbol* o = origins[l][p];
       if (o == nullptr || o->cue == nullptr) continue;
       const int line = static_cast<int>(l) + 1, position = static_cast<int>(p) + 1;
-      const char final = result.lines[l][p];
+      const char chosen = result.lines[l][p];
       auto it = std::find_if(repairs.begin(), repairs.end(), [&](const mrz::CharRepair& r) {
         return r.line == line && r.position == position;
       });
-      if (final == o->read) {
+      if (chosen == o->read) {
         if (it != repairs.end()) repairs.erase(it);
       } else if (it != repairs.end()) {
         it->from = o->read;
       } else {
         repairs.push_back(
-            {line, position, o->read, final, mrz::FieldAt(result.format, line, position), o->cue});
+            {line, position, o->read, chosen, mrz::FieldAt(result.format, line, position), o->cue});
       }
     }
   }
