@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "report_text.h"
 
+#include <cmath>
+#include <cstdio>
 #include <sstream>
 
 namespace tdv::app {
@@ -40,6 +42,37 @@ void Issues(std::ostringstream& out, const char* title, const std::vector<mrz::I
   }
 }
 
+// Where the MRZ was found, what OCR read with its confidence per line, and
+// every character the reader changed, with why.
+void ImageSection(std::ostringstream& out, const vision::MrzImageReading& im) {
+  out << "read from the image (" << im.image_width << "x" << im.image_height << " px):\n";
+  std::string polygon;
+  for (const auto& p : im.polygon) {
+    if (!polygon.empty()) polygon += " ";
+    polygon +=
+        "(" + std::to_string(std::lround(p.x)) + "," + std::to_string(std::lround(p.y)) + ")";
+  }
+  Row(out, "MRZ at", polygon + ", turned " + std::to_string(im.rotation_degrees) + " degrees");
+  for (std::size_t i = 0; i < im.raw_lines.size(); ++i) {
+    char conf[32] = "";
+    if (i < im.line_confidence.size())
+      std::snprintf(conf, sizeof conf, "  confidence %.2f", double(im.line_confidence[i]));
+    Row(out, ("OCR line " + std::to_string(i + 1)).c_str(), im.raw_lines[i] + conf);
+  }
+  for (const auto& c : im.repair.repairs) {
+    Row(out, "changed",
+        "line " + std::to_string(c.line) + " col " + std::to_string(c.position) + ": " +
+            std::string(1, c.from) + " -> " + std::string(1, c.to) + " (" + c.field + ", " +
+            c.reason + ")");
+  }
+  if (im.repair.ambiguous)
+    Row(out, "ambiguous", "several readings satisfy the check digits equally; none was chosen");
+  char times[96];
+  std::snprintf(times, sizeof times, "decode %.0f ms, locate %.0f ms, OCR %.0f ms", im.decode_ms,
+                im.locate_ms, im.ocr_ms);
+  Row(out, "time", times);
+}
+
 }  // namespace
 
 std::string ReportToText(const verify::VerificationReport& report) {
@@ -69,6 +102,7 @@ std::string ReportToText(const verify::VerificationReport& report) {
   }
   Issues(out, "errors", m.errors);
   Issues(out, "warnings", m.warnings);
+  if (report.image) ImageSection(out, *report.image);
   if (report.seal) {
     const auto& v = report.seal->verification;
     out << "seal (" << report.seal->source << "): " << sig::SealStatusName(v.status) << "\n";

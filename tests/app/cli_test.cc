@@ -179,6 +179,18 @@ TEST_CASE("tdv check IMAGE: a report with the image, exit 3 without an MRZ, 2 fo
   CHECK(j["mrz"]["format"] == "TD3");
   CHECK(j["image"]["polygon"].size() == 4);
   CHECK(j["image"]["line_confidence"].size() == 2);
+  // The text report says where the MRZ was, what OCR read and what changed.
+  r = Tdv({"check", "--data", data.path().string(), dir + "td2-hard-066.jpg"});
+  REQUIRE((r.exit_code == 0 || r.exit_code == 1));
+  INFO(r.out);
+  CHECK(r.out.find("MRZ at") != std::string::npos);
+  CHECK(r.out.find(") (") != std::string::npos);  // the polygon's corners
+  CHECK(r.out.find(" degrees") != std::string::npos);
+  CHECK(r.out.find("OCR line 2") != std::string::npos);
+  CHECK(r.out.find("confidence 0.") != std::string::npos);
+  CHECK(r.out.find("time") != std::string::npos);
+  r = Tdv({"check", "--data", data.path().string(), dir + "td3-hard-026.jpg"});
+  CHECK(r.out.find("H -> M (primary_identifier, glyph_shape)") != std::string::npos);
   r = Tdv({"check", "--data", data.path().string(), dir + "nomrz-000.jpg"});
   CHECK(r.exit_code == 3);
   CHECK(r.err.find("no MRZ") != std::string::npos);

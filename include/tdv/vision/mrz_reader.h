@@ -41,7 +41,7 @@ struct Point {
 
 struct MrzImageReading {
   std::vector<std::string> lines;      // the chosen reading
-  std::vector<std::string> raw_lines;  // OCR's first choices, before repair
+  std::vector<std::string> raw_lines;  // Tesseract's first choices, before glyph cues and repair
   std::vector<float> line_confidence;  // 0..1 per line
   std::array<Point, 4> polygon;        // MRZ band in image coordinates (after EXIF rotation)
   int rotation_degrees = 0;            // of the band, counter-clockwise
