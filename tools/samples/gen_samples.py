@@ -4,6 +4,7 @@ photos, with ground truth. Fictitious holders only (tools/train/mrz_lines.py
 makes the MRZ); no real personal data.
 
   gen_samples.py OUTDIR [--count N] [--level clean|moderate|hard|mixed] [--seed S]
+                 [--perspective F] [--no-mrz N] [--td1-front N] [--exif N]
 
 Writes OUTDIR/NAME.jpg and OUTDIR/NAME.expected.json ({"mrz": [lines],
 "format": ..., "level": ..., "kind": ...}). Documents: TD3 passport data page,
@@ -177,6 +178,8 @@ def main():
     p.add_argument("--perspective", type=float, default=PERSPECTIVE,
                    help="phone photos: how far a corner may move, as a fraction of the side (default 0.06)")
     a = p.parse_args()
+    if not 0 <= a.perspective <= 0.3:
+        p.error("--perspective must lie between 0 and 0.3")
     PERSPECTIVE = a.perspective
     os.makedirs(a.outdir, exist_ok=True)
     r = random.Random(a.seed)
