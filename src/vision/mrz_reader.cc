@@ -620,6 +620,7 @@ void ReportCues(const std::vector<std::vector<const OcrSymbol*>>& origins,
 
 struct Attempt {
   bool ok = false;
+  bool lines = false;  // the band split into 2 or 3 lines (either way up alike)
   MrzImageReading reading;
   double quality = 0;
 };
@@ -639,6 +640,7 @@ struct MrzReader::Impl {
     }
     const std::vector<LineImage> lines = SegmentLines(band);
     if (lines.size() < 2 || lines.size() > 3) return a;
+    a.lines = true;
     tesseract::TessBaseAPI* api = ThreadEngine(options.model_dir);
     if (api == nullptr) return a;
     std::vector<std::vector<OcrSymbol>> symbols;
@@ -735,8 +737,11 @@ Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) cons
         b.rect.angle);
     for (bool flip : {false, true}) {
       Attempt a = impl_->ReadBand(gray, full, flip);
+      const bool lines = a.lines;
       if (a.ok && a.quality > best.quality) best = std::move(a);
       if (best.ok && best.reading.repair.checks_satisfied) break;
+      // No text lines one way up: none the other way either.
+      if (!lines) break;
     }
     if (best.ok && best.reading.repair.checks_satisfied) break;
   }
