@@ -119,6 +119,17 @@ std::vector<Band> FindBands(const cv::Mat& work) {
   return unique;
 }
 
+// How sharply ink (white in `inv`) is concentrated in rows (dim 1) or
+// columns (dim 0): the spread of the projection, which peaks when the lines
+// lie flat or the strokes stand upright.
+double Sharpness(const cv::Mat& inv, int dim) {
+  cv::Mat projection;
+  cv::reduce(inv, projection, dim, cv::REDUCE_SUM, CV_64F);
+  cv::Scalar mean, dev;
+  cv::meanStdDev(projection, mean, dev);
+  return dev[0];
+}
+
 // The band, cut from the full-resolution image and turned horizontal
 // (`flip`: turned a further 180 degrees).
 cv::Mat Straighten(const cv::Mat& gray, const cv::RotatedRect& r, bool flip, double& angle_out) {
@@ -145,13 +156,11 @@ cv::Mat Straighten(const cv::Mat& gray, const cv::RotatedRect& r, bool flip, dou
   // the horizontal projection peaks when the lines lie flat).
   double best_angle = angle, best_score = -1;
   for (double d = -2.0; d <= 2.0; d += 0.25) {
-    cv::Mat b = warp(angle + d, cv::INTER_LINEAR), inv, rows;
-    cv::threshold(b, inv, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
-    cv::reduce(inv, rows, 1, cv::REDUCE_SUM, CV_64F);
-    cv::Scalar mean, dev;
-    cv::meanStdDev(rows, mean, dev);
-    if (dev[0] > best_score) {
-      best_score = dev[0];
+    cv::Mat inv;
+    cv::threshold(warp(angle + d, cv::INTER_LINEAR), inv, 0, 255,
+                  cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+    if (const double score = Sharpness(inv, 1); score > best_score) {
+      best_score = score;
       best_angle = angle + d;
     }
   }
@@ -180,13 +189,9 @@ cv::Mat Deshear(const cv::Mat& band) {
   double best_k = 0, best_score = -1;
   for (int step = -kSteps; step <= kSteps; ++step) {
     const double k = step * kStep;
-    cv::Mat cols;
-    cv::reduce(sheared(inv, k, cv::INTER_NEAREST, cv::BORDER_CONSTANT, 0), cols, 0, cv::REDUCE_SUM,
-               CV_64F);
-    cv::Scalar mean, dev;
-    cv::meanStdDev(cols, mean, dev);
-    if (dev[0] > best_score + 1e-9) {
-      best_score = dev[0];
+    const double score = Sharpness(sheared(inv, k, cv::INTER_NEAREST, cv::BORDER_CONSTANT, 0), 0);
+    if (score > best_score + 1e-9) {
+      best_score = score;
       best_k = k;
     }
   }
