@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// Stage 4 of the MRZ reader: grammar score of a reading, cue reporting.
+#include "mrz_decide.h"
+
+#include <algorithm>
+#include <cctype>
+#include <tuple>
+
+#include "tdv/mrz/country_codes.h"
+#include "tdv/mrz/mrz.h"
+
+namespace tdv::vision::internal {
+
+std::optional<double> GrammarScore(const std::vector<std::string>& lines) {
+  mrz::ParseOptions options;
+  // Only validity matters here: the century rule needs some date.
+  options.today = mrz::CivilDate{2100, 1, 1};
+  options.allow_specimens = true;
+  auto parsed = mrz::ParseMrzLines(lines, options);
+  if (!parsed || parsed->format == mrz::MrzFormat::kUnknown) return std::nullopt;
+  const mrz::Mrz& m = *parsed;
+  int checks_ok = 0;
+  for (const auto& c : m.checks) checks_ok += c.ok ? 1 : 0;
+  auto known = [](const mrz::TextField& f) {
+    std::string code = f.raw;
+    while (!code.empty() && code.back() == '<') code.pop_back();
+    return !code.empty() && mrz::FindCountryCode(code) != nullptr;
+  };
+  const bool state_known = known(m.issuing_state);
+  // Doc 9303 Part 4-7: the first character names the kind of document.
+  const char kind = lines.front().empty() ? '?' : lines.front()[0];
+  const bool kind_known = std::string_view("PIACV").find(kind) != std::string_view::npos;
+  // Lines of look-alikes ("DDDD0D<...", read from the wrong band or upside
+  // down) satisfy neither a check digit nor the codes.
+  if (checks_ok == 0 && !(state_known && kind_known)) return std::nullopt;
+  int letters_in_name = 0, others_in_name = 0;
+  for (char c : m.name.raw) {
+    if (c == '<') continue;
+    (std::isupper(static_cast<unsigned char>(c)) != 0 ? letters_in_name : others_in_name) += 1;
+  }
+  double score = 2.0 * checks_ok - 1.0 * double(m.checks.size() - std::size_t(checks_ok));
+  score += state_known ? 1.0 : 0.0;
+  score += known(m.nationality) ? 1.0 : 0.0;
+  score += kind_known ? 1.0 : 0.0;
+  score -= 0.5 * others_in_name;
+  score -= 0.25 * double(m.errors.size());
+  return score;
+}
+
+void ReportCues(const std::vector<std::vector<const OcrSymbol*>>& origins,
+                mrz::RepairResult& result) {
+  auto& repairs = result.repairs;
+  for (std::size_t l = 0; l < origins.size(); ++l) {
+    for (std::size_t p = 0; p < origins[l].size(); ++p) {
+      const OcrSymbol* o = origins[l][p];
+      if (o == nullptr || o->cue == nullptr) continue;
+      const int line = static_cast<int>(l) + 1, position = static_cast<int>(p) + 1;
+      const char chosen = result.lines[l][p];
+      auto it = std::find_if(repairs.begin(), repairs.end(), [&](const mrz::CharRepair& r) {
+        return r.line == line && r.position == position;
+      });
+      if (chosen == o->read) {
+        if (it != repairs.end()) repairs.erase(it);
+      } else if (it != repairs.end()) {
+        it->from = o->read;
+      } else {
+        repairs.push_back(
+            {line, position, o->read, chosen, mrz::FieldAt(result.format, line, position), o->cue});
+      }
+    }
+  }
+  std::sort(repairs.begin(), repairs.end(), [](const mrz::CharRepair& a, const mrz::CharRepair& b) {
+    return std::tie(a.line, a.position) < std::tie(b.line, b.position);
+  });
+}
+
+}  // namespace tdv::vision::internal

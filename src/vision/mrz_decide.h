@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+// Stage 4 of the MRZ reader (decide): how well a reading satisfies the MRZ
+// grammar, which candidate wins, and what of the reading is uncertain.
+#ifndef TDV_SRC_VISION_MRZ_DECIDE_H_
+#define TDV_SRC_VISION_MRZ_DECIDE_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mrz_classify.h"
+#include "tdv/mrz/repair.h"
+
+namespace tdv::vision::internal {
+
+// How well `lines` satisfy the MRZ grammar: check digits that hold, known
+// state codes, a document code of the format, names of letters only, dates.
+// nullopt when the lines cannot be an MRZ at all (no check digit holds and
+// the codes are not those of any document), so that such a candidate is
+// discarded rather than returned.
+std::optional<double> GrammarScore(const std::vector<std::string>& lines);
+
+// The repair compares its reading with the candidates it was given, in
+// which a glyph cue may already have put another character first. Against
+// what Tesseract read, a cue's change is a repair too: listed with the cue
+// as its reason, or as the `from` of a later repair at the same position;
+// one the repair undid is no change at all.
+void ReportCues(const std::vector<std::vector<const OcrSymbol*>>& origins,
+                mrz::RepairResult& result);
+
+}  // namespace tdv::vision::internal
+
+#endif  // TDV_SRC_VISION_MRZ_DECIDE_H_
