@@ -3,6 +3,7 @@
 #include "mrz_locate.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -10,8 +11,67 @@
 
 namespace tdv::vision::internal {
 
+namespace {
+
+// One solid shape of a closing, as a rotated rectangle.
+struct Blob {
+  cv::RotatedRect rect;
+  std::vector<cv::Point> contour;
+  double length = 0, thickness = 0, fill = 0;
+  cv::Point2f dir;  // unit vector along the long side, x >= 0
+};
+
+Blob MakeBlob(const std::vector<cv::Point>& contour) {
+  Blob b;
+  b.contour = contour;
+  b.rect = cv::minAreaRect(contour);
+  cv::Point2f pts[4];
+  b.rect.points(pts);
+  const cv::Point2f e1 = pts[1] - pts[0], e2 = pts[2] - pts[1];
+  cv::Point2f dir = cv::norm(e1) > cv::norm(e2) ? e1 : e2;
+  if (dir.x < 0 || (dir.x == 0 && dir.y < 0)) dir = -dir;
+  const double n = cv::norm(dir);
+  b.dir = n > 0 ? dir * float(1.0 / n) : cv::Point2f(1, 0);
+  b.length = std::max(b.rect.size.width, b.rect.size.height);
+  b.thickness = std::min(b.rect.size.width, b.rect.size.height);
+  b.fill = b.length * b.thickness > 0 ? cv::contourArea(contour) / (b.length * b.thickness) : 0;
+  return b;
+}
+
+// Two text lines of one MRZ: parallel, of similar length, side by side at a
+// line spacing (Doc 9303 Part 3: the lines of a zone are 3.0-4.2 mm apart for
+// characters 2.0-2.4 mm high, and a closing makes a line a little thicker).
+bool Neighbours(const Blob& a, const Blob& b) {
+  const double cos_angle = std::abs(a.dir.dot(b.dir));
+  if (cos_angle < std::cos(3.0 * CV_PI / 180.0)) return false;
+  if (std::min(a.length, b.length) < 0.6 * std::max(a.length, b.length)) return false;
+  const cv::Point2f d = b.rect.center - a.rect.center;
+  const double along = std::abs(d.dot(a.dir));
+  const double across = std::abs(d.x * -a.dir.y + d.y * a.dir.x);
+  const double t = std::max(a.thickness, b.thickness);
+  return across > 1.1 * t && across < 4.0 * t && along < 0.3 * std::max(a.length, b.length);
+}
+
+Band Union(const std::vector<const Blob*>& members) {
+  std::vector<cv::Point> all;
+  double fill = 0;
+  for (const Blob* m : members) {
+    all.insert(all.end(), m->contour.begin(), m->contour.end());
+    fill += m->fill;
+  }
+  const cv::RotatedRect r = cv::minAreaRect(all);
+  const double length = std::max(r.size.width, r.size.height);
+  // Lines found apart and paired are the MRZ's shape more surely than one
+  // solid block: they rank a little higher at equal length.
+  return {r, 1.2 * length * fill / double(members.size())};
+}
+
+}  // namespace
+
 // Dark text that a closing merges into solid bands; the MRZ is the longest,
-// most elongated solid band.
+// most elongated solid band. Where its lines stay apart at every closing
+// size (widely spaced lines, a small image), they are found one by one and
+// paired: two or three parallel lines of similar length at line spacing.
 std::vector<Band> FindBands(const cv::Mat& work) {
   const int side = std::min(work.cols, work.rows);
   // Wider than the tallest MRZ character the band can have at this scale.
@@ -38,16 +98,27 @@ std::vector<Band> FindBands(const cv::Mat& work) {
       cv::imwrite(std::string(debug) + "/closed" + std::to_string(c) + ".png", closed);
     std::vector<std::vector<cv::Point>> contours;
     cv::findContours(closed, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+    std::vector<Blob> lines;
     for (const auto& contour : contours) {
-      const cv::RotatedRect r = cv::minAreaRect(contour);
-      const double L = std::max(r.size.width, r.size.height),
-                   S = std::min(r.size.width, r.size.height);
-      if (S < 6 || L < 0.15 * max_side) continue;
-      const double aspect = L / S;
-      if (aspect < 4 || aspect > 30) continue;
-      const double fill = cv::contourArea(contour) / (L * S);
-      if (fill < 0.55) continue;
-      bands.push_back({r, L * fill});
+      Blob b = MakeBlob(contour);
+      if (b.thickness < 4 || b.length < 0.15 * max_side || b.fill < 0.5) continue;
+      const double aspect = b.length / b.thickness;
+      if (aspect >= 4 && aspect <= 30 && b.thickness >= 6 && b.fill >= 0.55)
+        bands.push_back({b.rect, b.length * b.fill});
+      // A single line of 30 to 44 characters.
+      if (aspect >= 12 && aspect <= 80) lines.push_back(std::move(b));
+    }
+    // Pairs and triples of neighbouring lines, each line with its nearest
+    // neighbours on either side.
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      for (std::size_t j = i + 1; j < lines.size(); ++j) {
+        if (!Neighbours(lines[i], lines[j])) continue;
+        bands.push_back(Union({&lines[i], &lines[j]}));
+        for (std::size_t m = j + 1; m < lines.size(); ++m) {
+          if (Neighbours(lines[j], lines[m]) || Neighbours(lines[i], lines[m]))
+            bands.push_back(Union({&lines[i], &lines[j], &lines[m]}));
+        }
+      }
     }
   }
   std::sort(bands.begin(), bands.end(),
@@ -55,12 +126,16 @@ std::vector<Band> FindBands(const cv::Mat& work) {
   // Drop near-duplicates (the same band found at several closing sizes).
   std::vector<Band> unique;
   for (const Band& b : bands) {
+    const double bl = std::max(b.rect.size.width, b.rect.size.height),
+                 bs = std::min(b.rect.size.width, b.rect.size.height);
     const bool dup = std::any_of(unique.begin(), unique.end(), [&](const Band& u) {
-      return cv::norm(u.rect.center - b.rect.center) <
-             0.5 * std::min(b.rect.size.width, b.rect.size.height);
+      const double ul = std::max(u.rect.size.width, u.rect.size.height),
+                   us = std::min(u.rect.size.width, u.rect.size.height);
+      return cv::norm(u.rect.center - b.rect.center) < 0.5 * std::min(bs, us) &&
+             std::abs(ul - bl) < 0.2 * ul && std::abs(us - bs) < 0.5 * us;
     });
     if (!dup) unique.push_back(b);
-    if (unique.size() == 4) break;
+    if (unique.size() == 6) break;
   }
   return unique;
 }

@@ -142,22 +142,38 @@ Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) cons
   cv::Mat gray = std::move(*decoded);
   const auto t1 = Clock::now();
 
-  const double scale = double(kWorkSide) / std::max(gray.cols, gray.rows);
-  cv::Mat work;
-  if (scale < 1) {
-    cv::resize(gray, work, cv::Size(), scale, scale, cv::INTER_AREA);
-  } else {
-    work = gray;
+  // Bands are searched at the image's size, large images reduced; small ones
+  // (web thumbnails, MRZ glyphs 6-9 px high) once more enlarged, so that the
+  // closings and the blackhat see characters of the sizes they are made for.
+  std::vector<cv::RotatedRect> regions;
+  const int longest = std::max(1, std::max(gray.cols, gray.rows));
+  std::vector<double> scales = {std::min(1.0, double(kWorkSide) / longest)};
+  if (longest < kWorkSide * 2 / 3) scales.push_back(std::min(4.0, double(kWorkSide) / longest));
+  for (double scale : scales) {
+    cv::Mat work;
+    if (scale == 1.0) {
+      work = gray;
+    } else {
+      cv::resize(gray, work, cv::Size(), scale, scale,
+                 scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    }
+    const double s = double(work.cols) / gray.cols;
+    for (const Band& b : internal::FindBands(work)) {
+      const cv::RotatedRect full(
+          b.rect.center / s,
+          cv::Size2f(b.rect.size.width / float(s), b.rect.size.height / float(s)), b.rect.angle);
+      const bool seen = std::any_of(regions.begin(), regions.end(), [&](const cv::RotatedRect& r) {
+        return cv::norm(r.center - full.center) <
+                   0.25 * std::min(full.size.width, full.size.height) &&
+               std::abs(r.size.area() - full.size.area()) < 0.2 * full.size.area();
+      });
+      if (!seen) regions.push_back(full);
+    }
   }
-  const double s = std::min(scale, 1.0);
-  std::vector<Band> bands = internal::FindBands(work);
   const auto t2 = Clock::now();
 
   Attempt best;
-  for (const Band& b : bands) {
-    const cv::RotatedRect full(
-        b.rect.center / s, cv::Size2f(b.rect.size.width / float(s), b.rect.size.height / float(s)),
-        b.rect.angle);
+  for (const cv::RotatedRect& full : regions) {
     for (bool flip : {false, true}) {
       Attempt a = impl_->ReadBand(gray, full, flip);
       const bool lines = a.lines;
