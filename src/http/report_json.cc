@@ -193,15 +193,22 @@ json ImageJson(const vision::MrzImageReading& r) {
                        {"field", c.field},
                        {"reason", c.reason}});
   }
+  json uncertain = json::array();
+  for (const auto& u : r.repair.uncertain) {
+    uncertain.push_back(
+        {{"line", u.line}, {"position", u.position}, {"field", u.field}, {"reason", u.reason}});
+  }
   return {{"width", r.image_width},
           {"height", r.image_height},
           {"polygon", polygon},
           {"rotation_degrees", r.rotation_degrees},
           {"line_confidence", r.line_confidence},
+          {"char_confidence", r.char_confidence},
           {"ocr_lines", r.raw_lines},
           {"repairs", repairs},
           {"check_digits_satisfied", r.repair.checks_satisfied},
           {"ambiguous", r.repair.ambiguous},
+          {"uncertain", uncertain},
           {"timings_ms", {{"decode", r.decode_ms}, {"locate", r.locate_ms}, {"ocr", r.ocr_ms}}}};
 }
 

@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <tuple>
 
 #include "layout.h"
+#include "tdv/mrz/check_digit.h"
 #include "tdv/mrz/country_codes.h"
 
 namespace tdv::mrz {
@@ -43,6 +45,7 @@ struct Slot {
   char ocr_best = 0;  // OCR's own first choice
   FieldId field = FieldId::kComposite;
   std::vector<CharCandidate> alts;  // fitting the class, best first
+  std::vector<bool> looked_up;      // per alt: from the look-alike table only
 };
 
 // A set of changes: (slot index, alternative index >= 1).
@@ -67,6 +70,7 @@ class Repairer {
     result.checks_satisfied = ChecksHold(current_);
     result.lines = current_;
     Report(result);
+    MarkUncertain(result);
     return result;
   }
 
@@ -100,28 +104,33 @@ class Repairer {
                            return a.confidence > b.confidence;
                          });
         slot.ocr_best = given.front().ch;
-        auto add = [&](char c, float conf) {
+        std::vector<std::pair<CharCandidate, bool>> alts;
+        auto add = [&](char c, float conf, bool looked_up) {
           if (!internal::FitsClass(c, cls[k])) return;
-          for (auto& a : slot.alts) {
+          for (auto& [a, table] : alts) {
             if (a.ch == c) {
               a.confidence = std::max(a.confidence, conf);
               return;
             }
           }
-          slot.alts.push_back({c, conf});
+          alts.push_back({{c, conf}, looked_up});
         };
-        for (const auto& g : given) add(g.ch, g.confidence);
+        for (const auto& g : given) add(g.ch, g.confidence, false);
         if (options_.use_confusion_table) {
           for (const auto& g : given) {
-            for (char c : LookAlikes(g.ch)) add(c, options_.confusion_confidence * g.confidence);
+            for (char c : LookAlikes(g.ch))
+              add(c, options_.confusion_confidence * g.confidence, true);
           }
         }
-        std::stable_sort(slot.alts.begin(), slot.alts.end(),
-                         [](const CharCandidate& a, const CharCandidate& b) {
-                           return a.confidence > b.confidence;
-                         });
+        std::stable_sort(alts.begin(), alts.end(), [](const auto& a, const auto& b) {
+          return a.first.confidence > b.first.confidence;
+        });
         // Nothing fits the field: keep OCR's character and let validation say so.
-        if (slot.alts.empty()) slot.alts.push_back({slot.ocr_best, given.front().confidence});
+        if (alts.empty()) alts.push_back({{slot.ocr_best, given.front().confidence}, false});
+        for (const auto& [a, table] : alts) {
+          slot.alts.push_back(a);
+          slot.looked_up.push_back(table);
+        }
       }
     }
   }
@@ -223,6 +232,9 @@ class Repairer {
         const auto pos = static_cast<std::size_t>(slot % layout_.line_length);
         const char saved = lines[line][pos];
         for (int a = 1; a < static_cast<int>(alts.size()); ++a) {
+          if (!options_.search_look_alikes &&
+              slots_[static_cast<std::size_t>(slot)].looked_up[static_cast<std::size_t>(a)])
+            continue;
           Apply(lines, slot, a);
           partial.changes.emplace_back(slot, a);
           partial.cost += Cost(slot, a);
@@ -358,7 +370,8 @@ class Repairer {
       std::vector<Solution> found = Enumerate(positions, 2, 0, known, current_);
       if (found.empty()) continue;
       if (Tie(found)) {
-        result.ambiguous = true;
+        // Not a check digit's ambiguity: the code stays as read, and says so.
+        for (int k : positions) tied_.push_back(k);
         continue;
       }
       for (const auto& [slot, alt] : found[0].changes) {
@@ -416,8 +429,61 @@ class Repairer {
     }
   }
 
+  // Changes no check digit confirms (see UncertainPosition).
+  void MarkUncertain(RepairResult& result) const {
+    std::vector<const CheckSpec*> groups;
+    for (const auto& c : layout_.checks) {
+      if (c.guards != FieldId::kComposite) groups.push_back(&c);
+    }
+    std::vector<int> guessed;  // slots changed to make a check digit hold
+    for (const CharRepair& r : result.repairs) {
+      if (r.reason == "check_digit") guessed.push_back(Index(r.line - 1, r.position - 1));
+    }
+    auto mark = [&](int line, int position, const std::string& field, const char* why) {
+      for (const auto& u : result.uncertain) {
+        if (u.line == line && u.position == position) return;
+      }
+      result.uncertain.push_back({line, position, field, why});
+    };
+    for (const CharRepair& r : result.repairs) {
+      const int k = Index(r.line - 1, r.position - 1);
+      if (r.reason == "country_code") {
+        mark(r.line, r.position, r.field, "unconfirmed_change");
+        continue;
+      }
+      if (r.reason != "check_digit") continue;  // forced by the field's type or padding
+      const CheckSpec* own = nullptr;
+      for (const CheckSpec* g : groups) {
+        const std::vector<int> pos = Positions(*g);
+        if (std::find(pos.begin(), pos.end(), k) != pos.end()) own = g;
+      }
+      bool confirmed = false;
+      if (own != nullptr && internal::CheckHolds(layout_, current_, *own)) {
+        const std::vector<int> pos = Positions(*own);
+        const auto changes = std::count_if(guessed.begin(), guessed.end(), [&](int g) {
+          return std::find(pos.begin(), pos.end(), g) != pos.end();
+        });
+        // Symbols whose values differ by a multiple of 10 weigh the same in
+        // every check digit: the digit cannot tell them apart.
+        const bool equal_weight = CharValue(r.from) % 10 == CharValue(r.to) % 10;
+        confirmed = changes == 1 && !equal_weight;
+      }
+      if (!confirmed) mark(r.line, r.position, r.field, "unconfirmed_change");
+    }
+    for (int k : tied_) {
+      const int line = k / layout_.line_length, pos = k % layout_.line_length;
+      mark(line + 1, pos + 1, internal::FieldName(slots_[static_cast<std::size_t>(k)].field),
+           "ambiguous");
+    }
+    std::sort(result.uncertain.begin(), result.uncertain.end(),
+              [](const UncertainPosition& a, const UncertainPosition& b) {
+                return std::tie(a.line, a.position) < std::tie(b.line, b.position);
+              });
+  }
+
   const Layout& layout_;
   const RepairOptions& options_;
+  std::vector<int> tied_;  // slots of state codes with equally good repairs
   std::vector<Slot> slots_;
   std::vector<std::string> current_;
   // Slots changed by a rule rather than by OCR's alternatives, and why.
@@ -464,6 +530,21 @@ std::string FieldAt(MrzFormat format, int line, int position) {
       return internal::FieldName(f.id);
   }
   return {};
+}
+
+bool CoveredByOwnCheck(MrzFormat format, int line, int position) {
+  const Layout* layout = internal::LayoutFor(format);
+  if (layout == nullptr) return false;
+  const int l = line - 1, p = position - 1;
+  for (const auto& c : layout->checks) {
+    if (c.guards == FieldId::kComposite) continue;
+    if (c.line == l && c.pos == p) return true;
+    for (int r = 0; r < c.range_count; ++r) {
+      const auto& range = c.ranges[r];
+      if (range.line == l && p >= range.start && p < range.start + range.length) return true;
+    }
+  }
+  return false;
 }
 
 Result<RepairResult> RepairMrzText(const std::vector<std::string>& lines,

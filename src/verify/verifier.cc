@@ -258,6 +258,34 @@ void Verifier::CheckLists(VerificationReport& report) const {
   report.lists = std::move(c);
 }
 
+namespace {
+
+// A reading from an image that depends on characters no check digit
+// confirms, or that the classifier was unsure of, is never clear: the
+// officer compares the marked positions with the document.
+void CheckReading(const vision::MrzImageReading& reading, VerificationReport& report) {
+  const auto& uncertain = reading.repair.uncertain;
+  if (uncertain.empty()) {
+    report.checks.push_back(
+        {"reading", CheckStatus::kPass, "every character read with confidence or confirmed"});
+    return;
+  }
+  std::string where;
+  for (std::size_t i = 0; i < uncertain.size() && i < 6; ++i) {
+    const auto& u = uncertain[i];
+    if (!where.empty()) where += ", ";
+    where += "line " + std::to_string(u.line) + " position " + std::to_string(u.position);
+    if (!u.field.empty()) where += " (" + u.field + ")";
+  }
+  if (uncertain.size() > 6) where += " and " + std::to_string(uncertain.size() - 6) + " more";
+  report.checks.push_back({"reading", CheckStatus::kReview, "uncertain at " + where});
+  report.reasons.push_back(
+      {"uncertain_reading",
+       "the MRZ could not be read with certainty: compare " + where + " with the document"});
+}
+
+}  // namespace
+
 Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const {
   const bool has_text = !request.mrz_text.empty();
   const bool has_lines = !request.mrz_lines.empty();
@@ -321,6 +349,8 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
     report.checks.push_back({"mrz", CheckStatus::kFail, FirstErrors(m)});
     report.reasons.push_back({"mrz_invalid", "the MRZ is invalid: " + FirstErrors(m)});
   }
+
+  if (report.image) CheckReading(*report.image, report);
 
   if (o.check_expiry.value_or(config_.check_expiry)) {
     const mrz::ExpiryStatus expiry = mrz::CheckExpiry(m.expiry_date, report.as_of);

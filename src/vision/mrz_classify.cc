@@ -105,6 +105,13 @@ std::vector<OcrSymbol> Recognise(tesseract::TessBaseAPI& api, const cv::Mat& lin
       s.choices.push_back({c[0], std::clamp(ci.Confidence() / 100.0f, 0.005f, best * 0.95f)});
     } while (ci.Next());
     sum += best;
+    if (const char* debug = std::getenv("TDV_VISION_DEBUG_DIR")) {
+      if (std::FILE* f = std::fopen((std::string(debug) + "/choices.txt").c_str(), "a")) {
+        for (const auto& c : s.choices) std::fprintf(f, "%c:%.2f ", c.ch, c.confidence);
+        std::fprintf(f, "\n");
+        std::fclose(f);
+      }
+    }
     out.push_back(std::move(s));
   } while (it->Next(tesseract::RIL_SYMBOL));
   confidence = out.empty() ? 0.0f : static_cast<float>(sum / double(out.size()));
@@ -130,7 +137,7 @@ void Promote(OcrSymbol& s, char want, const char* cue) {
 
 // OCR-B's digits are taller than its capitals (79 against 70 units; round
 // capitals such as O overshoot to about 73), a difference between
-// look-alikes (O/0, D/0, B/8, Z/2, I/1) that check digits often cannot
+// look-alikes (O/0, D/0, B/8, Z/2) that check digits often cannot
 // place: a swap at either of two positions of equal weight fixes the digit.
 // Measured against the confident digits and flat capitals of the same line,
 // a symbol's height picks the reading. With the country-code repair in mrz,
@@ -158,7 +165,7 @@ void ApplyHeightCue(std::vector<OcrSymbol>& symbols) {
   // Round capitals (O) overshoot and sit near the digits' height, so they
   // change only on a clear reading; S and G were measured too unreliable.
   static constexpr std::pair<char, char> kPairs[] = {
-      {'O', '0'}, {'D', '0'}, {'B', '8'}, {'Z', '2'}, {'I', '1'}};
+      {'O', '0'}, {'D', '0'}, {'B', '8'}, {'Z', '2'}};
   for (OcrSymbol& s : symbols) {
     const char best = s.choices.front().ch;
     // Where between a capital (0) and a digit (1) this symbol's height lies.

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <tuple>
 
+#include "tdv/mrz/check_digit.h"
 #include "tdv/mrz/country_codes.h"
 #include "tdv/mrz/mrz.h"
 
@@ -72,6 +73,43 @@ void ReportCues(const std::vector<std::vector<const OcrSymbol*>>& origins,
   std::sort(repairs.begin(), repairs.end(), [](const mrz::CharRepair& a, const mrz::CharRepair& b) {
     return std::tie(a.line, a.position) < std::tie(b.line, b.position);
   });
+}
+
+mrz::RepairOptions ImageRepairOptions() {
+  mrz::RepairOptions o;
+  o.max_substitutions_per_check = 1;
+  o.search_look_alikes = false;
+  return o;
+}
+
+void MarkUnsure(const std::vector<mrz::LineCandidates>& slots,
+                const std::vector<std::vector<float>>& confidence, mrz::RepairResult& result) {
+  for (std::size_t l = 0; l < confidence.size(); ++l) {
+    for (std::size_t p = 0; p < confidence[l].size(); ++p) {
+      const int line = static_cast<int>(l) + 1, position = static_cast<int>(p) + 1;
+      const float own = confidence[l][p];
+      const char chosen = result.lines[l][p];
+      const bool checked = mrz::CoveredByOwnCheck(result.format, line, position);
+      bool rival = false;
+      for (const mrz::CharCandidate& c : slots[l][p]) {
+        if (c.ch == chosen || c.confidence < kCloseRival * own) continue;
+        const bool equal_weight = mrz::CharValue(c.ch) % 10 == mrz::CharValue(chosen) % 10;
+        rival = rival || !checked || equal_weight;
+      }
+      if (own >= kLowConfidence && !rival) continue;
+      const bool listed = std::any_of(result.uncertain.begin(), result.uncertain.end(),
+                                      [&](const mrz::UncertainPosition& u) {
+                                        return u.line == line && u.position == position;
+                                      });
+      if (!listed)
+        result.uncertain.push_back(
+            {line, position, mrz::FieldAt(result.format, line, position), "low_confidence"});
+    }
+  }
+  std::sort(result.uncertain.begin(), result.uncertain.end(),
+            [](const mrz::UncertainPosition& a, const mrz::UncertainPosition& b) {
+              return std::tie(a.line, a.position) < std::tie(b.line, b.position);
+            });
 }
 
 }  // namespace tdv::vision::internal

@@ -28,6 +28,26 @@ std::optional<double> GrammarScore(const std::vector<std::string>& lines);
 void ReportCues(const std::vector<std::vector<const OcrSymbol*>>& origins,
                 mrz::RepairResult& result);
 
+// How the repair may change what the classifier read: one change per check
+// digit, from the classifier's own alternatives only (measured on the
+// development set of real images: look-alike guesses and second changes made
+// a wrong reading "valid" far more often than they fixed one).
+mrz::RepairOptions ImageRepairOptions();
+
+// Below this confidence a character is not taken as read.
+inline constexpr float kLowConfidence = 0.5f;
+// A rival the classifier rated at least this fraction of the chosen
+// character's confidence, where no check digit can decide between the two
+// (a name, a code, a position only the composite covers, or two symbols of
+// equal weight such as S/8), leaves the position undecided.
+inline constexpr float kCloseRival = 0.9f;
+
+// Adds to `result.uncertain` ("low_confidence") every position whose chosen
+// character has a confidence below kLowConfidence, or a close rival that no
+// check digit can rule out. `slots` are the candidates the repair was given.
+void MarkUnsure(const std::vector<mrz::LineCandidates>& slots,
+                const std::vector<std::vector<float>>& confidence, mrz::RepairResult& result);
+
 }  // namespace tdv::vision::internal
 
 #endif  // TDV_SRC_VISION_MRZ_DECIDE_H_

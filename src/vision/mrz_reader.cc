@@ -85,7 +85,7 @@ struct MrzReader::Impl {
       if (std::abs(static_cast<int>(s.size()) - length) > length / 4) return a;  // not an MRZ line
       candidates.push_back(internal::ToSlots(s, length, origins[i]));
     }
-    auto repaired = mrz::RepairMrz(candidates);
+    auto repaired = mrz::RepairMrz(candidates, internal::ImageRepairOptions());
     if (!repaired) return a;
     const std::optional<double> grammar = internal::GrammarScore(repaired->lines);
     if (!grammar) return a;  // cannot be an MRZ: discarded, not returned
@@ -101,6 +101,19 @@ struct MrzReader::Impl {
       a.reading.raw_lines.push_back(raw);
     }
     a.reading.line_confidence = conf;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      std::vector<float> per_char;
+      for (std::size_t p = 0; p < candidates[i].size(); ++p) {
+        const char chosen = a.reading.lines[i][p];
+        float c = 0;
+        for (const mrz::CharCandidate& k : candidates[i][p]) {
+          if (k.ch == chosen) c = std::max(c, k.confidence);
+        }
+        per_char.push_back(c);
+      }
+      a.reading.char_confidence.push_back(std::move(per_char));
+    }
+    internal::MarkUnsure(candidates, a.reading.char_confidence, a.reading.repair);
     a.reading.rotation_degrees = static_cast<int>(std::lround(-angle)) % 360;
     cv::Point2f pts[4];
     full_rect.points(pts);

@@ -32,6 +32,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     tdv::Result<tdv::mrz::RepairResult> repaired = tdv::mrz::RepairMrzText(m.lines);
     if (!repaired) std::abort();  // a recognised layout is always repairable input
     if (repaired->checks_satisfied && repaired->ambiguous) std::abort();
+    // Every uncertain position lies inside the layout and names a reason.
+    for (const auto& u : repaired->uncertain) {
+      if (u.line < 1 || u.line > int(m.lines.size()) || u.position < 1 ||
+          u.position > int(m.lines[0].size()) || u.reason.empty())
+        std::abort();
+    }
   }
   return 0;
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tdv/mrz/repair.h"
 
+#include <algorithm>
+
 #include "catch.h"
 #include "test_util.h"
 
@@ -252,6 +254,106 @@ TEST_CASE("FieldAt names a position's field as repairs do", "[mrz][repair]") {
   RepairResult r = RepairMrzText({kTd3[0], "L898902C36UTO74O8122F1204159ZE184226B<<<<<10"}).value();
   REQUIRE(r.repairs.size() == 1);
   CHECK(r.repairs[0].field == FieldAt(MrzFormat::kTd3, 2, 17));
+}
+
+}  // namespace
+}  // namespace tdv::mrz
+
+namespace tdv::mrz {
+namespace {
+
+bool Uncertain(const RepairResult& r, int line, int position) {
+  return std::any_of(r.uncertain.begin(), r.uncertain.end(), [&](const UncertainPosition& u) {
+    return u.line == line && u.position == position;
+  });
+}
+
+TEST_CASE("one change confirmed by its field's check digit is certain",
+          "[mrz][repair][uncertain]") {
+  auto cands = Candidates(kTd3);
+  cands[1][3] = {{'B', 0.6f}, {'8', 0.4f}};
+  const RepairResult r = RepairMrz(cands).value();
+  CHECK(r.lines == kTd3);
+  CHECK(r.uncertain.empty());
+}
+
+TEST_CASE("two changes under one check digit are uncertain", "[mrz][repair][uncertain]") {
+  // Document number L898902C3: two misreads, each with the right character as
+  // OCR's second choice. Some pair of changes satisfies a check digit one
+  // time in ten, so the digit confirms neither.
+  auto cands = Candidates(kTd3);
+  cands[1][1] = {{'B', 0.6f}, {'8', 0.4f}};
+  cands[1][5] = {{'O', 0.6f}, {'0', 0.4f}};
+  RepairOptions options;
+  options.search_look_alikes = false;  // only OCR's own alternatives
+  const RepairResult r = RepairMrz(cands, options).value();
+  CHECK(r.lines == kTd3);
+  CHECK(r.checks_satisfied);
+  CHECK(Uncertain(r, 2, 2));
+  CHECK(Uncertain(r, 2, 6));
+  for (const auto& u : r.uncertain) CHECK(u.reason == "unconfirmed_change");
+}
+
+TEST_CASE("a state code turned into another code is uncertain", "[mrz][repair][uncertain]") {
+  std::vector<std::string> ocr = kTd3;
+  ocr[0][4] = 'D';  // UTO -> UTD, not a code
+  const RepairResult r = RepairMrzText(ocr).value();
+  CHECK(r.lines == kTd3);
+  REQUIRE(r.repairs.size() == 1);
+  CHECK(r.repairs[0].reason == "country_code");
+  CHECK(Uncertain(r, 1, 5));
+}
+
+TEST_CASE("a change only the composite covers is uncertain", "[mrz][repair][uncertain]") {
+  // TD1 line 1 optional data (positions 16-30) has no check digit of its own.
+  const std::vector<std::string> td1 = {"I<UTOD231458907<<<<<<<<<<<<<<<",
+                                        "7408122F1204159UTO<<<<<<<<<<<6",
+                                        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"};
+  REQUIRE(ParseMrzLines(td1, testing::Options())->valid());
+  auto cands = Candidates(td1);
+  // 'E' (value 14) where a filler stands: only the composite sees it.
+  cands[0][20] = {{'E', 0.6f}, {'<', 0.4f}};
+  RepairOptions options;
+  options.search_look_alikes = false;
+  const RepairResult r = RepairMrz(cands, options).value();
+  CHECK(r.lines == td1);
+  CHECK(Uncertain(r, 1, 21));
+}
+
+TEST_CASE("without look-alike guesses, a confident misprint stays as printed",
+          "[mrz][repair][uncertain]") {
+  // A specimen whose printed document-number check digit is wrong (6 -> 7):
+  // read with confidence everywhere, it must stay invalid, as printed.
+  std::vector<std::string> printed = kTd3;
+  printed[1][9] = '7';
+  RepairOptions image;
+  image.max_substitutions_per_check = 1;
+  image.search_look_alikes = false;
+  const RepairResult r = RepairMrz(Candidates(printed), image).value();
+  CHECK(r.lines == printed);
+  CHECK_FALSE(r.checks_satisfied);
+  CHECK(r.repairs.empty());
+}
+
+TEST_CASE("ties in a state code are uncertain, never 'ambiguous and satisfied'",
+          "[mrz][repair][uncertain]") {
+  // Found by fuzz_mrz_parse (ASan build, 5 minutes): the nationality '<<O'
+  // has two equally good repairs while every check digit holds.
+  const std::vector<std::string> td2 = {"I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
+                                        "123456788<<<O7408122F120415910<<4<<4"};
+  const RepairResult r = RepairMrzText(td2).value();
+  CHECK_FALSE((r.checks_satisfied && r.ambiguous));
+}
+
+TEST_CASE("which positions a field's own check digit covers", "[mrz][repair]") {
+  CHECK(CoveredByOwnCheck(MrzFormat::kTd3, 2, 1));         // document number
+  CHECK(CoveredByOwnCheck(MrzFormat::kTd3, 2, 10));        // its check digit
+  CHECK(CoveredByOwnCheck(MrzFormat::kTd3, 2, 14));        // birth date
+  CHECK(CoveredByOwnCheck(MrzFormat::kTd3, 2, 29));        // personal number
+  CHECK_FALSE(CoveredByOwnCheck(MrzFormat::kTd3, 1, 6));   // name
+  CHECK_FALSE(CoveredByOwnCheck(MrzFormat::kTd3, 2, 11));  // nationality
+  CHECK_FALSE(CoveredByOwnCheck(MrzFormat::kTd1, 1, 20));  // optional data: composite only
+  CHECK_FALSE(CoveredByOwnCheck(MrzFormat::kUnknown, 1, 1));
 }
 
 }  // namespace

@@ -299,3 +299,76 @@ TEST_CASE("lists: an index older than the staleness limit is unavailable", "[ver
 
 }  // namespace
 }  // namespace tdv::verify
+
+namespace tdv::verify {
+namespace {
+
+// A reader that returns a fixed reading (the verifier's view of vision).
+class FixedReading : public vision::MrzImageSource {
+ public:
+  explicit FixedReading(vision::MrzImageReading reading) : reading_(std::move(reading)) {}
+  Result<vision::MrzImageReading> Read(std::span<const std::uint8_t>) const override {
+    return reading_;
+  }
+
+ private:
+  vision::MrzImageReading reading_;
+};
+
+vision::MrzImageReading SpecimenReading() {
+  vision::MrzImageReading r;
+  const std::string text = tdv::testing::kTd3Specimen;
+  const auto nl = text.find('\n');
+  r.lines = {text.substr(0, nl), text.substr(nl + 1)};
+  r.raw_lines = r.lines;
+  r.repair.lines = r.lines;
+  r.repair.format = mrz::MrzFormat::kTd3;
+  r.repair.checks_satisfied = true;
+  return r;
+}
+
+VerificationReport ReadImage(const vision::MrzImageReading& reading) {
+  FixedReading source(reading);
+  VerifierConfig c = Config();
+  c.reader = &source;
+  c.find_seals_in_images = false;
+  VerifyRequest req;
+  req.image = {0x89, 'P', 'N', 'G'};
+  return Run(Verifier(c), req);
+}
+
+TEST_CASE("an image reading without uncertain positions is clear", "[verify][reading]") {
+  const VerificationReport r = ReadImage(SpecimenReading());
+  CHECK(r.verdict == Verdict::kClear);
+  REQUIRE(FindCheck(r, "reading") != nullptr);
+  CHECK(FindCheck(r, "reading")->status == CheckStatus::kPass);
+}
+
+TEST_CASE("an uncertain reading is review with the positions named, never clear",
+          "[verify][reading]") {
+  vision::MrzImageReading reading = SpecimenReading();
+  reading.repair.uncertain.push_back({1, 6, "primary_identifier", "low_confidence"});
+  reading.repair.uncertain.push_back({2, 11, "nationality", "unconfirmed_change"});
+  const VerificationReport r = ReadImage(reading);
+  CHECK(r.verdict == Verdict::kReview);
+  CHECK(HasReason(r, "uncertain_reading"));
+  const CheckOutcome* c = FindCheck(r, "reading");
+  REQUIRE(c != nullptr);
+  CHECK(c->status == CheckStatus::kReview);
+  CHECK(c->detail.find("line 1 position 6 (primary_identifier)") != std::string::npos);
+  CHECK(c->detail.find("line 2 position 11 (nationality)") != std::string::npos);
+}
+
+TEST_CASE("an uncertain reading that fails its check digits is still rejected",
+          "[verify][reading]") {
+  vision::MrzImageReading reading = SpecimenReading();
+  reading.lines[1][9] = reading.lines[1][9] == '1' ? '2' : '1';  // document number check digit
+  reading.repair.uncertain.push_back({2, 10, "document_number", "low_confidence"});
+  const VerificationReport r = ReadImage(reading);
+  CHECK(r.verdict == Verdict::kReject);
+  CHECK(HasReason(r, "mrz_invalid"));
+  CHECK(HasReason(r, "uncertain_reading"));
+}
+
+}  // namespace
+}  // namespace tdv::verify

@@ -16,7 +16,9 @@
 //    digits.
 // When two different readings are equally good, none is chosen: the result
 // keeps the unrepaired reading and says `ambiguous`, so that a guess can never
-// pass as a valid MRZ.
+// pass as a valid MRZ. Every change that no check digit confirms (two changes
+// under one digit, a change only the composite covers, a name, a state code)
+// is listed in `uncertain`, so that a caller never takes it for a reading.
 //
 // Thread safety: pure functions; safe to call concurrently.
 #ifndef TDV_MRZ_REPAIR_H_
@@ -48,6 +50,28 @@ struct RepairOptions {
   // low-confidence alternatives where OCR gave none.
   bool use_confusion_table = true;
   float confusion_confidence = 0.05f;
+  // Whether the check-digit search may also try look-alikes that OCR itself
+  // did not propose (it always may for field-type coercion). On real images
+  // such guesses were almost always wrong: the search then "repairs" a
+  // misread elsewhere in the field, or a printed check digit that is itself
+  // wrong, until the digit holds.
+  bool search_look_alikes = true;
+};
+
+// A position of the reading that no check digit confirms (Doc 9303 check
+// digits confirm one change in the field they cover, not more: with two
+// changes, or changes only the composite covers, some combination holds one
+// time in ten).
+struct UncertainPosition {
+  int line = 0;      // 1-based
+  int position = 0;  // 1-based column
+  std::string field;
+  // "unconfirmed_change": a change no check digit confirms (a name, a state
+  // code turned into another code, several changes under one check digit,
+  // a change only the composite covers, a swap of equal weight);
+  // "ambiguous": equally good readings differ here; readers add
+  // "low_confidence" for characters the classifier was unsure of.
+  std::string reason;
 };
 
 struct CharRepair {
@@ -66,8 +90,11 @@ struct RepairResult {
   std::vector<std::string> lines;  // the chosen reading
   std::vector<CharRepair> repairs;
   bool checks_satisfied = false;  // every check digit holds in `lines`
-  // Several readings fit equally well; `lines` keeps the field-type reading.
+  // Several readings fit a check digit equally well; `lines` keeps the
+  // field-type reading there, so the check stays failed.
   bool ambiguous = false;
+  // Positions of `lines` that no check digit confirms, in reading order.
+  std::vector<UncertainPosition> uncertain;
 };
 
 // Fails with kInvalidInput when the lines do not form an MRZ layout (count
@@ -80,6 +107,12 @@ Result<RepairResult> RepairMrz(const std::vector<LineCandidates>& lines,
 // Empty for positions outside the layout. Lets a reader that changed a
 // character before the repair (a glyph cue) report it like the repair does.
 std::string FieldAt(MrzFormat format, int line, int position);
+
+// Whether a check digit of the field's own (not only the composite) covers
+// the position (1-based line and position) in a layout: such a check digit
+// can tell a misread there from the right reading, unless the two symbols
+// weigh the same (values 10 apart: S/8, G/6, L/1, Z/5, U/0, '<'/0 ...).
+bool CoveredByOwnCheck(MrzFormat format, int line, int position);
 
 // Repairs plain text lines, using only the confusion table as alternatives
 // (each character given has confidence 1).

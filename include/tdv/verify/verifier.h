@@ -122,7 +122,7 @@ struct VerifierConfig {
   bool check_expiry = false;
   int expiry_window_years = 50;
   // Reads MRZs from images; nullptr: image requests are kUnsupported.
-  const vision::MrzReader* reader = nullptr;
+  const vision::MrzImageSource* reader = nullptr;
   // Lost-and-stolen lists; nullptr: no list check at all.
   const lists::ListService* lists = nullptr;
   // With no list loaded: true makes the verdict "review"; false reports the

@@ -43,22 +43,37 @@ struct MrzImageReading {
   std::vector<std::string> lines;      // the chosen reading
   std::vector<std::string> raw_lines;  // Tesseract's first choices, before glyph cues and repair
   std::vector<float> line_confidence;  // 0..1 per line
-  std::array<Point, 4> polygon;        // MRZ band in image coordinates (after EXIF rotation)
-  int rotation_degrees = 0;            // of the band, counter-clockwise
+  // 0..1 per character of `lines`: the classifier's confidence in the
+  // character chosen (0 where only a look-alike table proposed it).
+  std::vector<std::vector<float>> char_confidence;
+  std::array<Point, 4> polygon;  // MRZ band in image coordinates (after EXIF rotation)
+  int rotation_degrees = 0;      // of the band, counter-clockwise
+  // The repair's result; `repair.uncertain` lists every position no check
+  // digit confirms or the classifier was unsure of (then the verifier's
+  // verdict is never clear: reason uncertain_reading).
   mrz::RepairResult repair;
   int image_width = 0, image_height = 0;
   double decode_ms = 0, locate_ms = 0, ocr_ms = 0;
 };
 
-class MrzReader {
+// What a verifier needs of an MRZ reader: file bytes in, a reading out.
+// MrzReader is the one implementation; tests give their own.
+class MrzImageSource {
+ public:
+  virtual ~MrzImageSource() = default;
+  // Errors as MrzReader::Read.
+  virtual Result<MrzImageReading> Read(std::span<const std::uint8_t> file) const = 0;
+};
+
+class MrzReader : public MrzImageSource {
  public:
   // kUnavailable if the model file is missing or Tesseract cannot load it.
   static Result<std::unique_ptr<MrzReader>> Create(const ReaderOptions& options);
-  ~MrzReader();
+  ~MrzReader() override;
   MrzReader(const MrzReader&) = delete;
   MrzReader& operator=(const MrzReader&) = delete;
 
-  Result<MrzImageReading> Read(std::span<const std::uint8_t> file) const;
+  Result<MrzImageReading> Read(std::span<const std::uint8_t> file) const override;
 
  private:
   explicit MrzReader(ReaderOptions options);
