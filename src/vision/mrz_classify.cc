@@ -21,6 +21,8 @@
 #include <string>
 #include <string_view>
 
+#include "mrz_glyphs.h"
+
 namespace tdv::vision::internal {
 namespace {
 
@@ -334,6 +336,71 @@ mrz::LineCandidates ToSlots(const std::vector<OcrSymbol>& symbols, int length,
       slot.push_back({'<', 0.05f});  // nothing read here: most likely a faint filler
   }
   return slots;
+}
+
+SlotOpinions ClassifySlots(mrz::LineCandidates& slots, std::vector<const OcrSymbol*>& origin,
+                           const cv::Mat& line, const GlyphClassifier& classifier,
+                           std::deque<OcrSymbol>& store) {
+  SlotOpinions opinions(slots.size());
+  std::vector<cv::Point2d> centres;  // (slot, x)
+  std::vector<cv::Rect> boxes;
+  for (std::size_t i = 0; i < origin.size(); ++i) {
+    if (origin[i] == nullptr) continue;
+    centres.emplace_back(double(i), (origin[i]->left + origin[i]->right) / 2.0);
+    boxes.emplace_back(cv::Point(origin[i]->left, origin[i]->top),
+                       cv::Point(origin[i]->right, origin[i]->bottom));
+  }
+  if (centres.size() < slots.size() / 2) return opinions;
+  const double rough =
+      (centres.back().y - centres.front().y) / std::max(1.0, centres.back().x - centres.front().x);
+  const std::optional<Linear> fit = FitLinear(centres, 0.3 * rough);
+  if (!fit || fit->m < 4) return opinions;
+  const LineMetrics metrics = MeasureLine(boxes);
+  const std::string_view alphabet = kGlyphAlphabet;
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    const double x = fit->At(double(i));
+    const int width = static_cast<int>(0.95 * fit->m);
+    const cv::Rect cell(static_cast<int>(x - width / 2.0), static_cast<int>(metrics.top), width,
+                        static_cast<int>(metrics.height));
+    if ((cell & cv::Rect(0, 0, line.cols, line.rows)).area() < cell.area() / 2) continue;
+    auto p = classifier.Classify(GlyphFeatures(line, cell, metrics));
+    // Where a symbol stands, its own box is asked too and each character
+    // keeps the better of the two probabilities: the cell is right where
+    // Tesseract split or merged a glyph, the box where the pitch fit is off
+    // (devset: exact 37 -> 39 of 65 against the box alone, 4 exact readings
+    // held back against 5; averaging the two held back 10).
+    if (const OcrSymbol* o = origin[i]) {
+      const cv::Rect own(cv::Point(o->left, o->top), cv::Point(o->right, o->bottom));
+      const auto q = classifier.Classify(GlyphFeatures(line, own, metrics));
+      for (std::size_t k = 0; k < p.size(); ++k) p[k] = std::max(p[k], q[k]);
+    }
+    opinions[i].assign(p.begin(), p.end());
+    const auto best = std::max_element(p.begin(), p.end());
+    const char said = alphabet[static_cast<std::size_t>(best - p.begin())];
+    if (*best < kGlyphSure || said == slots[i].front().ch) continue;
+    OcrSymbol s;
+    if (origin[i] == nullptr) {
+      s.left = cell.x, s.right = cell.x + cell.width, s.top = cell.y,
+      s.bottom = cell.y + cell.height;
+      s.read = '<';  // what an empty slot reads as without the classifier
+      s.choices = {{said, 0.8f * *best}};
+      s.cue = "glyph_classifier";
+    } else {
+      s = *origin[i];
+      s.choices = slots[i];
+      Promote(s, said, "glyph_classifier");
+    }
+    store.push_back(std::move(s));
+    slots[i] = store.back().choices;
+    origin[i] = &store.back();
+  }
+  return opinions;
+}
+
+float OpinionOf(const std::vector<float>& opinion, char c) {
+  const auto k = std::string_view(kGlyphAlphabet).find(c);
+  if (opinion.empty() || k == std::string_view::npos) return -1.0f;
+  return opinion[k];
 }
 
 }  // namespace tdv::vision::internal

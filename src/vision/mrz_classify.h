@@ -4,6 +4,7 @@
 #ifndef TDV_SRC_VISION_MRZ_CLASSIFY_H_
 #define TDV_SRC_VISION_MRZ_CLASSIFY_H_
 
+#include <deque>
 #include <opencv2/core.hpp>
 #include <string>
 #include <vector>
@@ -23,6 +24,9 @@ struct OcrSymbol {
   const char* cue = nullptr;                // the glyph cue that put another choice first
 };
 
+// The probability an opinion gives `c`; -1 for an empty opinion.
+float OpinionOf(const std::vector<float>& opinion, char c);
+
 // This thread's engine for the model in `model_dir`, created on first use;
 // nullptr when the model cannot be loaded.
 tesseract::TessBaseAPI* ThreadEngine(const std::string& model_dir);
@@ -38,10 +42,31 @@ void ApplyHeightCue(std::vector<OcrSymbol>& symbols);
 // Ink in a few windows of the glyph separates H/M/W, S/8, F/P, G/Q/6.
 void ApplyShapeCue(std::vector<OcrSymbol>& symbols, const cv::Mat& line);
 
+class GlyphClassifier;
+
+inline constexpr float kGlyphSure = 0.9f;
+
 // The symbols placed in `length` fixed-pitch slots; `origin` receives the
 // symbol each slot took (nullptr for an empty slot, read as a faint '<').
 mrz::LineCandidates ToSlots(const std::vector<OcrSymbol>& symbols, int length,
                             std::vector<const OcrSymbol*>& origin);
+
+// The glyph classifier's opinion of every slot of a line: probabilities
+// over kGlyphAlphabet (empty where the slot could not be placed).
+using SlotOpinions = std::vector<std::vector<float>>;
+
+// Cuts every slot from the line at the pitch fitted through the symbols'
+// centres (OCR-B is monospaced: this holds where Tesseract split, merged or
+// missed a glyph) and asks the glyph classifier; where a symbol stands, its
+// own box is asked too and each character keeps the better of the two
+// probabilities. Where the classifier
+// is sure (>= kGlyphSure) of another character than the slot's first
+// candidate, that character goes first; an empty slot takes it as its only
+// candidate (its symbol, kept in `store`, becomes the slot's origin, cue
+// "glyph_classifier").
+SlotOpinions ClassifySlots(mrz::LineCandidates& slots, std::vector<const OcrSymbol*>& origin,
+                           const cv::Mat& line, const GlyphClassifier& classifier,
+                           std::deque<OcrSymbol>& store);
 
 }  // namespace tdv::vision::internal
 

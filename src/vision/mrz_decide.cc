@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <tuple>
 
 #include "tdv/mrz/check_digit.h"
@@ -82,20 +83,15 @@ mrz::RepairOptions ImageRepairOptions() {
   return o;
 }
 
-void MarkUnsure(const std::vector<mrz::LineCandidates>& slots,
+void MarkUnsure(const std::vector<SlotOpinions>& opinions,
                 const std::vector<std::vector<float>>& confidence, mrz::RepairResult& result) {
   for (std::size_t l = 0; l < confidence.size(); ++l) {
     for (std::size_t p = 0; p < confidence[l].size(); ++p) {
       const int line = static_cast<int>(l) + 1, position = static_cast<int>(p) + 1;
       const float own = confidence[l][p];
-      const char chosen = result.lines[l][p];
-      const bool checked = mrz::CoveredByOwnCheck(result.format, line, position);
-      bool rival = false;
-      for (const mrz::CharCandidate& c : slots[l][p]) {
-        if (c.ch == chosen || c.confidence < kCloseRival * own) continue;
-        const bool equal_weight = mrz::CharValue(c.ch) % 10 == mrz::CharValue(chosen) % 10;
-        rival = rival || !checked || equal_weight;
-      }
+      const float second = OpinionOf(opinions[l][p], result.lines[l][p]);
+      // No opinion (a slot off the line) counts as no confirmation.
+      const bool rival = second < kGlyphAgrees;
       if (own >= kLowConfidence && !rival) continue;
       const bool listed = std::any_of(result.uncertain.begin(), result.uncertain.end(),
                                       [&](const mrz::UncertainPosition& u) {

@@ -36,16 +36,15 @@ mrz::RepairOptions ImageRepairOptions();
 
 // Below this confidence a character is not taken as read.
 inline constexpr float kLowConfidence = 0.5f;
-// A rival the classifier rated at least this fraction of the chosen
-// character's confidence, where no check digit can decide between the two
-// (a name, a code, a position only the composite covers, or two symbols of
-// equal weight such as S/8), leaves the position undecided.
-inline constexpr float kCloseRival = 0.9f;
+
+// Below this probability from the glyph classifier, the character chosen is
+// not confirmed by the second opinion.
+inline constexpr float kGlyphAgrees = 0.5f;
 
 // Adds to `result.uncertain` ("low_confidence") every position whose chosen
-// character has a confidence below kLowConfidence, or a close rival that no
-// check digit can rule out. `slots` are the candidates the repair was given.
-void MarkUnsure(const std::vector<mrz::LineCandidates>& slots,
+// character has a confidence below kLowConfidence, or that the glyph
+// classifier's opinion of the slot does not confirm.
+void MarkUnsure(const std::vector<SlotOpinions>& opinions,
                 const std::vector<std::vector<float>>& confidence, mrz::RepairResult& result);
 
 }  // namespace tdv::vision::internal

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -22,6 +23,7 @@
 #include "decode.h"
 #include "mrz_classify.h"
 #include "mrz_decide.h"
+#include "mrz_glyphs.h"
 #include "mrz_lines.h"
 #include "mrz_locate.h"
 
@@ -50,6 +52,7 @@ struct Attempt {
 
 struct MrzReader::Impl {
   ReaderOptions options;
+  std::unique_ptr<internal::GlyphClassifier> glyphs;
 
   Attempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& full_rect, bool flip) const {
     Attempt a;
@@ -80,10 +83,14 @@ struct MrzReader::Impl {
     if (lines.size() == 2) length = total > 80 ? 44 : 36;
     std::vector<mrz::LineCandidates> candidates;
     std::vector<std::vector<const OcrSymbol*>> origins(symbols.size());
+    std::deque<OcrSymbol> changed;  // symbols the glyph classifier changed or found
+    std::vector<internal::SlotOpinions> opinions;
     for (std::size_t i = 0; i < symbols.size(); ++i) {
       const auto& s = symbols[i];
       if (std::abs(static_cast<int>(s.size()) - length) > length / 4) return a;  // not an MRZ line
       candidates.push_back(internal::ToSlots(s, length, origins[i]));
+      opinions.push_back(internal::ClassifySlots(candidates.back(), origins[i], lines[i].pixels,
+                                                 *glyphs, changed));
     }
     auto repaired = mrz::RepairMrz(candidates, internal::ImageRepairOptions());
     if (!repaired) return a;
@@ -113,7 +120,7 @@ struct MrzReader::Impl {
       }
       a.reading.char_confidence.push_back(std::move(per_char));
     }
-    internal::MarkUnsure(candidates, a.reading.char_confidence, a.reading.repair);
+    internal::MarkUnsure(opinions, a.reading.char_confidence, a.reading.repair);
     a.reading.rotation_degrees = static_cast<int>(std::lround(-angle)) % 360;
     cv::Point2f pts[4];
     full_rect.points(pts);
@@ -139,6 +146,12 @@ Result<std::unique_ptr<MrzReader>> MrzReader::Create(const ReaderOptions& option
     return Error{ErrorCode::kUnavailable, "the MRZ model " + model.string() + " is missing"};
   }
   std::unique_ptr<MrzReader> reader(new MrzReader(options));
+  const auto glyphs = std::filesystem::path(options.model_dir) / "mrz_glyphs.yml.gz";
+  reader->impl_->glyphs = internal::GlyphClassifier::Load(glyphs.string());
+  if (!reader->impl_->glyphs) {
+    return Error{ErrorCode::kUnavailable,
+                 "the glyph model " + glyphs.string() + " is missing or not a glyph model"};
+  }
   // Load it once here, so that a broken model fails at start-up.
   if (internal::ThreadEngine(options.model_dir) == nullptr) {
     return Error{ErrorCode::kUnavailable, "Tesseract cannot load " + model.string()};
