@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -97,10 +98,15 @@ std::vector<Band> FindBands(const cv::Mat& work) {
     if (debug != nullptr)
       cv::imwrite(std::string(debug) + "/closed" + std::to_string(c) + ".png", closed);
     std::vector<std::vector<cv::Point>> contours;
-    cv::findContours(closed, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+    // Every contour, not only the outermost: a dark frame round the picture
+    // (a card scanned with its edge) would enclose everything else.
+    cv::findContours(closed, contours, cv::RETR_LIST, cv::CHAIN_APPROX_SIMPLE);
     std::vector<Blob> lines;
     for (const auto& contour : contours) {
       Blob b = MakeBlob(contour);
+      if (debug != nullptr && b.length > 0.1 * max_side)
+        std::fprintf(stderr, "c=%d blob L=%.0f S=%.1f fill=%.2f centre=%.0f,%.0f\n", c, b.length,
+                     b.thickness, b.fill, b.rect.center.x, b.rect.center.y);
       if (b.thickness < 4 || b.length < 0.15 * max_side || b.fill < 0.5) continue;
       const double aspect = b.length / b.thickness;
       if (aspect >= 4 && aspect <= 30 && b.thickness >= 6 && b.fill >= 0.55)
