@@ -18,6 +18,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -293,11 +294,41 @@ void ApplyShapeCue(std::vector<OcrSymbol>& symbols, const cv::Mat& line) {
 // Places OCR's symbols in the line's fixed-pitch slots (OCR-B is
 // monospaced): a missed or split character cannot shift the rest.
 // `origin` receives the symbol each slot took (null for an empty slot).
-mrz::LineCandidates ToSlots(const std::vector<OcrSymbol>& symbols, int length,
+namespace {
+
+// The symbols without a speck at either end: the MRZ's characters follow one
+// another at one pitch, so a symbol set apart from the next by more than one
+// and a half times the median step is a mark beside the line (a card's edge,
+// a scratch), and would stretch the slots if it anchored them.
+std::vector<OcrSymbol> TrimEnds(std::vector<OcrSymbol> symbols) {
+  auto centre = [&](std::size_t i) { return (symbols[i].left + symbols[i].right) / 2.0; };
+  for (int pass = 0; pass < 2 && symbols.size() > 8; ++pass) {
+    std::vector<double> steps;
+    for (std::size_t i = 1; i < symbols.size(); ++i) steps.push_back(centre(i) - centre(i - 1));
+    std::nth_element(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(steps.size() / 2),
+                     steps.end());
+    const double step = steps[steps.size() / 2];
+    const std::size_t n = symbols.size();
+    if (centre(n - 1) - centre(n - 2) > 1.5 * step) symbols.pop_back();
+    if (centre(1) - centre(0) > 1.5 * step) symbols.erase(symbols.begin());
+  }
+  return symbols;
+}
+
+}  // namespace
+
+mrz::LineCandidates ToSlots(const std::vector<OcrSymbol>& all, int length,
                             std::vector<const OcrSymbol*>& origin) {
   mrz::LineCandidates slots(static_cast<std::size_t>(length));
   origin.assign(static_cast<std::size_t>(length), nullptr);
-  if (symbols.empty()) return slots;
+  if (all.empty()) return slots;
+  // Trimmed copies would not outlive the call: keep pointers into `all`.
+  const std::vector<OcrSymbol> trimmed = TrimEnds(all);
+  const std::ptrdiff_t skip =
+      std::find_if(all.begin(), all.end(),
+                   [&](const OcrSymbol& s) { return s.left == trimmed.front().left; }) -
+      all.begin();
+  const std::span<const OcrSymbol> symbols(all.data() + skip, trimmed.size());
   const double x0 = symbols.front().left, x1 = symbols.back().right;
   const double pitch = (x1 - x0) / length;
   // Perspective makes the pitch change along the line (wider at the near

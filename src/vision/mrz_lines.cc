@@ -173,24 +173,33 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
     const int above = i > 0 ? (lines[i - 1].second + a) / 2 : 0;
     const int below = i + 1 < lines.size() ? (b + lines[i + 1].first + 1) / 2 : band.rows;
     const int y0 = std::max(above, a - pad), y1 = std::min(below, b + pad);
-    // Horizontal extent of the line's ink.
-    cv::Mat strip = bin.rowRange(a, b);
+    // Pieces of a neighbouring line that reach into the line's rows (a slant
+    // the deskew left, perspective), and bars taller than any character (a
+    // card's edge, a frame line crossing the band), are not the line's ink:
+    // they neither widen its extent nor stay in the crop.
+    const cv::Range ys(y0, y1);
+    cv::Mat labels, stats, centroids;
+    const int n = cv::connectedComponentsWithStats(bin.rowRange(ys), labels, stats, centroids, 8);
+    cv::Mat stray = cv::Mat::zeros(labels.size(), CV_8U);
     std::vector<cv::Point> ink;
-    cv::findNonZero(strip, ink);
+    for (int c = 1; c < n; ++c) {
+      const int top = stats.at<int>(c, cv::CC_STAT_TOP),
+                height = stats.at<int>(c, cv::CC_STAT_HEIGHT);
+      const double centre = y0 + top + height / 2.0;
+      if (centre < a || centre >= b || height > 1.6 * h) {
+        stray.setTo(255, labels == c);
+      } else {
+        const int left = stats.at<int>(c, cv::CC_STAT_LEFT);
+        ink.emplace_back(left, top);
+        ink.emplace_back(left + stats.at<int>(c, cv::CC_STAT_WIDTH) - 1, top + height - 1);
+      }
+    }
     if (ink.empty()) continue;
     const cv::Rect box = cv::boundingRect(ink);
     const int x0 = std::max(0, box.x - pad), x1 = std::min(band.cols, box.x + box.width + pad);
-    const cv::Range ys(y0, y1), xs(x0, x1);
+    const cv::Range xs(x0, x1);
     cv::Mat crop = norm(ys, xs).clone();
-    // Pieces of a neighbouring line that reach into the crop (a slant the
-    // deskew left, perspective) become paper.
-    cv::Mat labels, stats, centroids, stray = cv::Mat::zeros(crop.size(), CV_8U);
-    const int n = cv::connectedComponentsWithStats(bin(ys, xs), labels, stats, centroids, 8);
-    for (int c = 1; c < n; ++c) {
-      const double centre =
-          y0 + stats.at<int>(c, cv::CC_STAT_TOP) + stats.at<int>(c, cv::CC_STAT_HEIGHT) / 2.0;
-      if (centre < a || centre >= b) stray.setTo(255, labels == c);
-    }
+    stray = stray.colRange(xs).clone();
     if (cv::countNonZero(stray) > 0) {
       cv::dilate(stray, stray, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
       crop.setTo(paper, stray);
