@@ -29,21 +29,27 @@ std::optional<double> GrammarScore(const std::vector<std::string>& lines) {
     return !code.empty() && mrz::FindCountryCode(code) != nullptr;
   };
   const bool state_known = known(m.issuing_state);
+  const bool nationality_known = known(m.nationality);
   // Doc 9303 Part 4-7: the first character names the kind of document.
   const char kind = lines.front().empty() ? '?' : lines.front()[0];
   const bool kind_known = std::string_view("PIACV").find(kind) != std::string_view::npos;
-  // Lines of look-alikes ("DDDD0D<...", read from the wrong band or upside
-  // down) satisfy neither a check digit nor the codes.
-  if (checks_ok == 0 && !(state_known && kind_known)) return std::nullopt;
+  auto date_ok = [](const mrz::DateField& d) {
+    return d.present && d.state != mrz::DateField::State::kInvalid;
+  };
+  const int dates_ok = int(date_ok(m.birth_date)) + int(date_ok(m.expiry_date));
+  // Evidence that this is an MRZ at all. Lines of look-alikes ("DDDD0D<...",
+  // read from the wrong band or upside down) meet one check digit by chance
+  // one time in ten, but not the codes and dates as well.
+  const int evidence =
+      checks_ok + int(state_known) + int(nationality_known) + int(kind_known) + dates_ok;
+  if (evidence < 3) return std::nullopt;
   int letters_in_name = 0, others_in_name = 0;
   for (char c : m.name.raw) {
     if (c == '<') continue;
     (std::isupper(static_cast<unsigned char>(c)) != 0 ? letters_in_name : others_in_name) += 1;
   }
   double score = 2.0 * checks_ok - 1.0 * double(m.checks.size() - std::size_t(checks_ok));
-  score += state_known ? 1.0 : 0.0;
-  score += known(m.nationality) ? 1.0 : 0.0;
-  score += kind_known ? 1.0 : 0.0;
+  score += 1.5 * (int(state_known) + int(nationality_known) + int(kind_known)) + dates_ok;
   score -= 0.5 * others_in_name;
   score -= 0.25 * double(m.errors.size());
   return score;

@@ -107,7 +107,7 @@ std::vector<Band> FindBands(const cv::Mat& work) {
       if (debug != nullptr && b.length > 0.1 * max_side)
         std::fprintf(stderr, "c=%d blob L=%.0f S=%.1f fill=%.2f centre=%.0f,%.0f\n", c, b.length,
                      b.thickness, b.fill, b.rect.center.x, b.rect.center.y);
-      if (b.thickness < 4 || b.length < 0.15 * max_side || b.fill < 0.5) continue;
+      if (b.thickness < 4 || b.length < 0.15 * max_side || b.fill < 0.4) continue;
       const double aspect = b.length / b.thickness;
       if (aspect >= 4 && aspect <= 30 && b.thickness >= 6 && b.fill >= 0.55)
         bands.push_back({b.rect, b.length * b.fill});

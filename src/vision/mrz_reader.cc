@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
@@ -130,6 +131,11 @@ struct MrzReader::Impl {
     for (float c : conf) mean += c;
     a.quality = *grammar + (repaired->checks_satisfied ? 10.0 : 0.0) + mean / double(conf.size());
     a.ok = true;
+    if (std::getenv("TDV_VISION_DEBUG_DIR") != nullptr) {
+      std::fprintf(stderr, "candidate quality %.2f:", a.quality);
+      for (const auto& l : a.reading.lines) std::fprintf(stderr, " %s", l.c_str());
+      std::fprintf(stderr, "\n");
+    }
     return a;
   }
 };
