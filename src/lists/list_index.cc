@@ -383,9 +383,9 @@ std::vector<ListHit> ListIndex::Lookup(const LookupQuery& query) const {
   const std::string family = TypeFamily(query.document_type);
   const std::string number = NormalizeNumber(query.document_number);
   if (state == 0 || family.empty() || number.empty()) return {};
-  const std::string conf_key = ConfusionKey(number);
+  // Look-alike keys: the number's own, then equal-weight substitutions.
+  const std::vector<std::string> conf_keys = LookAlikeKeys(number);
   const std::uint64_t h = Hash(state, family[0], number);
-  const std::uint32_t ch = ConfHash(state, family[0], number);
   const std::string state_text = StateText(state);
 
   std::shared_lock<std::shared_mutex> lock(impl_->mutex);
@@ -412,14 +412,17 @@ std::vector<ListHit> ListIndex::Lookup(const LookupQuery& query) const {
         hit(name, ListHit::Kind::kExact, type, number, rec.status);
       }
     }
-    const auto [clo, chi] = seg.ConfRange(ch);
-    for (std::size_t p = clo; p != chi; ++p) {
-      const Packed& rec = seg.recs[seg.conf_pos[p]];
-      const std::string& type = impl_->types.Type(rec.type);
-      const std::string_view listed = seg.Number(rec);
-      if (!(rec.status & kDeleted) && rec.state == state && type[0] == family[0] &&
-          listed != number && listed.size() == number.size() && ConfusionKey(listed) == conf_key) {
-        hit(name, ListHit::Kind::kPossible, type, listed, rec.status);
+    for (const std::string& key : conf_keys) {
+      const auto [clo, chi] =
+          seg.ConfRange(static_cast<std::uint32_t>(Hash(state, family[0], key) >> 32));
+      for (std::size_t p = clo; p != chi; ++p) {
+        const Packed& rec = seg.recs[seg.conf_pos[p]];
+        const std::string& type = impl_->types.Type(rec.type);
+        const std::string_view listed = seg.Number(rec);
+        if (!(rec.status & kDeleted) && rec.state == state && type[0] == family[0] &&
+            listed != number && ConfusionKey(listed) == key && LooksAlike(listed, number)) {
+          hit(name, ListHit::Kind::kPossible, type, listed, rec.status);
+        }
       }
     }
     for (const auto& [key, o] : seg.overlay) {
@@ -428,7 +431,7 @@ std::vector<ListHit> ListIndex::Lookup(const LookupQuery& query) const {
       if (listed == number) {
         hit(name, ListHit::Kind::kExact, o.record.document_type, listed,
             static_cast<std::uint8_t>(o.record.status));
-      } else if (listed.size() == number.size() && ConfusionKey(listed) == conf_key) {
+      } else if (LooksAlike(listed, number)) {
         hit(name, ListHit::Kind::kPossible, o.record.document_type, listed,
             static_cast<std::uint8_t>(o.record.status));
       }

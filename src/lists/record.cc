@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tdv/lists/record.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -66,6 +67,35 @@ std::string ConfusionKey(std::string_view normalized_number) {
   std::string out(normalized_number);
   for (char& c : out) c = ConfusionChar(c);
   return out;
+}
+
+bool LooksAlike(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ConfusionChar(a[i]) == ConfusionChar(b[i])) continue;
+    const bool pair = std::any_of(
+        std::begin(kEqualWeightLookAlikes), std::end(kEqualWeightLookAlikes), [&](const auto& p) {
+          return (p.first == a[i] && p.second == b[i]) || (p.first == b[i] && p.second == a[i]);
+        });
+    if (!pair) return false;
+  }
+  return true;
+}
+
+std::vector<std::string> LookAlikeKeys(std::string_view normalized_number) {
+  std::vector<std::string> keys{ConfusionKey(normalized_number)};
+  std::string variant(normalized_number);
+  for (std::size_t i = 0; i < variant.size(); ++i) {
+    const char c = variant[i];
+    for (const auto& [a, b] : kEqualWeightLookAlikes) {
+      if (c != a && c != b) continue;
+      variant[i] = c == a ? b : a;
+      std::string key = ConfusionKey(variant);
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
+      variant[i] = c;
+    }
+  }
+  return keys;
 }
 
 std::string TypeFamily(std::string_view document_type) {

@@ -102,6 +102,42 @@ TEST_CASE("exact and possible hits over several lists, exact first", "[lists]") 
   CHECK(index.Lists().size() == 2);
 }
 
+TEST_CASE("equal-weight look-alikes that no check digit sees are possible matches",
+          "[lists][issue10]") {
+  // S (value 28) and 8 weigh the same in every check digit: a Swiss ID
+  // whose S was read as 8 passes its check digits, so only the list can
+  // catch the misread.
+  Loaded l({Rec("CHE", "I", "S0002068"), Rec("UTO", "P", "U1234567"), Rec("UTO", "P", "Q6000000")});
+  auto hits = l.index.Lookup({"CHE", "ID", "80002068"});
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].kind == ListHit::Kind::kPossible);
+  CHECK(hits[0].record.document_number == "S0002068");
+  CHECK(hits[0].differing_positions == std::vector<int>{1});
+  // Both ways, and for the other measured pairs (U/0, Q/6).
+  Loaded back({Rec("CHE", "I", "80002068")});
+  CHECK(back.index.Lookup({"CHE", "ID", "S0002068"}).size() == 1);
+  CHECK(l.index.Lookup({"UTO", "P", "01234567"}).size() == 1);
+  CHECK(l.index.Lookup({"UTO", "P", "66000000"}).size() == 1);
+  // 5 and 8 do not look alike: no match, although S/5 and S/8 each do.
+  CHECK(l.index.Lookup({"CHE", "ID", "50002068"}).size() == 1);  // S/5: the older look-alike group
+  Loaded five({Rec("CHE", "I", "50002068")});
+  CHECK(five.index.Lookup({"CHE", "ID", "80002068"}).empty());
+}
+
+TEST_CASE("look-alike keys: the number's own first, one per equal-weight substitution",
+          "[lists][issue10]") {
+  const auto keys = LookAlikeKeys("80S");
+  REQUIRE(keys.size() == 4);
+  CHECK(keys[0] == ConfusionKey("80S"));
+  CHECK(keys[1] == ConfusionKey("S0S"));
+  CHECK(keys[2] == ConfusionKey("8US"));
+  CHECK(keys[3] == ConfusionKey("808"));
+  CHECK(LooksAlike("S0002068", "80002068"));
+  CHECK(LooksAlike("S0002068", "50002068"));
+  CHECK_FALSE(LooksAlike("50002068", "80002068"));
+  CHECK_FALSE(LooksAlike("5000206", "80002068"));
+}
+
 TEST_CASE("memory per record stays small", "[lists]") {
   std::vector<ListRecord> recs;
   for (int i = 0; i < 20000; ++i)

@@ -4,6 +4,11 @@
 // its accuracy on a held-out directory.
 //
 //   train_glyph_model TRAIN_DIR TEST_DIR OUT.yml.gz [HIDDEN [ITERATIONS]]
+//   train_glyph_model --pairs TEST_DIR MODEL.yml.gz
+// The second form measures, for every pair of symbols whose MRZ values differ
+// by a multiple of 10 (equal weight in every check digit, so no check digit
+// tells them apart), how alike the model finds them: the mean probability
+// it gives one on glyphs of the other, both ways.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -57,7 +62,75 @@ void Load(const fs::path& dir, cv::Mat& samples, std::vector<int>& labels) {
 
 }  // namespace
 
+int Value(char c) { return c == '<' ? 0 : c <= '9' ? c - '0' : c - 'A' + 10; }
+
+int MeasurePairs(const char* dir, const char* model) {
+  cv::Mat test;
+  std::vector<int> labels;
+  Load(dir, test, labels);
+  const auto classifier = GlyphClassifier::Load(model);
+  if (!classifier || test.rows == 0) return 1;
+  // mass[a][b]: summed probability of b on glyphs of a; count[a]: glyphs of a.
+  std::vector<double> mass(kGlyphClasses * kGlyphClasses, 0.0), count(kGlyphClasses, 0.0);
+  for (int i = 0; i < test.rows; ++i) {
+    std::vector<float> f(test.ptr<float>(i), test.ptr<float>(i) + kGlyphFeatures);
+    const auto p = classifier->Classify(f);
+    const int a = labels[static_cast<std::size_t>(i)];
+    count[static_cast<std::size_t>(a)] += 1;
+    for (int b = 0; b < kGlyphClasses; ++b)
+      mass[static_cast<std::size_t>(a * kGlyphClasses + b)] += p[static_cast<std::size_t>(b)];
+  }
+  std::vector<std::pair<double, std::string>> pairs;
+  for (int a = 0; a < kGlyphClasses; ++a) {
+    for (int b = a + 1; b < kGlyphClasses; ++b) {
+      const char ca = kGlyphAlphabet[a], cb = kGlyphAlphabet[b];
+      if (Value(ca) % 10 != Value(cb) % 10 || count[static_cast<std::size_t>(a)] == 0 ||
+          count[static_cast<std::size_t>(b)] == 0)
+        continue;
+      const double ab = mass[static_cast<std::size_t>(a * kGlyphClasses + b)] /
+                        count[static_cast<std::size_t>(a)];
+      const double ba = mass[static_cast<std::size_t>(b * kGlyphClasses + a)] /
+                        count[static_cast<std::size_t>(b)];
+      pairs.push_back({(ab + ba) / 2, std::string{ca, '/', cb}});
+    }
+  }
+  std::sort(pairs.rbegin(), pairs.rend());
+  // The shapes themselves: distance between the classes' mean glyph grids
+  // (ink levels only), relative to the median distance over all pairs.
+  cv::Mat means = cv::Mat::zeros(kGlyphClasses, kGlyphW * kGlyphH, CV_64F);
+  for (int i = 0; i < test.rows; ++i) {
+    cv::Mat row;
+    test.row(i).colRange(0, kGlyphW * kGlyphH).convertTo(row, CV_64F);
+    means.row(labels[static_cast<std::size_t>(i)]) += row;
+  }
+  for (int a = 0; a < kGlyphClasses; ++a)
+    means.row(a) /= std::max(1.0, count[static_cast<std::size_t>(a)]);
+  std::vector<double> all;
+  for (int a = 0; a < kGlyphClasses; ++a)
+    for (int b = a + 1; b < kGlyphClasses; ++b) all.push_back(cv::norm(means.row(a), means.row(b)));
+  std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(all.size() / 2),
+                   all.end());
+  const double median = all[all.size() / 2];
+  std::vector<std::pair<double, std::string>> shapes;
+  for (int a = 0; a < kGlyphClasses; ++a) {
+    for (int b = a + 1; b < kGlyphClasses; ++b) {
+      const char ca = kGlyphAlphabet[a], cb = kGlyphAlphabet[b];
+      if (Value(ca) % 10 != Value(cb) % 10) continue;
+      shapes.push_back({cv::norm(means.row(a), means.row(b)) / median, std::string{ca, '/', cb}});
+    }
+  }
+  std::sort(shapes.begin(), shapes.end());
+  std::printf("pair  shape distance (1 = median pair)  cross-probability\n");
+  for (const auto& [d, name] : shapes) {
+    const auto it =
+        std::find_if(pairs.begin(), pairs.end(), [&](const auto& p) { return p.second == name; });
+    std::printf("  %s  %.2f  %.5f\n", name.c_str(), d, it != pairs.end() ? it->first : 0.0);
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "--pairs") return MeasurePairs(argv[2], argv[3]);
   if (argc < 4) {
     std::cerr << "usage: train_glyph_model TRAIN_DIR TEST_DIR OUT.yml.gz [HIDDEN]\n";
     return 2;

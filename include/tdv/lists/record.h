@@ -16,6 +16,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "tdv/mrz/date.h"
 
@@ -50,6 +52,26 @@ std::string NormalizeNumber(std::string_view number);
 // (O,Q,D->0; I,L->1; Z->2; S->5; G->6; B->8).
 std::string ConfusionKey(std::string_view normalized_number);
 char ConfusionChar(char c) noexcept;
+
+// Pairs of symbols whose MRZ values differ by a multiple of 10, so that they
+// weigh the same in every check digit (no check digit can catch one read as
+// the other), and that OCR-B makes look alike: measured with the glyph model
+// (tools/train/train_glyph_model --pairs: mean glyph shapes within 0.75 of
+// the median pair's distance, or among the five pairs the model confuses
+// most). Not folded into ConfusionKey's groups: S/8 there would also join
+// 5 and 8, which do not look alike.
+inline constexpr std::pair<char, char> kEqualWeightLookAlikes[] = {
+    {'S', '8'}, {'U', '0'}, {'Q', '6'}, {'G', 'Q'}, {'F', 'P'}, {'H', 'R'}};
+
+// Whether a listed number may be a misreading of another of the same length
+// or the other way: every position equal, in one ConfusionKey group, or an
+// equal-weight look-alike pair.
+bool LooksAlike(std::string_view a, std::string_view b) noexcept;
+
+// The confusion keys a number may have been misread from: its own
+// ConfusionKey first, then one per single substitution of an equal-weight
+// look-alike (S0002068 for 80002068), without repeats.
+std::vector<std::string> LookAlikeKeys(std::string_view normalized_number);
 
 // The document family a type belongs to for matching: the first letter of
 // the code ("P", "I", "A", "C", "V"), "" when unknown. A passport record
