@@ -3,8 +3,15 @@
 photos, with ground truth. Fictitious holders only (tools/train/mrz_lines.py
 makes the MRZ); no real personal data.
 
-  gen_samples.py OUTDIR [--count N] [--level clean|moderate|hard|mixed] [--seed S]
+  gen_samples.py OUTDIR [--count N] [--level clean|moderate|hard|world|mixed] [--seed S]
                  [--perspective F] [--no-mrz N] [--td1-front N] [--exif N]
+
+Level "world" is made to look like the real images our generated sets did
+not (issue 10): web thumbnails (longest side 250-600 px), JPEG quality 40-70,
+printers' letter spacing and stroke weight, a stamp or the photo touching the
+MRZ, glare and laminate sheen, a hand holding the document, the page edge
+cut close to the MRZ. --exif writes all eight EXIF orientations (2-8 stored
+turned or mirrored; each checked to display upright).
 
 Writes OUTDIR/NAME.jpg and OUTDIR/NAME.expected.json ({"mrz": [lines],
 "format": ..., "level": ..., "kind": ...}). Documents: TD3 passport data page,
@@ -19,7 +26,7 @@ import random
 import sys
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "train"))
 import mrz_lines  # noqa: E402
@@ -52,7 +59,7 @@ def guilloche(draw, w, h, r):
         draw.line(pts, fill=colour, width=1)
 
 
-def document(lines, r):
+def document(lines, r, world=False):
     rows, cols = len(lines), len(lines[0])
     wmm, hmm = SIZES[(rows, cols)]
     w, h = int(wmm * MM), int(hmm * MM)
@@ -66,7 +73,7 @@ def document(lines, r):
         # TD1: the MRZ is on the back of the card, below a few printed lines.
         d.text((int(4 * MM), int(3 * MM)), "UTOPIA  RESIDENCE CARD  (back)", font=font(SANS, 2.6 * MM), fill=(40, 40, 90))
         d.text((int(4 * MM), int(8 * MM)), "Place of birth  SYNTHETIC CITY", font=font(SANS, 2.2 * MM), fill=(30, 30, 30))
-        return draw_mrz(img, d, lines, w, top, pitch)
+        return draw_mrz(img, d, lines, w, top, pitch, r if world else None)
     # Photo placeholder: grey field with a head-and-shoulders silhouette.
     px0, py0, pw = int(4 * MM), int(10 * MM), int(0.26 * w)
     ph = min(int(0.5 * h), top - py0 - int(3 * MM))
@@ -86,7 +93,10 @@ def document(lines, r):
         d.text((x, y), lab, font=label, fill=(90, 90, 110))
         d.text((x, y + int(2.3 * MM)), val, font=value, fill=(20, 20, 30))
         y += int(6.5 * MM)
-    return draw_mrz(img, d, lines, w, top, pitch)
+    if world and r.random() < 0.5:
+        # The photo reaching down to the MRZ (some states print it so).
+        d.rectangle([px0, py0 + ph, px0 + pw, top - int(0.4 * MM)], fill=(150, 150, 160))
+    return draw_mrz(img, d, lines, w, top, pitch, r if world else None)
 
 
 def card_front(r):
@@ -112,17 +122,73 @@ def card_front(r):
     return img
 
 
-def draw_mrz(img, d, lines, w, top, pitch):
-    """OCR-B, 2.54 mm pitch, lines 4.23 mm apart, near the bottom edge."""
-    f = font(OCRB, 3.6 * MM)
+def draw_mrz(img, d, lines, w, top, pitch, world=None):
+    """OCR-B, 2.54 mm pitch, lines 4.23 mm apart, near the bottom edge. With
+    `world` (a Random), printers' variation: pitch and type size within a few
+    per cent, ink grey to black, strokes thinner or heavier."""
+    size, ink = 3.6 * MM, (15, 15, 20)
+    if world is not None:
+        pitch *= world.uniform(0.94, 1.06)
+        size *= world.uniform(0.9, 1.08)
+        g = world.randint(0, 80)
+        ink = (g, g, g + world.randint(0, 30))
+    f = font(OCRB, size)
     left = (w - pitch * len(lines[0])) / 2
+    mrz = Image.new("L", img.size, 0)
+    md = ImageDraw.Draw(mrz)
     for i, line in enumerate(lines):
         for j, ch in enumerate(line):
-            d.text((left + j * pitch, top + i * 4.23 * MM), ch, font=f, fill=(15, 15, 20))
+            md.text((left + j * pitch, top + i * 4.23 * MM), ch, font=f, fill=255)
+    if world is not None:
+        k = world.random()
+        if k < 0.25:
+            mrz = mrz.filter(ImageFilter.MaxFilter(5))  # heavy toner
+        elif k < 0.45:
+            mrz = mrz.filter(ImageFilter.MinFilter(3))  # thin inkjet
+    img.paste(Image.new("RGB", img.size, ink), (0, 0), mrz)
+    if world is not None and world.random() < 0.5:
+        # A stamp over the edge of the MRZ.
+        cx, cy, rad = world.uniform(0.2, 0.8) * w, top - world.uniform(0, 6) * MM, world.uniform(6, 11) * MM
+        col = world.choice([(70, 60, 150), (140, 50, 120), (60, 90, 160)])
+        d.ellipse([cx - rad, cy - rad, cx + rad, cy + rad], outline=col, width=int(0.5 * MM))
+        d.ellipse([cx - 0.7 * rad, cy - 0.7 * rad, cx + 0.7 * rad, cy + 0.7 * rad], outline=col, width=int(0.3 * MM))
     return img
 
 
+def degrade_world(img, r):
+    """As the real images of the development set: a laminated page or card,
+    sometimes held in a hand, glare, the page edge close below the MRZ, then
+    a small web-size copy saved at low JPEG quality."""
+    w, h = img.size
+    a = np.asarray(img).astype(np.float32)
+    yy, xx = np.mgrid[0:h, 0:w]
+    # Glare and laminate sheen: a bright soft spot and a faint diagonal band.
+    if r.random() < 0.6:
+        gx, gy, gr = r.uniform(0, w), r.uniform(0.4, 1.0) * h, r.uniform(0.1, 0.35) * w
+        a += r.uniform(60, 140) * np.exp(-((xx - gx) ** 2 + (yy - gy) ** 2) / (2 * gr * gr))[..., None]
+    if r.random() < 0.5:
+        band = np.exp(-(((xx - yy * r.uniform(0.3, 1.5)) - r.uniform(0, w)) / (0.06 * w)) ** 2)
+        a += r.uniform(15, 40) * band[..., None]
+    img = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+    if r.random() < 0.4:
+        # A thumb on the margin, not on the MRZ.
+        d = ImageDraw.Draw(img)
+        skin = (r.randint(150, 220), r.randint(110, 170), r.randint(90, 140))
+        tx = r.choice([-0.05, 0.85]) * w
+        d.ellipse([tx, 0.15 * h, tx + 0.2 * w, 0.6 * h], fill=skin)
+    # The page edge close below the MRZ (0.5-2 mm of margin left).
+    if r.random() < 0.5:
+        img = img.crop((0, 0, w, h - int(r.uniform(4, 5.5) * MM)))
+    img = img.rotate(r.uniform(-6, 6), resample=Image.BICUBIC, expand=True, fillcolor=tuple(r.randint(20, 240) for _ in range(3)))
+    side = r.randint(250, 600)
+    f = side / max(img.size)
+    img = img.resize((max(1, int(img.width * f)), max(1, int(img.height * f))), Image.LANCZOS)
+    return img, r.randint(40, 70)
+
+
 def degrade(img, level, r):
+    if level == "world":
+        return degrade_world(img, r)
     a = np.asarray(img).astype(np.float32)
     if level == "clean":
         out = Image.fromarray(a.astype(np.uint8))
@@ -168,13 +234,14 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("outdir")
     p.add_argument("--count", type=int, default=20)
-    p.add_argument("--level", default="mixed", choices=["clean", "moderate", "hard", "mixed"])
+    p.add_argument("--level", default="mixed", choices=["clean", "moderate", "hard", "world", "mixed"])
     p.add_argument("--seed", type=int, default=9303)
     p.add_argument("--no-mrz", type=int, default=0, help="also write N images without an MRZ")
     p.add_argument("--td1-front", type=int, default=0,
                    help="also write N TD1 card fronts (photo and printed fields, no MRZ)")
     p.add_argument("--exif", type=int, default=0,
-                   help="also write N clean TD3 pages stored sideways with EXIF orientation 6 (shown upright)")
+                   help="also write N clean TD3 pages stored turned or mirrored with an EXIF orientation "
+                        "(6 first, then 2-8 in turn; each shown upright)")
     p.add_argument("--perspective", type=float, default=PERSPECTIVE,
                    help="phone photos: how far a corner may move, as a fraction of the side (default 0.06)")
     a = p.parse_args()
@@ -188,7 +255,7 @@ def main():
     for i in range(a.count):
         lines = mrz_lines.lines(r)
         level = levels[i % 3] if a.level == "mixed" else a.level
-        img, q = degrade(document(lines, r), level, r)
+        img, q = degrade(document(lines, r, level == "world"), level, r)
         fmt = {(3, 30): "TD1", (2, 44): "MRVA" if lines[0][0] == "V" else "TD3",
                (2, 36): "MRVB" if lines[0][0] == "V" else "TD2"}[(len(lines), len(lines[0]))]
         name = "%s-%s-%03d" % (fmt.lower(), level, i)
@@ -196,17 +263,25 @@ def main():
         with open(os.path.join(a.outdir, name + ".expected.json"), "w") as f:
             json.dump({"mrz": lines, "format": fmt, "level": level}, f, indent=1)
             f.write("\n")
+    # Stored image for each EXIF orientation (2-8): the transpose whose
+    # inverse a viewer applies to show it upright.
+    stored_by = {2: Image.FLIP_LEFT_RIGHT, 3: Image.ROTATE_180, 4: Image.FLIP_TOP_BOTTOM,
+                 5: Image.TRANSPOSE, 6: Image.ROTATE_90, 7: Image.TRANSVERSE, 8: Image.ROTATE_270}
     for i in range(a.exif):
         lines = mrz_lines.lines(r)
         while len(lines) != 2 or len(lines[0]) != 44:
             lines = mrz_lines.lines(r)
         img, q = degrade(document(lines, r), "clean", r)
-        # Stored turned 90 degrees clockwise... orientation 6 tells viewers to
-        # turn it back (as phones do).
-        stored = img.transpose(Image.ROTATE_270)
+        orientation = 6 if i == 0 else 2 + (i - 1) % 7
+        stored = img.transpose(stored_by[orientation])
         exif = Image.Exif()
-        exif[0x0112] = 6
-        name = "exif6-%03d" % i
+        exif[0x0112] = orientation
+        check = stored.copy()
+        check.info["exif"] = exif.tobytes()
+        check.getexif()[0x0112] = orientation
+        if np.abs(np.asarray(ImageOps.exif_transpose(check), np.int16) - np.asarray(img, np.int16)).max() > 0:
+            sys.exit("EXIF orientation %d does not display upright" % orientation)
+        name = "exif%d-%03d" % (orientation, i)
         stored.save(os.path.join(a.outdir, name + ".jpg"), quality=q, exif=exif.tobytes())
         with open(os.path.join(a.outdir, name + ".expected.json"), "w") as f:
             json.dump({"mrz": lines, "format": "MRVA" if lines[0][0] == "V" else "TD3", "level": "exif",
