@@ -44,7 +44,12 @@ void ApplyShapeCue(std::vector<OcrSymbol>& symbols, const cv::Mat& line);
 
 class GlyphClassifier;
 
-inline constexpr float kGlyphSure = 0.9f;
+// The glyph classifier's probability at which its character replaces
+// Tesseract's. Measured on the development set (exact / exact readings held
+// back): 0.9 -> 42 / 3, 0.7 -> 44 / 4, 0.5 -> 46 / 6, 0.3 -> 46 / 6, always ->
+// 44 / 4; on real print the classifier trained on rendered glyphs is the
+// better reader wherever it leans one way.
+inline constexpr float kGlyphSure = 0.5f;
 
 // The symbols placed in `length` fixed-pitch slots; `origin` receives the
 // symbol each slot took (nullptr for an empty slot, read as a faint '<').
@@ -59,11 +64,9 @@ using SlotOpinions = std::vector<std::vector<float>>;
 // centres (OCR-B is monospaced: this holds where Tesseract split, merged or
 // missed a glyph) and asks the glyph classifier; where a symbol stands, its
 // own box is asked too and each character keeps the better of the two
-// probabilities. Where the classifier
-// is sure (>= kGlyphSure) of another character than the slot's first
-// candidate, that character goes first; an empty slot takes it as its only
-// candidate (its symbol, kept in `store`, becomes the slot's origin, cue
-// "glyph_classifier").
+// probabilities. Where the classifier leans (>= kGlyphSure) to another character than the slot's
+// first candidate, that character goes first; an empty slot takes it as its only candidate (its
+// symbol, kept in `store`, becomes the slot's origin, cue "glyph_classifier").
 SlotOpinions ClassifySlots(mrz::LineCandidates& slots, std::vector<const OcrSymbol*>& origin,
                            const cv::Mat& line, const GlyphClassifier& classifier,
                            std::deque<OcrSymbol>& store);
