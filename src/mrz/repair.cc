@@ -532,6 +532,25 @@ std::string FieldAt(MrzFormat format, int line, int position) {
   return {};
 }
 
+std::string AllowedAt(MrzFormat format, int line, int position) {
+  static constexpr std::string_view kAll = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<";
+  const Layout* layout = internal::LayoutFor(format);
+  if (layout == nullptr) return std::string(kAll);
+  const int l = line - 1, p = position - 1;
+  CharClass cls = CharClass::kAlnum;
+  for (const auto& f : layout->fields) {
+    if (f.range.line == l && p >= f.range.start && p < f.range.start + f.range.length) cls = f.cls;
+  }
+  for (const auto& c : layout->checks) {
+    if (c.line == l && c.pos == p) cls = CharClass::kDigits;
+  }
+  std::string out;
+  for (char c : kAll) {
+    if (internal::FitsClass(c, cls)) out.push_back(c);
+  }
+  return out;
+}
+
 bool CoveredByOwnCheck(MrzFormat format, int line, int position) {
   const Layout* layout = internal::LayoutFor(format);
   if (layout == nullptr) return false;

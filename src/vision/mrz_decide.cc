@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <tuple>
 
+#include "mrz_glyphs.h"
 #include "tdv/mrz/check_digit.h"
 #include "tdv/mrz/country_codes.h"
 #include "tdv/mrz/mrz.h"
@@ -89,6 +90,50 @@ mrz::RepairOptions ImageRepairOptions() {
   return o;
 }
 
+namespace {
+
+// A check digit that holds confirms one doubtful character in its field
+// (Doc 9303: it detects any single substitution), unless the classifier's
+// runner-up there weighs the same as the character read (S/8, U/0 ...): that
+// swap leaves the digit unchanged. Two doubtful characters in one field stay
+// doubtful: some pair of substitutions satisfies the digit one time in ten.
+void ConfirmByCheckDigits(const std::vector<SlotOpinions>& opinions, mrz::RepairResult& result) {
+  mrz::ParseOptions options;
+  options.today = mrz::CivilDate{2100, 1, 1};
+  options.allow_specimens = true;
+  const auto parsed = mrz::ParseMrzLines(result.lines, options);
+  if (!parsed) return;
+  for (const mrz::CheckDigitResult& check : parsed->checks) {
+    if (!check.ok || check.field == "composite") continue;
+    std::vector<std::size_t> doubtful;
+    bool other_reason = false;
+    for (std::size_t i = 0; i < result.uncertain.size(); ++i) {
+      const auto& u = result.uncertain[i];
+      if (u.field != check.field) continue;
+      if (u.reason != "low_confidence") other_reason = true;
+      doubtful.push_back(i);
+    }
+    if (doubtful.size() != 1 || other_reason) continue;
+    const auto& u = result.uncertain[doubtful[0]];
+    if (!mrz::CoveredByOwnCheck(result.format, u.line, u.position)) continue;
+    const auto& opinion =
+        opinions[static_cast<std::size_t>(u.line - 1)][static_cast<std::size_t>(u.position - 1)];
+    const char read =
+        result
+            .lines[static_cast<std::size_t>(u.line - 1)][static_cast<std::size_t>(u.position - 1)];
+    bool equal_weight_rival = false;
+    for (const char* c = kGlyphAlphabet; *c != 0; ++c) {
+      if (*c != read && mrz::CharValue(*c) % 10 == mrz::CharValue(read) % 10 &&
+          OpinionOf(opinion, *c) >= kEqualWeightRival)
+        equal_weight_rival = true;
+    }
+    if (!equal_weight_rival)
+      result.uncertain.erase(result.uncertain.begin() + static_cast<std::ptrdiff_t>(doubtful[0]));
+  }
+}
+
+}  // namespace
+
 void MarkUnsure(const std::vector<SlotOpinions>& opinions,
                 const std::vector<std::vector<float>>& confidence, mrz::RepairResult& result) {
   for (std::size_t l = 0; l < confidence.size(); ++l) {
@@ -97,7 +142,21 @@ void MarkUnsure(const std::vector<SlotOpinions>& opinions,
       const float own = confidence[l][p];
       const float second = OpinionOf(opinions[l][p], result.lines[l][p]);
       // No opinion (a slot off the line) counts as no confirmation.
-      const bool rival = second < kGlyphAgrees;
+      bool rival = second < kGlyphAgrees;
+      if (rival && second > 0) {
+        // Among the characters the field allows (a narrow round glyph in a
+        // name is an O, whatever 0 it resembles), a clear first place is
+        // agreement too.
+        float runner_up = 0;
+        bool first = true;
+        for (char c : mrz::AllowedAt(result.format, line, position)) {
+          if (c == result.lines[l][p]) continue;
+          const float q = OpinionOf(opinions[l][p], c);
+          runner_up = std::max(runner_up, q);
+          first = first && q < second;
+        }
+        rival = !(first && second >= kGlyphLeads * runner_up);
+      }
       if (own >= kLowConfidence && !rival) continue;
       const bool listed = std::any_of(result.uncertain.begin(), result.uncertain.end(),
                                       [&](const mrz::UncertainPosition& u) {
@@ -108,6 +167,7 @@ void MarkUnsure(const std::vector<SlotOpinions>& opinions,
             {line, position, mrz::FieldAt(result.format, line, position), "low_confidence"});
     }
   }
+  ConfirmByCheckDigits(opinions, result);
   std::sort(result.uncertain.begin(), result.uncertain.end(),
             [](const mrz::UncertainPosition& a, const mrz::UncertainPosition& b) {
               return std::tie(a.line, a.position) < std::tie(b.line, b.position);

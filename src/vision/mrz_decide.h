@@ -40,6 +40,12 @@ inline constexpr float kLowConfidence = 0.5f;
 // Below this probability from the glyph classifier, the character chosen is
 // not confirmed by the second opinion.
 inline constexpr float kGlyphAgrees = 0.5f;
+// Or, among the characters the position's field allows, first by this factor.
+inline constexpr float kGlyphLeads = 3.0f;
+// A character of equal check-digit weight that the glyph classifier rates
+// at least this likely keeps a doubtful position doubtful even where its
+// field's check digit holds.
+inline constexpr float kEqualWeightRival = 0.1f;
 
 // Adds to `result.uncertain` ("low_confidence") every position whose chosen
 // character has a confidence below kLowConfidence, or that the glyph

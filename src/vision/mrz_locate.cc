@@ -17,14 +17,14 @@ namespace {
 // One solid shape of a closing, as a rotated rectangle.
 struct Blob {
   cv::RotatedRect rect;
-  std::vector<cv::Point> contour;
+  const std::vector<cv::Point>* contour = nullptr;
   double length = 0, thickness = 0, fill = 0;
   cv::Point2f dir;  // unit vector along the long side, x >= 0
 };
 
 Blob MakeBlob(const std::vector<cv::Point>& contour) {
   Blob b;
-  b.contour = contour;
+  b.contour = &contour;
   b.rect = cv::minAreaRect(contour);
   cv::Point2f pts[4];
   b.rect.points(pts);
@@ -57,7 +57,7 @@ Band Union(const std::vector<const Blob*>& members) {
   std::vector<cv::Point> all;
   double fill = 0;
   for (const Blob* m : members) {
-    all.insert(all.end(), m->contour.begin(), m->contour.end());
+    all.insert(all.end(), m->contour->begin(), m->contour->end());
     fill += m->fill;
   }
   const cv::RotatedRect r = cv::minAreaRect(all);
@@ -92,21 +92,33 @@ std::vector<Band> FindBands(const cv::Mat& work) {
   const int big = static_cast<int>(max_side);
   for (int c : {std::max(5, big / 120) | 1, std::max(7, big / 70) | 1, std::max(9, big / 40) | 1,
                 std::max(11, big / 25) | 1}) {
-    cv::Mat closed;
-    cv::morphologyEx(bin, closed, cv::MORPH_CLOSE,
-                     cv::getStructuringElement(cv::MORPH_ELLIPSE, {c, c}));
+    // Wide closings cost as the square of their size: those run at half
+    // resolution (the shapes they make are much larger than a pixel), the
+    // contours scaled back (locate on 1.5-2 MP photos: 95-140 -> ~55 ms).
+    const int half = c >= 25 ? 2 : 1;
+    cv::Mat source = bin, closed;
+    if (half == 2) cv::resize(bin, source, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
+    const int k = half == 2 ? (c / 2) | 1 : c;
+    cv::morphologyEx(source, closed, cv::MORPH_CLOSE,
+                     cv::getStructuringElement(cv::MORPH_ELLIPSE, {k, k}));
+    if (half == 2) cv::threshold(closed, closed, 127, 255, cv::THRESH_BINARY);
     if (debug != nullptr)
       cv::imwrite(std::string(debug) + "/closed" + std::to_string(c) + ".png", closed);
     std::vector<std::vector<cv::Point>> contours;
     // Every contour, not only the outermost: a dark frame round the picture
     // (a card scanned with its edge) would enclose everything else.
     cv::findContours(closed, contours, cv::RETR_LIST, cv::CHAIN_APPROX_SIMPLE);
+    if (half == 2) {
+      for (auto& contour : contours) {
+        for (cv::Point& p : contour) p *= 2;
+      }
+    }
     std::vector<Blob> lines;
     for (const auto& contour : contours) {
+      // Too small to be a line at all: skip before any geometry.
+      const cv::Rect extent = cv::boundingRect(contour);
+      if (std::max(extent.width, extent.height) < 0.1 * max_side) continue;
       Blob b = MakeBlob(contour);
-      if (debug != nullptr && b.length > 0.1 * max_side)
-        std::fprintf(stderr, "c=%d blob L=%.0f S=%.1f fill=%.2f centre=%.0f,%.0f\n", c, b.length,
-                     b.thickness, b.fill, b.rect.center.x, b.rect.center.y);
       if (b.thickness < 4 || b.length < 0.15 * max_side || b.fill < 0.4) continue;
       const double aspect = b.length / b.thickness;
       if (aspect >= 4 && aspect <= 30 && b.thickness >= 6 && b.fill >= 0.55)

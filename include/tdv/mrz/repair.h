@@ -108,6 +108,12 @@ Result<RepairResult> RepairMrz(const std::vector<LineCandidates>& lines,
 // character before the repair (a glyph cue) report it like the repair does.
 std::string FieldAt(MrzFormat format, int line, int position);
 
+// The characters a position's field allows ('<' included), as the repair
+// applies them: letters in names and codes, digits in dates and check
+// digits, both in numbers and optional data, M/F/X in the sex field. All of
+// A-Z 0-9 < for positions outside the layout.
+std::string AllowedAt(MrzFormat format, int line, int position);
+
 // Whether a check digit of the field's own (not only the composite) covers
 // the position (1-based line and position) in a layout: such a check digit
 // can tell a misread there from the right reading, unless the two symbols
