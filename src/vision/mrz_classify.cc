@@ -369,6 +369,23 @@ mrz::LineCandidates ToSlots(const std::vector<OcrSymbol>& all, int length,
   return slots;
 }
 
+namespace {
+
+// Edge strength of the weaker half (top or bottom) of a cell: the mean
+// gradient magnitude. A smudge over part of a glyph, a drop of water or a
+// scratch blurs that part while the rest stays sharp.
+double Sharpness(const cv::Mat& cell) {
+  cv::Mat gx, gy, mag;
+  cv::Sobel(cell, gx, CV_32F, 1, 0);
+  cv::Sobel(cell, gy, CV_32F, 0, 1);
+  cv::magnitude(gx, gy, mag);
+  const int h = mag.rows / 2;
+  if (h < 1) return 0;
+  return std::min(cv::mean(mag.rowRange(0, h))[0], cv::mean(mag.rowRange(h, mag.rows))[0]);
+}
+
+}  // namespace
+
 SlotOpinions ClassifySlots(mrz::LineCandidates& slots, std::vector<const OcrSymbol*>& origin,
                            const cv::Mat& line, const GlyphClassifier& classifier,
                            std::deque<OcrSymbol>& store) {
@@ -388,12 +405,29 @@ SlotOpinions ClassifySlots(mrz::LineCandidates& slots, std::vector<const OcrSymb
   if (!fit || fit->m < 4) return opinions;
   const LineMetrics metrics = MeasureLine(boxes);
   const std::string_view alphabet = kGlyphAlphabet;
-  for (std::size_t i = 0; i < slots.size(); ++i) {
+  auto cell_at = [&](std::size_t i) {
     const double x = fit->At(double(i));
     const int width = static_cast<int>(0.95 * fit->m);
-    const cv::Rect cell(static_cast<int>(x - width / 2.0), static_cast<int>(metrics.top), width,
-                        static_cast<int>(metrics.height));
-    if ((cell & cv::Rect(0, 0, line.cols, line.rows)).area() < cell.area() / 2) continue;
+    return cv::Rect(static_cast<int>(x - width / 2.0), static_cast<int>(metrics.top), width,
+                    static_cast<int>(metrics.height));
+  };
+  const cv::Rect whole(0, 0, line.cols, line.rows);
+  // A smudged glyph may still be read confidently, and wrongly, by both
+  // classifiers. A cell whose weaker half is far less sharp than the line's
+  // cells usually are gets no opinion, so its reading stays unconfirmed.
+  std::vector<double> contrast(slots.size(), 0.0);
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    const cv::Rect cell = cell_at(i) & whole;
+    if (cell.area() > 0) contrast[i] = Sharpness(line(cell));
+  }
+  std::vector<double> sorted = contrast;
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2),
+                   sorted.end());
+  const double usual = sorted[sorted.size() / 2];
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    const cv::Rect cell = cell_at(i);
+    if ((cell & whole).area() < cell.area() / 2) continue;
+    if (contrast[i] < kFaintCell * usual) continue;
     auto p = classifier.Classify(GlyphFeatures(line, cell, metrics));
     // Where a symbol stands, its own box is asked too and each character
     // keeps the better of the two probabilities: the cell is right where

@@ -40,10 +40,16 @@ std::optional<double> GrammarScore(const std::vector<std::string>& lines) {
   const int dates_ok = int(date_ok(m.birth_date)) + int(date_ok(m.expiry_date));
   // Evidence that this is an MRZ at all. Lines of look-alikes ("DDDD0D<...",
   // read from the wrong band or upside down) meet one check digit by chance
-  // one time in ten, but not the codes and dates as well.
+  // one time in ten, but not the codes and dates as well; and a reading
+  // "repaired" until its check digits hold shows at most one plausible code,
+  // date or sex among six.
   const int evidence =
       checks_ok + int(state_known) + int(nationality_known) + int(kind_known) + dates_ok;
-  if (evidence < 3) return std::nullopt;
+  const bool sex_ok = m.sex.raw.size() == 1 &&
+                      std::string_view("MFX<").find(m.sex.raw[0]) != std::string_view::npos;
+  const int structure =
+      int(state_known) + int(nationality_known) + int(kind_known) + dates_ok + int(sex_ok);
+  if (evidence < 3 || structure < 2) return std::nullopt;
   int letters_in_name = 0, others_in_name = 0;
   for (char c : m.name.raw) {
     if (c == '<') continue;
