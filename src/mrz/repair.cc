@@ -65,7 +65,7 @@ class Repairer {
     result.format = layout_.format;
     Reading(current_);
     if (!ChecksHold(current_)) Search(result);
-    RepairCountryCodes(result);
+    RepairCountryCodes();
     ClearNameTail();
     result.checks_satisfied = ChecksHold(current_);
     result.lines = current_;
@@ -353,8 +353,8 @@ class Repairer {
   // unknown issuing state or nationality takes the cheapest change of one or
   // two of its letters (from OCR's alternatives and look-alikes) that names
   // a known one ("UTD" -> "UTO"). Equal-cost choices are left alone and
-  // reported as ambiguous.
-  void RepairCountryCodes(RepairResult& result) {
+  // their positions listed as uncertain.
+  void RepairCountryCodes() {
     for (const auto& f : layout_.fields) {
       if (f.id != FieldId::kIssuingState && f.id != FieldId::kNationality) continue;
       std::vector<int> positions;

@@ -98,9 +98,9 @@ std::vector<Band> FindBands(const cv::Mat& work) {
     const int half = c >= 25 ? 2 : 1;
     cv::Mat source = bin, closed;
     if (half == 2) cv::resize(bin, source, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
-    const int k = half == 2 ? (c / 2) | 1 : c;
+    const int size = half == 2 ? (c / 2) | 1 : c;
     cv::morphologyEx(source, closed, cv::MORPH_CLOSE,
-                     cv::getStructuringElement(cv::MORPH_ELLIPSE, {k, k}));
+                     cv::getStructuringElement(cv::MORPH_ELLIPSE, {size, size}));
     if (half == 2) cv::threshold(closed, closed, 127, 255, cv::THRESH_BINARY);
     if (debug != nullptr)
       cv::imwrite(std::string(debug) + "/closed" + std::to_string(c) + ".png", closed);
