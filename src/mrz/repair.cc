@@ -93,6 +93,11 @@ class Repairer {
       cls[k] = CharClass::kDigits;
       slots_[k].field = c.guards;
     }
+    // The document code's second character: some issuers print a digit there
+    // (US permanent resident "C1", border crossing "A3"). Validation reports
+    // it; the reading must keep it as printed rather than turn it into the
+    // look-alike letter.
+    cls[static_cast<std::size_t>(Index(0, 1))] = CharClass::kAlnum;
     for (int line = 0; line < layout_.line_count; ++line) {
       for (int pos = 0; pos < layout_.line_length; ++pos) {
         const auto k = static_cast<std::size_t>(Index(line, pos));

@@ -358,3 +358,25 @@ TEST_CASE("which positions a field's own check digit covers", "[mrz][repair]") {
 
 }  // namespace
 }  // namespace tdv::mrz
+
+namespace tdv::mrz {
+namespace {
+
+TEST_CASE("a digit printed as the document code's second character is kept as printed",
+          "[mrz][repair]") {
+  // US permanent resident cards print "C1": validation reports the code, the
+  // reading must not turn the 1 into an I.
+  const std::vector<std::string> td1 = {"C1USA0223456791EAC9730053465<<",
+                                        "4910040M9411014CAN<<<<<<<<<<<9",
+                                        "CRITTENDEN<<LEE<W<<<<<<<<<<<<<"};
+  const RepairResult r = RepairMrzText(td1).value();
+  CHECK(r.lines[0].substr(0, 2) == "C1");
+  // The first character stays a letter (a 1 there is an I).
+  std::vector<std::string> ocr = td1;
+  ocr[0][0] = '1';
+  ocr[0][1] = 'D';
+  CHECK(RepairMrzText(ocr)->lines[0].substr(0, 2) == "ID");
+}
+
+}  // namespace
+}  // namespace tdv::mrz
