@@ -73,6 +73,11 @@ tesseract::TessBaseAPI* ThreadEngine(const std::string& model_dir) {
     fresh->SetVariable("load_system_dawg", "0");
     fresh->SetVariable("load_freq_dawg", "0");
     fresh->SetVariable("debug_file", "/dev/null");
+    // No learning from one page to the next: a reading must not depend on
+    // the requests a worker served before (the legacy engine adapts its
+    // templates to what it has read unless told not to).
+    fresh->SetVariable("classify_enable_learning", "0");
+    fresh->SetVariable("classify_enable_adaptive_matcher", "0");
     fresh->SetPageSegMode(tesseract::PSM_SINGLE_LINE);
     api = std::move(fresh);
   }
