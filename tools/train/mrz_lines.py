@@ -65,6 +65,14 @@ def lines(r):
     return ["V<" + st + name(r, 31), num + cd(num) + nat + b + cd(b) + sex + e + cd(e) + "<" * 8]
 
 
+def texts(r, n):
+    """The first `n` lines of random documents (several lines each)."""
+    out = []
+    while len(out) < n:
+        out.extend(lines(r))
+    return out[:n]
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--seed", type=int, default=1)

@@ -46,10 +46,7 @@ def main():
     r = random.Random(a.seed)
     np.random.seed(a.seed)
     os.makedirs(a.outdir, exist_ok=True)
-    texts = []
-    while len(texts) < a.lines:
-        texts.extend(mrz_lines.lines(r))
-    for n, text in enumerate(texts[: a.lines]):
+    for n, text in enumerate(mrz_lines.texts(r, a.lines)):
         img, boxes = render_pages.render_line(text, r, r.randint(36, 60), binarise=False)
         img = degrade(img, boxes, r)
         # Scale as the reader does: the line's ink height to LINE_HEIGHT.

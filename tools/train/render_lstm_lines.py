@@ -23,10 +23,7 @@ def main():
     r = random.Random(a.seed)
     np.random.seed(a.seed)
     os.makedirs(a.outdir, exist_ok=True)
-    texts = []
-    while len(texts) < a.lines:
-        texts.extend(mrz_lines.lines(r))
-    for i, text in enumerate(texts[: a.lines]):
+    for i, text in enumerate(mrz_lines.texts(r, a.lines)):
         img, _ = render_line(text, r, r.randint(40, 58))
         base = os.path.join(a.outdir, "line%05d" % i)
         img.save(base + ".png")
