@@ -67,6 +67,19 @@ void ImageSection(std::ostringstream& out, const vision::MrzImageReading& im) {
   }
   if (im.repair.ambiguous)
     Row(out, "ambiguous", "several readings satisfy the check digits equally; none was chosen");
+  for (const auto& u : im.repair.uncertain) {
+    std::string text = "line " + std::to_string(u.line) + " col " + std::to_string(u.position);
+    const auto l = static_cast<std::size_t>(u.line - 1),
+               p = static_cast<std::size_t>(u.position - 1);
+    if (l < im.lines.size() && p < im.lines[l].size())
+      text += ": read " + std::string(1, im.lines[l][p]);
+    if (l < im.char_confidence.size() && p < im.char_confidence[l].size()) {
+      char conf[32];
+      std::snprintf(conf, sizeof conf, " (confidence %.2f)", double(im.char_confidence[l][p]));
+      text += conf;
+    }
+    Row(out, "uncertain", text + ", " + u.field + ", " + u.reason);
+  }
   char times[96];
   std::snprintf(times, sizeof times, "decode %.0f ms, locate %.0f ms, OCR %.0f ms", im.decode_ms,
                 im.locate_ms, im.ocr_ms);
