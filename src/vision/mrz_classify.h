@@ -68,9 +68,11 @@ using SlotOpinions = std::vector<std::vector<float>>;
 // centres (OCR-B is monospaced: this holds where Tesseract split, merged or
 // missed a glyph) and asks the glyph classifier; where a symbol stands, its
 // own box is asked too and each character keeps the better of the two
-// probabilities. Where the classifier leans (>= kGlyphSure) to another character than the slot's
-// first candidate, that character goes first; an empty slot takes it as its only candidate (its
-// symbol, kept in `store`, becomes the slot's origin, cue "glyph_classifier").
+// probabilities; a smudged cell (kFaintCell) gets no opinion. Where the
+// classifier leans (>= kGlyphSure) to another character than the slot's
+// first candidate, that character goes first; an empty slot takes it as its
+// only candidate (its symbol, kept in `store`, becomes the slot's origin, cue
+// "glyph_classifier").
 SlotOpinions ClassifySlots(mrz::LineCandidates& slots, std::vector<const OcrSymbol*>& origin,
                            const cv::Mat& line, const GlyphClassifier& classifier,
                            std::deque<OcrSymbol>& store);

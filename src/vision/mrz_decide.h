@@ -14,10 +14,10 @@
 namespace tdv::vision::internal {
 
 // How well `lines` satisfy the MRZ grammar: check digits that hold, known
-// state codes, a document code of the format, names of letters only, dates.
-// nullopt when the lines cannot be an MRZ at all (no check digit holds and
-// the codes are not those of any document), so that such a candidate is
-// discarded rather than returned.
+// state codes, a document kind (P, I, A, C, V), valid dates and sex, names of
+// letters only. nullopt when the lines cannot be an MRZ at all (fewer than
+// three such signs, or fewer than two plausible codes, dates or sex fields),
+// so that such a candidate is discarded rather than returned.
 std::optional<double> GrammarScore(const std::vector<std::string>& lines);
 
 // The repair compares its reading with the candidates it was given, in
@@ -49,7 +49,9 @@ inline constexpr float kEqualWeightRival = 0.1f;
 
 // Adds to `result.uncertain` ("low_confidence") every position whose chosen
 // character has a confidence below kLowConfidence, or that the glyph
-// classifier's opinion of the slot does not confirm.
+// classifier's opinion of the slot does not confirm; then takes off one such
+// position per field whose own check digit holds (unless a character of equal
+// weight is a likely rival there).
 void MarkUnsure(const std::vector<SlotOpinions>& opinions,
                 const std::vector<std::vector<float>>& confidence, mrz::RepairResult& result);
 

@@ -81,7 +81,8 @@ struct CharRepair {
   char to = 0;        // the chosen character
   std::string field;  // "birth_date", ...
   // "field_type", "check_digit", "country_code" or "name_padding"; readers
-  // from images add "glyph_height" and "glyph_shape" (tdv/vision).
+  // from images add "glyph_height", "glyph_shape" and "glyph_classifier"
+  // (tdv/vision).
   std::string reason;
 };
 
