@@ -445,10 +445,7 @@ class Repairer {
       if (r.reason == "check_digit") guessed.push_back(Index(r.line - 1, r.position - 1));
     }
     auto mark = [&](int line, int position, const std::string& field, const char* why) {
-      for (const auto& u : result.uncertain) {
-        if (u.line == line && u.position == position) return;
-      }
-      result.uncertain.push_back({line, position, field, why});
+      AddUncertain(result, {line, position, field, why});
     };
     for (const CharRepair& r : result.repairs) {
       const int k = Index(r.line - 1, r.position - 1);
@@ -468,10 +465,8 @@ class Repairer {
         const auto changes = std::count_if(guessed.begin(), guessed.end(), [&](int g) {
           return std::find(pos.begin(), pos.end(), g) != pos.end();
         });
-        // Symbols whose values differ by a multiple of 10 weigh the same in
-        // every check digit: the digit cannot tell them apart.
-        const bool equal_weight = CharValue(r.from) % 10 == CharValue(r.to) % 10;
-        confirmed = changes == 1 && !equal_weight;
+        // Symbols of equal weight: the digit cannot tell them apart.
+        confirmed = changes == 1 && !EqualWeight(r.from, r.to);
       }
       if (!confirmed) mark(r.line, r.position, r.field, "unconfirmed_change");
     }
@@ -480,10 +475,6 @@ class Repairer {
       mark(line + 1, pos + 1, internal::FieldName(slots_[static_cast<std::size_t>(k)].field),
            "ambiguous");
     }
-    std::sort(result.uncertain.begin(), result.uncertain.end(),
-              [](const UncertainPosition& a, const UncertainPosition& b) {
-                return std::tie(a.line, a.position) < std::tie(b.line, b.position);
-              });
   }
 
   const Layout& layout_;
@@ -535,6 +526,15 @@ std::string FieldAt(MrzFormat format, int line, int position) {
       return internal::FieldName(f.id);
   }
   return {};
+}
+
+void AddUncertain(RepairResult& result, UncertainPosition u) {
+  auto& list = result.uncertain;
+  const auto at = std::lower_bound(list.begin(), list.end(), u, [](const auto& a, const auto& b) {
+    return std::tie(a.line, a.position) < std::tie(b.line, b.position);
+  });
+  if (at != list.end() && at->line == u.line && at->position == u.position) return;
+  list.insert(at, std::move(u));
 }
 
 std::string AllowedAt(MrzFormat format, int line, int position) {

@@ -13,13 +13,21 @@
 #include "tdv/mrz/mrz.h"
 
 namespace tdv::vision::internal {
+namespace {
 
-std::optional<double> GrammarScore(const std::vector<std::string>& lines) {
+// The lines parsed for their structure alone: specimens allowed, and a fixed
+// date, since only validity matters here (the century rule needs some date).
+Result<mrz::Mrz> ParseStructure(const std::vector<std::string>& lines) {
   mrz::ParseOptions options;
-  // Only validity matters here: the century rule needs some date.
   options.today = mrz::CivilDate{2100, 1, 1};
   options.allow_specimens = true;
-  auto parsed = mrz::ParseMrzLines(lines, options);
+  return mrz::ParseMrzLines(lines, options);
+}
+
+}  // namespace
+
+std::optional<double> GrammarScore(const std::vector<std::string>& lines) {
+  auto parsed = ParseStructure(lines);
   if (!parsed || parsed->format == mrz::MrzFormat::kUnknown) return std::nullopt;
   const mrz::Mrz& m = *parsed;
   int checks_ok = 0;
@@ -104,10 +112,7 @@ namespace {
 // swap leaves the digit unchanged. Two doubtful characters in one field stay
 // doubtful: some pair of substitutions satisfies the digit one time in ten.
 void ConfirmByCheckDigits(const std::vector<SlotOpinions>& opinions, mrz::RepairResult& result) {
-  mrz::ParseOptions options;
-  options.today = mrz::CivilDate{2100, 1, 1};
-  options.allow_specimens = true;
-  const auto parsed = mrz::ParseMrzLines(result.lines, options);
+  const auto parsed = ParseStructure(result.lines);
   if (!parsed) return;
   for (const mrz::CheckDigitResult& check : parsed->checks) {
     if (!check.ok || check.field == "composite") continue;
@@ -129,8 +134,7 @@ void ConfirmByCheckDigits(const std::vector<SlotOpinions>& opinions, mrz::Repair
             .lines[static_cast<std::size_t>(u.line - 1)][static_cast<std::size_t>(u.position - 1)];
     bool equal_weight_rival = false;
     for (const char* c = kGlyphAlphabet; *c != 0; ++c) {
-      if (*c != read && mrz::CharValue(*c) % 10 == mrz::CharValue(read) % 10 &&
-          OpinionOf(opinion, *c) >= kEqualWeightRival)
+      if (*c != read && mrz::EqualWeight(*c, read) && OpinionOf(opinion, *c) >= kEqualWeightRival)
         equal_weight_rival = true;
     }
     if (!equal_weight_rival)
@@ -164,20 +168,11 @@ void MarkUnsure(const std::vector<SlotOpinions>& opinions,
         rival = !(first && second >= kGlyphLeads * runner_up);
       }
       if (own >= kLowConfidence && !rival) continue;
-      const bool listed = std::any_of(result.uncertain.begin(), result.uncertain.end(),
-                                      [&](const mrz::UncertainPosition& u) {
-                                        return u.line == line && u.position == position;
-                                      });
-      if (!listed)
-        result.uncertain.push_back(
-            {line, position, mrz::FieldAt(result.format, line, position), "low_confidence"});
+      mrz::AddUncertain(
+          result, {line, position, mrz::FieldAt(result.format, line, position), "low_confidence"});
     }
   }
   ConfirmByCheckDigits(opinions, result);
-  std::sort(result.uncertain.begin(), result.uncertain.end(),
-            [](const mrz::UncertainPosition& a, const mrz::UncertainPosition& b) {
-              return std::tie(a.line, a.position) < std::tie(b.line, b.position);
-            });
 }
 
 }  // namespace tdv::vision::internal

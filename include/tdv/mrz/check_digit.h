@@ -12,6 +12,11 @@ namespace tdv::mrz {
 // not in the MRZ alphabet (A-Z, 0-9, '<').
 int CharValue(char c) noexcept;
 
+// Whether two symbols weigh the same in every check digit (values that differ
+// by a multiple of 10: S/8, G/6, U/0, '<'/0 ...), so that no check digit can
+// tell one read as the other.
+inline bool EqualWeight(char a, char b) noexcept { return CharValue(a) % 10 == CharValue(b) % 10; }
+
 // Returns the check digit of `data` as a value 0-9, or -1 when `data` holds a
 // character outside the MRZ alphabet. An empty `data` gives 0.
 int ComputeCheckDigit(std::string_view data) noexcept;

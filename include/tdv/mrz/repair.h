@@ -98,6 +98,10 @@ struct RepairResult {
   std::vector<UncertainPosition> uncertain;
 };
 
+// Adds `u` to `result.uncertain`, kept in reading order; a position already
+// listed keeps its first reason.
+void AddUncertain(RepairResult& result, UncertainPosition u);
+
 // Fails with kInvalidInput when the lines do not form an MRZ layout (count
 // and lengths as in ParseMrz) or a position has no candidate.
 Result<RepairResult> RepairMrz(const std::vector<LineCandidates>& lines,
