@@ -145,10 +145,22 @@ void ConfirmByCheckDigits(const std::vector<SlotOpinions>& opinions, mrz::Repair
 }  // namespace
 
 void MarkUnsure(const std::vector<SlotOpinions>& opinions,
-                const std::vector<std::vector<float>>& confidence, mrz::RepairResult& result) {
+                const std::vector<std::vector<float>>& confidence,
+                const std::vector<std::string>& raw, mrz::RepairResult& result) {
   for (std::size_t l = 0; l < confidence.size(); ++l) {
     for (std::size_t p = 0; p < confidence[l].size(); ++p) {
       const int line = static_cast<int>(l) + 1, position = static_cast<int>(p) + 1;
+      const char chosen = result.lines[l][p];
+      const std::string field = mrz::FieldAt(result.format, line, position);
+      // Fields a check digit covers (optional data: the composite); in the
+      // others a swap is the classifiers' call alone, weighed below.
+      const bool checked = mrz::CoveredByOwnCheck(result.format, line, position) ||
+                           field.starts_with("optional_data");
+      if (checked && l < raw.size() && p < raw[l].size() && raw[l][p] != chosen &&
+          mrz::EqualWeight(raw[l][p], chosen)) {
+        mrz::AddUncertain(result, {line, position, field, "ambiguous"});
+        continue;
+      }
       const float own = confidence[l][p];
       const float second = OpinionOf(opinions[l][p], result.lines[l][p]);
       // No opinion (a slot off the line) counts as no confirmation.

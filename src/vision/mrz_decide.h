@@ -51,9 +51,12 @@ inline constexpr float kEqualWeightRival = 0.1f;
 // character has a confidence below kLowConfidence, or that the glyph
 // classifier's opinion of the slot does not confirm; then takes off one such
 // position per field whose own check digit holds (unless a character of equal
-// weight is a likely rival there).
+// weight is a likely rival there). A position where the chosen character and
+// Tesseract's own reading `raw` weigh the same in every check digit (0 read,
+// U chosen) is added as "ambiguous": no check digit can tell them apart.
 void MarkUnsure(const std::vector<SlotOpinions>& opinions,
-                const std::vector<std::vector<float>>& confidence, mrz::RepairResult& result);
+                const std::vector<std::vector<float>>& confidence,
+                const std::vector<std::string>& raw, mrz::RepairResult& result);
 
 }  // namespace tdv::vision::internal
 

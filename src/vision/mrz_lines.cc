@@ -29,6 +29,22 @@ double Sharpness(const cv::Mat& inv, int dim) {
   return dev[0];
 }
 
+// The paper's grey level: a bright percentile, robust to the ink.
+double Paper(const cv::Mat& gray) {
+  int hist[256] = {};
+  for (int y = 0; y < gray.rows; ++y) {
+    const auto* row = gray.ptr<std::uint8_t>(y);
+    for (int x = 0; x < gray.cols; ++x) ++hist[row[x]];
+  }
+  const long target = static_cast<long>(gray.total()) * 3 / 4;
+  long seen = 0;
+  for (int v = 0; v < 256; ++v) {
+    seen += hist[v];
+    if (seen >= target) return v;
+  }
+  return 255;
+}
+
 }  // namespace
 
 // The band, cut from the full-resolution image and turned horizontal
@@ -44,12 +60,17 @@ cv::Mat Straighten(const cv::Mat& gray, const cv::RotatedRect& r, bool flip, dou
   const double L = std::max(r.size.width, r.size.height), S = std::min(r.size.width, r.size.height);
   if (flip) angle += 180.0;
   const cv::Size out(static_cast<int>(L * 1.06 + 8), static_cast<int>(S * 1.5 + 8));
+  // Beyond the image's edge lies paper: a zone cut close by the edge (a
+  // scan of the MRZ alone, a page cropped at its last line) must not have
+  // its edge row of ink repeated into streaks that read as `S` and `1`.
+  const cv::Rect inside = r.boundingRect() & cv::Rect(0, 0, gray.cols, gray.rows);
+  const double paper = inside.area() > 0 ? Paper(gray(inside)) : 255.0;
   auto warp = [&](double a, cv::InterpolationFlags interpolation) {
     cv::Mat m = cv::getRotationMatrix2D(r.center, a, 1.0);
     m.at<double>(0, 2) += out.width / 2.0 - r.center.x;
     m.at<double>(1, 2) += out.height / 2.0 - r.center.y;
     cv::Mat band;
-    cv::warpAffine(gray, band, m, out, interpolation, cv::BORDER_REPLICATE);
+    cv::warpAffine(gray, band, m, out, interpolation, cv::BORDER_CONSTANT, cv::Scalar(paper));
     return band;
   };
   // The rectangle's angle is only as good as the blob it came from: refine
@@ -101,21 +122,6 @@ cv::Mat Deshear(const cv::Mat& band) {
 }
 namespace {
 
-// The paper's grey level: a bright percentile, robust to the ink.
-double Paper(const cv::Mat& gray) {
-  int hist[256] = {};
-  for (int y = 0; y < gray.rows; ++y) {
-    const auto* row = gray.ptr<std::uint8_t>(y);
-    for (int x = 0; x < gray.cols; ++x) ++hist[row[x]];
-  }
-  const long target = static_cast<long>(gray.total()) * 3 / 4;
-  long seen = 0;
-  for (int v = 0; v < 256; ++v) {
-    seen += hist[v];
-    if (seen >= target) return v;
-  }
-  return 255;
-}
 // Light falling across a photo (darker at one end of the band) makes one
 // threshold take paper for ink, and the line split then finds one block
 // instead of two or three lines. The paper's own level, estimated by a
@@ -169,9 +175,17 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
     const auto [a, b] = lines[i];
     const int h = b - a, pad = std::max(3, h / 3);
     // The padding stops halfway to the next line: ink of a neighbouring line
-    // at the crop's edge turns the legacy classifier's "I<" into "25".
-    const int above = i > 0 ? (lines[i - 1].second + a) / 2 : 0;
-    const int below = i + 1 < lines.size() ? (b + lines[i + 1].first + 1) / 2 : band.rows;
+    // at the crop's edge turns the legacy classifier's "I<" into "25". So it
+    // does before a rule or a card's edge that stands clear of the line (a
+    // few rows of it under a line break the classifier's segmentation:
+    // "0053..." read as 48 symbols of junk); ink that nearly touches the
+    // line may be its own (the tops of its glyphs) and is left in.
+    int above = i > 0 ? (lines[i - 1].second + a) / 2 : 0;
+    int below = i + 1 < lines.size() ? (b + lines[i + 1].first + 1) / 2 : band.rows;
+    for (auto [ra, rb] : runs) {
+      if (rb <= a - pad / 2) above = std::max(above, (rb + a) / 2);
+      if (ra >= b + pad / 2) below = std::min(below, (b + ra + 1) / 2);
+    }
     const int y0 = std::max(above, a - pad), y1 = std::min(below, b + pad);
     // Pieces of a neighbouring line that reach into the line's rows (a slant
     // the deskew left, perspective), and bars taller than any character (a
@@ -186,7 +200,10 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
       const int top = stats.at<int>(c, cv::CC_STAT_TOP),
                 height = stats.at<int>(c, cv::CC_STAT_HEIGHT);
       const double centre = y0 + top + height / 2.0;
-      if (centre < a || centre >= b || height > 1.6 * h) {
+      // A bar: taller than any character, or crossing the whole crop where
+      // the crop was cut short by a neighbour.
+      const bool bar = height > 1.6 * h || (top == 0 && height == y1 - y0 && height > 1.15 * h);
+      if (centre < a || centre >= b || bar) {
         stray.setTo(255, labels == c);
       } else {
         const int left = stats.at<int>(c, cv::CC_STAT_LEFT);

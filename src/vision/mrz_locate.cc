@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 #include <string>
 
 namespace tdv::vision::internal {
@@ -156,6 +157,213 @@ std::vector<Band> FindBands(const cv::Mat& work) {
     if (unique.size() == 6) break;
   }
   return unique;
+}
+
+namespace {
+
+// One ink shape of character size, in coordinates where the text runs along
+// x (the page's own, or transposed for a zone printed upright).
+struct Piece {
+  cv::Rect box;
+  double cy() const { return box.y + box.height / 2.0; }
+};
+
+// Pieces whose successor in reading order is next at the MRZ's pitch: each
+// piece's nearest right neighbour of comparable size on the same row. A
+// run of `<` merged into one wide shape is a piece too; its height keeps it
+// on the row.
+std::vector<std::vector<const Piece*>> Chains(std::vector<Piece>& pieces) {
+  std::sort(pieces.begin(), pieces.end(),
+            [](const Piece& a, const Piece& b) { return a.box.x < b.box.x; });
+  const std::size_t n = pieces.size();
+  std::vector<int> next(n, -1), prev(n, -1);
+  std::vector<double> prev_gap(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Piece& a = pieces[i];
+    double best = 1e9;
+    int pick = -1;
+    for (std::size_t j = i + 1; j < n; ++j) {
+      const Piece& b = pieces[j];
+      const double h = std::max(a.box.height, b.box.height);
+      const double gap = b.box.x - (a.box.x + a.box.width);
+      if (gap > 1.0 * h) {
+        if (b.box.x > a.box.x + a.box.width + 2 * a.box.height) break;  // sorted by x
+        continue;
+      }
+      if (gap < -0.15 * h) continue;
+      if (std::abs(b.cy() - a.cy()) > 0.4 * h) continue;
+      if (2.5 * std::min(a.box.height, b.box.height) < h) continue;
+      if (gap < best) {
+        best = gap;
+        pick = static_cast<int>(j);
+      }
+    }
+    if (pick < 0) continue;
+    const auto j = static_cast<std::size_t>(pick);
+    if (prev[j] >= 0) {
+      if (prev_gap[j] <= best) continue;
+      next[static_cast<std::size_t>(prev[j])] = -1;
+    }
+    next[i] = pick;
+    prev[j] = static_cast<int>(i);
+    prev_gap[j] = best;
+  }
+  std::vector<std::vector<const Piece*>> chains;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (prev[i] >= 0 || next[i] < 0) continue;
+    std::vector<const Piece*> chain;
+    for (int k = static_cast<int>(i); k >= 0; k = next[static_cast<std::size_t>(k)])
+      chain.push_back(&pieces[static_cast<std::size_t>(k)]);
+    chains.push_back(std::move(chain));
+  }
+  return chains;
+}
+
+double MedianHeight(const std::vector<const Piece*>& chain) {
+  std::vector<int> h;
+  for (const Piece* p : chain) h.push_back(p->box.height);
+  std::nth_element(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(h.size() / 2), h.end());
+  return h[h.size() / 2];
+}
+
+// Chains on one row with a short break between them (a character touching
+// the print behind it, a smudge) joined: the row's extent is the whole line.
+std::vector<std::vector<const Piece*>> JoinBroken(std::vector<std::vector<const Piece*>> chains) {
+  std::sort(chains.begin(), chains.end(),
+            [](const auto& a, const auto& b) { return a.front()->box.x < b.front()->box.x; });
+  std::vector<std::vector<const Piece*>> rows;
+  std::vector<double> heights;
+  for (auto& chain : chains) {
+    const double h = MedianHeight(chain);
+    bool joined = false;
+    for (std::size_t r = 0; r < rows.size() && !joined; ++r) {
+      const Piece& last = *rows[r].back();
+      const Piece& first = *chain.front();
+      const double gap = first.box.x - (last.box.x + last.box.width);
+      const double hr = std::max(h, heights[r]);
+      if (gap < -0.2 * hr || gap > 4 * hr || std::abs(first.cy() - last.cy()) > 0.5 * hr ||
+          std::min(h, heights[r]) < hr / 1.5)
+        continue;
+      rows[r].insert(rows[r].end(), chain.begin(), chain.end());
+      heights[r] = MedianHeight(rows[r]);
+      joined = true;
+    }
+    if (!joined) {
+      rows.push_back(std::move(chain));
+      heights.push_back(h);
+    }
+  }
+  return rows;
+}
+
+// A row of glyphs long enough to be an MRZ line: its letter height (the
+// tall pieces; `<` are shorter), centre line and extent.
+struct Row {
+  std::vector<const Piece*> pieces;
+  double height = 0, x0 = 0, x1 = 0, y = 0;
+};
+
+std::optional<Row> MakeRow(std::vector<const Piece*> chain) {
+  // 30 symbols at the least; a run of `<` may be one piece, so fewer pieces.
+  if (chain.size() < 12) return std::nullopt;
+  std::vector<int> heights;
+  for (const Piece* p : chain) heights.push_back(p->box.height);
+  std::sort(heights.begin(), heights.end());
+  Row r;
+  r.height = heights[heights.size() * 4 / 5];
+  r.x0 = chain.front()->box.x;
+  r.x1 = chain.back()->box.x + chain.back()->box.width;
+  if (r.x1 - r.x0 < 15 * r.height || r.x1 - r.x0 > 60 * r.height) return std::nullopt;
+  double y = 0;
+  for (const Piece* p : chain) y += p->cy();
+  r.y = y / double(chain.size());
+  r.pieces = std::move(chain);
+  return r;
+}
+
+// Two rows of one MRZ: the same letter height, one under the other at a
+// line spacing, of similar extent.
+bool Stacked(const Row& a, const Row& b) {
+  const double h = std::max(a.height, b.height);
+  if (std::min(a.height, b.height) < 0.75 * h) return false;
+  const double dy = std::abs(b.y - a.y);
+  if (dy < 1.2 * h || dy > 2.8 * h) return false;
+  // A row may be found in part (its start lost in the print behind it):
+  // the shorter lies over the longer and is at least half as long.
+  const double overlap = std::min(a.x1, b.x1) - std::max(a.x0, b.x0);
+  const double shorter = std::min(a.x1 - a.x0, b.x1 - b.x0),
+               longer = std::max(a.x1 - a.x0, b.x1 - b.x0);
+  return overlap > 0.8 * shorter && shorter > 0.5 * longer;
+}
+
+}  // namespace
+
+// MRZ lines found from their characters: shapes of one height in rows at a
+// fixed pitch, whatever a closing would make of them (lines that no closing
+// size merges or keeps apart, a zone running into the page's edge, print
+// over a busy background). Rows stacked two or three at line spacing make a
+// band; upright zones are found in the transposed page.
+std::vector<Band> FindGlyphRows(const cv::Mat& work) {
+  const int side = std::min(work.cols, work.rows);
+  const int block = std::max(15, side / 16) | 1;
+  cv::Mat bin;
+  cv::adaptiveThreshold(work, bin, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV, block,
+                        12);
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(bin, labels, stats, centroids, 8, CV_32S);
+  std::vector<Band> bands;
+  for (bool upright : {false, true}) {
+    std::vector<Piece> pieces;
+    for (int c = 1; c < n; ++c) {
+      cv::Rect box(stats.at<int>(c, cv::CC_STAT_LEFT), stats.at<int>(c, cv::CC_STAT_TOP),
+                   stats.at<int>(c, cv::CC_STAT_WIDTH), stats.at<int>(c, cv::CC_STAT_HEIGHT));
+      if (upright) box = cv::Rect(box.y, box.x, box.height, box.width);
+      if (box.height < 5 || box.height > side / 8) continue;
+      if (stats.at<int>(c, cv::CC_STAT_AREA) < 0.12 * box.area()) continue;
+      pieces.push_back({box});
+    }
+    std::vector<Row> rows;
+    for (auto& chain : JoinBroken(Chains(pieces))) {
+      if (auto row = MakeRow(std::move(chain))) rows.push_back(std::move(*row));
+    }
+    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.y < b.y; });
+    if (std::getenv("TDV_VISION_DEBUG_DIR") != nullptr) {
+      for (const Row& r : rows)
+        std::fprintf(stderr, "glyph row%s: y %.0f x %.0f-%.0f height %.0f, %zu pieces\n",
+                     upright ? " (upright)" : "", r.y, r.x0, r.x1, r.height, r.pieces.size());
+    }
+    const auto band = [&](std::initializer_list<const Row*> members) {
+      std::vector<cv::Point2f> points;
+      std::size_t count = 0;
+      for (const Row* r : members) {
+        for (const Piece* p : r->pieces) {
+          for (const cv::Point& q : {p->box.tl(), p->box.br()}) {
+            points.emplace_back(upright ? cv::Point2f(float(q.y), float(q.x))
+                                        : cv::Point2f(float(q.x), float(q.y)));
+          }
+        }
+        count += r->pieces.size();
+      }
+      bands.push_back({cv::minAreaRect(points), double(count)});
+    };
+    for (std::size_t i = 0; i + 1 < rows.size(); ++i) {
+      // The next row below that is stacked on this one (rows in between
+      // belong to something else only if they are not stacked).
+      for (std::size_t j = i + 1; j < rows.size() && rows[j].y - rows[i].y < 3 * rows[i].height;
+           ++j) {
+        if (!Stacked(rows[i], rows[j])) continue;
+        band({&rows[i], &rows[j]});
+        for (std::size_t m = j + 1; m < rows.size() && rows[m].y - rows[j].y < 3 * rows[j].height;
+             ++m) {
+          if (Stacked(rows[j], rows[m])) band({&rows[i], &rows[j], &rows[m]});
+        }
+      }
+    }
+  }
+  std::sort(bands.begin(), bands.end(),
+            [](const Band& a, const Band& b) { return a.score > b.score; });
+  if (bands.size() > 2) bands.resize(2);
+  return bands;
 }
 
 }  // namespace tdv::vision::internal

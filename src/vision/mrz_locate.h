@@ -19,6 +19,11 @@ struct Band {
 // lines found apart and paired with their parallel neighbours.
 std::vector<Band> FindBands(const cv::Mat& work);
 
+// Candidate bands made of MRZ lines found from their characters: shapes of
+// one height in rows at a fixed pitch, two or three rows stacked at line
+// spacing (either way up, or upright). Most characters first.
+std::vector<Band> FindGlyphRows(const cv::Mat& work);
+
 }  // namespace tdv::vision::internal
 
 #endif  // TDV_SRC_VISION_MRZ_LOCATE_H_

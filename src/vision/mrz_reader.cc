@@ -41,6 +41,10 @@ using internal::LineImage;
 using internal::OcrSymbol;
 
 constexpr int kWorkSide = 1200;  // longest side of the image the band is searched in
+// Rows of ink a band may hold besides the MRZ's 2 or 3 lines, and the symbol
+// counts an MRZ line can be read with (30 - 30/4 ... 44 + 44/4).
+constexpr std::size_t kStrayLines = 2;
+constexpr std::size_t kShortestLine = 23, kLongestLine = 55;
 
 struct Attempt {
   bool ok = false;
@@ -63,25 +67,49 @@ struct MrzReader::Impl {
       static std::atomic<int> n{0};
       cv::imwrite(std::string(debug) + "/band" + std::to_string(n++) + ".png", band);
     }
-    const std::vector<LineImage> lines = internal::SegmentLines(band);
-    if (lines.size() < 2 || lines.size() > 3) return a;
-    a.lines = true;
+    std::vector<LineImage> lines = internal::SegmentLines(band);
+    if (lines.size() < 2 || lines.size() > 3 + kStrayLines) return a;
     tesseract::TessBaseAPI* api = internal::ThreadEngine(options.model_dir);
     if (api == nullptr) return a;
     std::vector<std::vector<OcrSymbol>> symbols;
     std::vector<float> conf;
-    std::size_t total = 0;
     for (const LineImage& l : lines) {
       float c = 0;
       symbols.push_back(internal::Recognise(*api, l.pixels, c));
-      internal::ApplyHeightCue(symbols.back());
-      internal::ApplyShapeCue(symbols.back(), l.pixels);
       conf.push_back(c);
-      total += symbols.back().size();
     }
-    // The layout: 3 lines of 30, or 2 lines of 36 or 44 (nearest).
+    // A band cut from a page often takes in a row of ink above or below the
+    // MRZ (a guilloche's edge, the last line of the visual zone, the page's
+    // border): a line too short or too long to be an MRZ line at either end
+    // is not part of it.
+    const auto stray = [&](std::size_t i) {
+      return symbols[i].size() < kShortestLine || symbols[i].size() > kLongestLine;
+    };
+    while (lines.size() > 2 && (stray(0) || stray(lines.size() - 1))) {
+      const std::size_t i = stray(0) ? 0 : lines.size() - 1;
+      lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(i));
+      symbols.erase(symbols.begin() + static_cast<std::ptrdiff_t>(i));
+      conf.erase(conf.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    const bool trace = std::getenv("TDV_VISION_DEBUG_DIR") != nullptr;
+    if (trace) {
+      std::fprintf(stderr, "band: %zu lines of", lines.size());
+      for (const auto& s : symbols) std::fprintf(stderr, " %zu", s.size());
+      std::fprintf(stderr, " symbols\n");
+    }
+    if (lines.size() > 3) return a;
+    a.lines = true;
+    std::size_t longest = 0;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      internal::ApplyHeightCue(symbols[i]);
+      internal::ApplyShapeCue(symbols[i], lines[i].pixels);
+      longest = std::max(longest, symbols[i].size());
+    }
+    // The layout: 3 lines of 30, or 2 lines of 36 or 44, nearest to the
+    // longer line (a run of `<` read as fewer symbols shortens a line; a
+    // line is seldom read longer than it is).
     int length = 30;
-    if (lines.size() == 2) length = total > 80 ? 44 : 36;
+    if (lines.size() == 2) length = longest >= 40 ? 44 : 36;
     std::vector<mrz::LineCandidates> candidates;
     std::vector<std::vector<const OcrSymbol*>> origins(symbols.size());
     std::deque<OcrSymbol> changed;  // symbols the glyph classifier changed or found
@@ -96,7 +124,14 @@ struct MrzReader::Impl {
     auto repaired = mrz::RepairMrz(candidates, internal::ImageRepairOptions());
     if (!repaired) return a;
     const std::optional<double> grammar = internal::GrammarScore(repaired->lines);
-    if (!grammar) return a;  // cannot be an MRZ: discarded, not returned
+    if (!grammar) {  // cannot be an MRZ: discarded, not returned
+      if (trace) {
+        std::fprintf(stderr, "discarded:");
+        for (const auto& l : repaired->lines) std::fprintf(stderr, " %s", l.c_str());
+        std::fprintf(stderr, "\n");
+      }
+      return a;
+    }
     internal::ReportCues(origins, *repaired);
     a.reading.repair = *repaired;
     a.reading.lines = repaired->lines;
@@ -121,7 +156,8 @@ struct MrzReader::Impl {
       }
       a.reading.char_confidence.push_back(std::move(per_char));
     }
-    internal::MarkUnsure(opinions, a.reading.char_confidence, a.reading.repair);
+    internal::MarkUnsure(opinions, a.reading.char_confidence, a.reading.raw_lines,
+                         a.reading.repair);
     a.reading.rotation_degrees = static_cast<int>(std::lround(-angle)) % 360;
     cv::Point2f pts[4];
     full_rect.points(pts);
@@ -131,7 +167,7 @@ struct MrzReader::Impl {
     for (float c : conf) mean += c;
     a.quality = *grammar + (repaired->checks_satisfied ? 10.0 : 0.0) + mean / double(conf.size());
     a.ok = true;
-    if (std::getenv("TDV_VISION_DEBUG_DIR") != nullptr) {
+    if (trace) {
       std::fprintf(stderr, "candidate quality %.2f:", a.quality);
       for (const auto& l : a.reading.lines) std::fprintf(stderr, " %s", l.c_str());
       std::fprintf(stderr, "\n");
@@ -177,7 +213,20 @@ Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) cons
   // Bands are searched at the image's size, large images reduced; small ones
   // (web thumbnails, MRZ glyphs 6-9 px high) once more enlarged, so that the
   // closings and the blackhat see characters of the sizes they are made for.
-  std::vector<cv::RotatedRect> regions;
+  // Bands the closings make are read first, then those made of glyph rows:
+  // the closings find most zones, and more often whole.
+  std::vector<cv::RotatedRect> regions, glyph_regions;
+  const auto same = [](const cv::RotatedRect& a, const cv::RotatedRect& b) {
+    return cv::norm(a.center - b.center) < 0.25 * std::min(b.size.width, b.size.height) &&
+           std::abs(a.size.area() - b.size.area()) < 0.2 * b.size.area();
+  };
+  const auto add = [&](std::vector<cv::RotatedRect>& to, const Band& b, double s) {
+    const cv::RotatedRect full(
+        b.rect.center / s, cv::Size2f(b.rect.size.width / float(s), b.rect.size.height / float(s)),
+        b.rect.angle);
+    if (std::none_of(to.begin(), to.end(), [&](const cv::RotatedRect& r) { return same(r, full); }))
+      to.push_back(full);
+  };
   const int longest = std::max(1, std::max(gray.cols, gray.rows));
   std::vector<double> scales = {std::min(1.0, double(kWorkSide) / longest)};
   if (longest < kWorkSide * 2 / 3) scales.push_back(std::min(4.0, double(kWorkSide) / longest));
@@ -190,31 +239,39 @@ Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) cons
                  scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
     }
     const double s = double(work.cols) / gray.cols;
-    for (const Band& b : internal::FindBands(work)) {
-      const cv::RotatedRect full(
-          b.rect.center / s,
-          cv::Size2f(b.rect.size.width / float(s), b.rect.size.height / float(s)), b.rect.angle);
-      const bool seen = std::any_of(regions.begin(), regions.end(), [&](const cv::RotatedRect& r) {
-        return cv::norm(r.center - full.center) <
-                   0.25 * std::min(full.size.width, full.size.height) &&
-               std::abs(r.size.area() - full.size.area()) < 0.2 * full.size.area();
-      });
-      if (!seen) regions.push_back(full);
-    }
+    for (const Band& b : internal::FindBands(work)) add(regions, b, s);
+    for (const Band& b : internal::FindGlyphRows(work)) add(glyph_regions, b, s);
+  }
+  const std::size_t closing_regions = regions.size();
+  for (const cv::RotatedRect& g : glyph_regions) {
+    if (std::none_of(regions.begin(), regions.begin() + std::ptrdiff_t(closing_regions),
+                     [&](const cv::RotatedRect& r) { return same(r, g); }))
+      regions.push_back(g);
   }
   const auto t2 = Clock::now();
 
+  // Bands are read until one gives a reading whose check digits hold; until
+  // then the reading of higher quality is kept.
+  const auto sure = [](const Attempt& a) {
+    return a.ok && a.reading.repair.checks_satisfied && a.reading.repair.uncertain.empty();
+  };
+  const auto done = [](const Attempt& a) { return a.ok && a.reading.repair.checks_satisfied; };
   Attempt best;
-  for (const cv::RotatedRect& full : regions) {
+  for (std::size_t r = 0; r < regions.size() && !done(best); ++r) {
+    // A glyph-row band is often part of a zone the closings found whole
+    // (two of three lines, a line and the text above it): it replaces a
+    // closing band's reading only when its check digits hold and no
+    // position of it is uncertain.
+    const bool fallback = r >= closing_regions;
     for (bool flip : {false, true}) {
-      Attempt a = impl_->ReadBand(gray, full, flip);
+      Attempt a = impl_->ReadBand(gray, regions[r], flip);
       const bool lines = a.lines;
-      if (a.ok && (!best.ok || a.quality > best.quality)) best = std::move(a);
-      if (best.ok && best.reading.repair.checks_satisfied) break;
+      if (a.ok && (!best.ok || (a.quality > best.quality && (!fallback || sure(a)))))
+        best = std::move(a);
+      if (done(best)) break;
       // No text lines one way up: none the other way either.
       if (!lines) break;
     }
-    if (best.ok && best.reading.repair.checks_satisfied) break;
   }
   const auto t3 = Clock::now();
   if (!best.ok) return Error{ErrorCode::kNotFound, "no MRZ found in the image"};

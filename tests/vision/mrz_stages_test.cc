@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// The reader's stages one by one (issue 10): the decide stage discards what
-// cannot be an MRZ, the classify stage's slots resist specks, the glyph
-// classifier reads rendered glyphs, and the whole reader holds on framed,
-// small and sample images with a reading it can vouch for.
+// The reader's stages one by one (issue 10): the locate stage finds lines
+// from their glyphs, the decide stage discards what cannot be an MRZ and
+// marks what no check digit can confirm, the classify stage's slots resist
+// specks, the glyph classifier reads rendered glyphs, and the whole reader
+// holds on framed, cropped, small and sample images with a reading it can
+// vouch for.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +17,8 @@
 #include "mrz_classify.h"
 #include "mrz_decide.h"
 #include "mrz_glyphs.h"
+#include "mrz_locate.h"
+#include "tdv/mrz/repair.h"
 #include "tdv/vision/mrz_reader.h"
 
 namespace tdv::vision::internal {
@@ -41,6 +45,86 @@ TEST_CASE("decide: an MRZ scores; lines of look-alikes are discarded", "[vision]
   REQUIRE(lower.has_value());
   CHECK(*lower < *good);
   CHECK_FALSE(GrammarScore({"ABC"}).has_value());
+}
+
+// Rows of character-sized blocks at a fixed pitch, as a binarised MRZ line
+// looks to the locate stage (a short block for every third `<`).
+cv::Mat GlyphRows(int rows, int symbols, int height, int spacing) {
+  const int pitch = height * 3 / 4 + 2;
+  cv::Mat page(spacing * (rows + 4), pitch * (symbols + 8), CV_8U, cv::Scalar(235));
+  for (int r = 0; r < rows; ++r) {
+    const int top = spacing * (r + 2);
+    for (int i = 0; i < symbols; ++i) {
+      const int x = pitch * (i + 4);
+      const bool chevron = i % 3 == 2;
+      const int h = chevron ? height / 2 : height;
+      cv::rectangle(page, cv::Rect(x, top + (height - h) / 2, pitch - 3, h), cv::Scalar(30), 2);
+    }
+  }
+  return page;
+}
+
+TEST_CASE("locate: MRZ lines are found from their glyphs, upright too", "[vision][locate]") {
+  const cv::Mat two = GlyphRows(2, 44, 24, 40);
+  const auto bands = FindGlyphRows(two);
+  REQUIRE_FALSE(bands.empty());
+  const cv::RotatedRect& r = bands.front().rect;
+  const float length = std::max(r.size.width, r.size.height),
+              across = std::min(r.size.width, r.size.height);
+  CHECK(length > 44 * 18);      // the whole line, not a piece of it
+  CHECK(across > 24 + 40 - 4);  // both lines
+  CHECK(across < 2 * 40 + 24);  // and nothing more
+  CHECK(std::abs(r.center.y - static_cast<float>(two.rows) / 2) < 10);
+  // The same zone printed upright is found in the transposed page.
+  cv::Mat upright;
+  cv::transpose(two, upright);
+  const auto turned = FindGlyphRows(upright);
+  REQUIRE_FALSE(turned.empty());
+  CHECK(std::abs(turned.front().rect.center.x - static_cast<float>(upright.cols) / 2) < 10);
+  // One line alone, or lines too far apart to be one zone, make no band.
+  CHECK(FindGlyphRows(GlyphRows(1, 44, 24, 40)).empty());
+  CHECK(FindGlyphRows(GlyphRows(2, 44, 24, 90)).empty());
+  // Words too short to be an MRZ line neither.
+  CHECK(FindGlyphRows(GlyphRows(3, 8, 24, 40)).empty());
+}
+
+TEST_CASE("decide: a swap of equal check-digit weight is never confirmed", "[vision][decide]") {
+  // The reading holds every check digit; Tesseract read `S` where `8` was
+  // chosen at line 2 position 2 (S = 28 and 8 weigh the same), every
+  // character otherwise sure and confirmed by the glyph classifier.
+  auto result = mrz::RepairMrzText(kTd3);
+  REQUIRE(result.has_value());
+  REQUIRE(result->checks_satisfied);
+  std::vector<std::string> raw = kTd3;
+  raw[1][1] = 'S';
+  std::vector<SlotOpinions> opinions;
+  std::vector<std::vector<float>> confidence;
+  for (const std::string& line : kTd3) {
+    SlotOpinions o;
+    for (char c : line) {
+      std::vector<float> p(std::string_view(kGlyphAlphabet).size(), 0.0f);
+      p[std::string_view(kGlyphAlphabet).find(c)] = 1.0f;
+      o.push_back(p);
+    }
+    opinions.push_back(o);
+    confidence.emplace_back(line.size(), 0.9f);
+  }
+  mrz::RepairResult sure = *result;
+  MarkUnsure(opinions, confidence, kTd3, sure);
+  CHECK(sure.uncertain.empty());
+  MarkUnsure(opinions, confidence, raw, *result);
+  REQUIRE(result->uncertain.size() == 1);
+  CHECK(result->uncertain[0].line == 2);
+  CHECK(result->uncertain[0].position == 2);
+  CHECK(result->uncertain[0].field == "document_number");
+  CHECK(result->uncertain[0].reason == "ambiguous");
+  // In a name no check digit is at stake: the classifiers' call stands.
+  raw = kTd3;
+  raw[0][5] = 'O';  // E read, chosen... not of equal weight: nothing to add
+  raw[0][6] = 'B';  // R (27) read as B (11): not equal either
+  mrz::RepairResult names = *mrz::RepairMrzText(kTd3);
+  MarkUnsure(opinions, confidence, raw, names);
+  CHECK(names.uncertain.empty());
 }
 
 OcrSymbol Symbol(int left, char c) {
@@ -124,6 +208,68 @@ TEST_CASE("reader: a dark frame round the page does not hide the MRZ", "[vision]
   auto r = Reader().Read(Encode(framed));
   REQUIRE(r.has_value());
   CHECK(r->lines == Truth("td3-moderate-001"));
+}
+
+TEST_CASE("reader: a zone cut close by the image's edge reads as printed", "[vision][lines]") {
+  // A scan of the MRZ alone, or a page cropped at its last line: beyond the
+  // edge lies paper, not the edge row of ink drawn out into streaks.
+  const std::string name = "mrva-clean-003";
+  const cv::Mat page = cv::imread((kSamples / (name + ".jpg")).string(), cv::IMREAD_GRAYSCALE);
+  REQUIRE_FALSE(page.empty());
+  auto whole = Reader().Read(Encode(page));
+  REQUIRE(whole.has_value());
+  REQUIRE(whole->lines == Truth(name));
+  float left = 1e9f, right = 0, top = 1e9f, bottom = 0;
+  for (const auto& p : whole->polygon) {
+    left = std::min(left, p.x);
+    right = std::max(right, p.x);
+    top = std::min(top, p.y);
+    bottom = std::max(bottom, p.y);
+  }
+  const auto cut = [&](int x0, int y0, int x1, int y1) {
+    return page(cv::Rect(cv::Point(x0, y0), cv::Point(x1, y1))).clone();
+  };
+  const int l = static_cast<int>(left), r = static_cast<int>(right), t = static_cast<int>(top),
+            b = static_cast<int>(bottom);
+  // The page down to its MRZ's last row of ink, and the MRZ alone.
+  for (const cv::Mat& crop : {cut(0, 0, page.cols, b - 1), cut(l + 2, t, r, b)}) {
+    auto read = Reader().Read(Encode(crop));
+    REQUIRE(read.has_value());
+    CHECK(read->lines == Truth(name));
+  }
+}
+
+TEST_CASE("reader: a row of print in the MRZ's band is not taken for a line", "[vision][lines]") {
+  // The band a strip of MRZ makes takes in the guilloche's edge over it (a
+  // wave of the line height): a row of ink too short to be an MRZ line at
+  // the band's edge is left out, not read as a third line.
+  const std::string name = "mrva-clean-003";
+  const cv::Mat page = cv::imread((kSamples / (name + ".jpg")).string(), cv::IMREAD_GRAYSCALE);
+  REQUIRE_FALSE(page.empty());
+  auto whole = Reader().Read(Encode(page));
+  REQUIRE(whole.has_value());
+  float left = 1e9f, right = 0, top = 1e9f, bottom = 0;
+  for (const auto& p : whole->polygon) {
+    left = std::min(left, p.x);
+    right = std::max(right, p.x);
+    top = std::min(top, p.y);
+    bottom = std::max(bottom, p.y);
+  }
+  const cv::Rect zone(static_cast<int>(left), static_cast<int>(top), static_cast<int>(right - left),
+                      static_cast<int>(bottom - top));
+  const int line = zone.height / 3;
+  cv::Mat strip(zone.height + 2 * line, zone.width + 40, CV_8U, cv::Scalar(235));
+  page(zone).copyTo(strip(cv::Rect(20, 2 * line, zone.width, zone.height)));
+  std::vector<cv::Point> wave;
+  for (int x = 20; x < strip.cols - 20; x += 2) {
+    wave.emplace_back(x, 2 * line - line / 2 + static_cast<int>(line / 4.0 * std::sin(x / 9.0)));
+  }
+  cv::polylines(strip, wave, false, cv::Scalar(40), 3);
+  if (const char* debug = std::getenv("TDV_VISION_DEBUG_DIR"))
+    cv::imwrite(std::string(debug) + "/wave.png", strip);
+  auto read = Reader().Read(Encode(strip));
+  REQUIRE(read.has_value());
+  CHECK(read->lines == Truth(name));
 }
 
 TEST_CASE("reader: a web-size copy is still found and read", "[vision][locate]") {

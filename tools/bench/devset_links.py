@@ -18,8 +18,12 @@ images = os.path.join(os.path.dirname(os.path.abspath(manifest)), "images")
 os.makedirs(out, exist_ok=True)
 for line in open(manifest):
     m = json.loads(line)
-    base, ext = os.path.splitext(m["file"])
-    link = os.path.join(out, base + ext.lower().replace(".jpeg", ".jpg"))
+    # NAME.ext pairs with NAME.expected.json, and the bench reads .jpg and
+    # .png: the whole file name goes into NAME so that X.jpeg and X.png keep
+    # their own ground truth.
+    ext = os.path.splitext(m["file"])[1].lower().replace(".jpeg", ".jpg")
+    base = m["file"].replace(".", "_")
+    link = os.path.join(out, base + ext)
     if os.path.lexists(link):
         os.remove(link)
     os.symlink(os.path.join(images, m["file"]), link)
