@@ -142,11 +142,56 @@ void ConfirmByCheckDigits(const std::vector<SlotOpinions>& opinions, mrz::Repair
   }
 }
 
+// The glyph classifier's best opinion of a character other than `chosen`
+// among those the position's field allows.
+float RunnerUp(const std::vector<float>& opinion, mrz::MrzFormat format, int line, int position,
+               char chosen) {
+  float best = 0;
+  for (char c : mrz::AllowedAt(format, line, position)) {
+    if (c != chosen) best = std::max(best, OpinionOf(opinion, c));
+  }
+  return best;
+}
+
+// Whether the position lies in a state code (issuing state, nationality)
+// that is an ICAO 9303 code and that no character the glyph classifier
+// rates at least kEqualWeightRival there would turn into another code.
+bool CodeStandsAlone(const std::vector<float>& opinion, const mrz::RepairResult& result, int line,
+                     int position) {
+  const std::string field = mrz::FieldAt(result.format, line, position);
+  if (field != "issuing_state" && field != "nationality") return false;
+  const std::string& text = result.lines[static_cast<std::size_t>(line - 1)];
+  int first = position, last = position;
+  while (first > 1 && mrz::FieldAt(result.format, line, first - 1) == field) --first;
+  while (last < static_cast<int>(text.size()) &&
+         mrz::FieldAt(result.format, line, last + 1) == field)
+    ++last;
+  const auto code_of = [&](std::string s) {
+    s = s.substr(static_cast<std::size_t>(first - 1), static_cast<std::size_t>(last - first + 1));
+    while (!s.empty() && s.back() == '<') s.pop_back();
+    return s;
+  };
+  const std::string code = code_of(text);
+  if (code.empty() || mrz::FindCountryCode(code) == nullptr) return false;
+  const char chosen = text[static_cast<std::size_t>(position - 1)];
+  for (char c : mrz::AllowedAt(result.format, line, position)) {
+    if (c == chosen || OpinionOf(opinion, c) < kEqualWeightRival) continue;
+    std::string other = text;
+    other[static_cast<std::size_t>(position - 1)] = c;
+    const std::string rival = code_of(other);
+    if (!rival.empty() && mrz::FindCountryCode(rival) != nullptr) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void MarkUnsure(const std::vector<SlotOpinions>& opinions,
                 const std::vector<std::vector<float>>& confidence,
                 const std::vector<std::string>& raw, mrz::RepairResult& result) {
+  const auto raw_of = [&](std::size_t l, std::size_t p) {
+    return l < raw.size() && p < raw[l].size() ? raw[l][p] : '\0';
+  };
   for (std::size_t l = 0; l < confidence.size(); ++l) {
     for (std::size_t p = 0; p < confidence[l].size(); ++p) {
       const int line = static_cast<int>(l) + 1, position = static_cast<int>(p) + 1;
@@ -156,9 +201,23 @@ void MarkUnsure(const std::vector<SlotOpinions>& opinions,
       // others a swap is the classifiers' call alone, weighed below.
       const bool checked = mrz::CoveredByOwnCheck(result.format, line, position) ||
                            field.starts_with("optional_data");
-      if (checked && l < raw.size() && p < raw[l].size() && raw[l][p] != chosen &&
-          mrz::EqualWeight(raw[l][p], chosen)) {
+      const bool changed = raw_of(l, p) != '\0' && raw_of(l, p) != chosen;
+      if (checked && changed && mrz::EqualWeight(raw_of(l, p), chosen)) {
         mrz::AddUncertain(result, {line, position, field, "ambiguous"});
+        continue;
+      }
+      // The glyph classifier overruling Tesseract is a change like any
+      // repair's: where no check digit of the field's own can confirm it (a
+      // name, a code, the sex) the reading depends on it, unless the glyph
+      // classifier is firm (the character at kOverruleFirm or more, what
+      // Tesseract read at kOverruledRival or less). On the development set
+      // 17 exact readings otherwise sure hold such a change, none of them
+      // held back by these thresholds; a generated visa's name "PITF", read
+      // "PDTK" by two changes that were not firm, is.
+      if (changed && !mrz::CoveredByOwnCheck(result.format, line, position) &&
+          (OpinionOf(opinions[l][p], chosen) < kOverruleFirm ||
+           OpinionOf(opinions[l][p], raw_of(l, p)) > kOverruledRival)) {
+        mrz::AddUncertain(result, {line, position, field, "unconfirmed_change"});
         continue;
       }
       const float own = confidence[l][p];
@@ -180,6 +239,15 @@ void MarkUnsure(const std::vector<SlotOpinions>& opinions,
         rival = !(first && second >= kGlyphLeads * runner_up);
       }
       if (own >= kLowConfidence && !rival) continue;
+      // Both classifiers read the same, the glyph classifier with no doubt:
+      // a faint print Tesseract rates low is still read.
+      if (raw_of(l, p) == chosen && own >= kFaintButAgreed && second >= kGlyphCertain &&
+          RunnerUp(opinions[l][p], result.format, line, position, chosen) <= kGlyphNoRival)
+        continue;
+      // A state code that no likely rival character would turn into another
+      // code is confirmed by the list of codes.
+      if (own >= kLowConfidence && CodeStandsAlone(opinions[l][p], result, line, position))
+        continue;
       mrz::AddUncertain(
           result, {line, position, mrz::FieldAt(result.format, line, position), "low_confidence"});
     }

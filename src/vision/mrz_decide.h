@@ -46,6 +46,18 @@ inline constexpr float kGlyphLeads = 3.0f;
 // at least this likely keeps a doubtful position doubtful even where its
 // field's check digit holds.
 inline constexpr float kEqualWeightRival = 0.1f;
+// A character both classifiers read, Tesseract faintly (at least
+// kFaintButAgreed) and the glyph classifier at kGlyphCertain or more with no
+// rival above kGlyphNoRival, is sure.
+inline constexpr float kFaintButAgreed = 0.4f;
+inline constexpr float kGlyphCertain = 0.85f;
+inline constexpr float kGlyphNoRival = 0.05f;
+// Where no check digit of its field's own covers a position, the glyph
+// classifier's reading replaces Tesseract's surely only when it rates its
+// character at kOverruleFirm or more and Tesseract's at kOverruledRival or
+// less; otherwise the position is an unconfirmed change.
+inline constexpr float kOverruleFirm = 0.8f;
+inline constexpr float kOverruledRival = 0.1f;
 
 // Adds to `result.uncertain` ("low_confidence") every position whose chosen
 // character has a confidence below kLowConfidence, or that the glyph
@@ -53,7 +65,12 @@ inline constexpr float kEqualWeightRival = 0.1f;
 // position per field whose own check digit holds (unless a character of equal
 // weight is a likely rival there). A position where the chosen character and
 // Tesseract's own reading `raw` weigh the same in every check digit (0 read,
-// U chosen) is added as "ambiguous": no check digit can tell them apart.
+// U chosen) is added as "ambiguous": no check digit can tell them apart. One
+// where the glyph classifier overruled Tesseract outside any check digit of
+// the field's own is added as "unconfirmed_change" unless the classifier is
+// firm (kOverruleFirm, kOverruledRival). Characters both classifiers read
+// alike, the glyph classifier certain, and state codes that no likely rival
+// character turns into another code are sure.
 void MarkUnsure(const std::vector<SlotOpinions>& opinions,
                 const std::vector<std::vector<float>>& confidence,
                 const std::vector<std::string>& raw, mrz::RepairResult& result);

@@ -88,6 +88,91 @@ TEST_CASE("locate: MRZ lines are found from their glyphs, upright too", "[vision
   CHECK(FindGlyphRows(GlyphRows(3, 8, 24, 40)).empty());
 }
 
+// Opinions that give each character of `lines` probability 1, and a
+// confidence of `own` everywhere.
+struct SureOpinions {
+  std::vector<SlotOpinions> opinions;
+  std::vector<std::vector<float>> confidence;
+  SureOpinions(const std::vector<std::string>& lines, float own) {
+    for (const std::string& line : lines) {
+      SlotOpinions o;
+      for (char c : line) {
+        std::vector<float> p(std::string_view(kGlyphAlphabet).size(), 0.0f);
+        p[std::string_view(kGlyphAlphabet).find(c)] = 1.0f;
+        o.push_back(p);
+      }
+      opinions.push_back(o);
+      confidence.emplace_back(line.size(), own);
+    }
+  }
+  void Set(int line, int position, char c, float p) {
+    auto& o = opinions[static_cast<std::size_t>(line - 1)][static_cast<std::size_t>(position - 1)];
+    o[std::string_view(kGlyphAlphabet).find(c)] = p;
+  }
+};
+
+bool Marked(const mrz::RepairResult& r, int line, int position) {
+  return std::any_of(r.uncertain.begin(), r.uncertain.end(), [&](const mrz::UncertainPosition& u) {
+    return u.line == line && u.position == position;
+  });
+}
+
+TEST_CASE("decide: what the classifiers agree on, or the list of codes confirms, is sure",
+          "[vision][decide]") {
+  // Name letter E at line 1 position 6 (ERIKSSON).
+  SECTION("a faint print both classifiers read alike") {
+    SureOpinions o(kTd3, 0.9f);
+    o.confidence[0][5] = 0.45f;  // Tesseract unsure
+    auto r = *mrz::RepairMrzText(kTd3);
+    MarkUnsure(o.opinions, o.confidence, kTd3, r);
+    CHECK_FALSE(Marked(r, 1, 6));
+    // ... unless the glyph classifier has a rival in mind too,
+    o.Set(1, 6, 'F', 0.2f);
+    r = *mrz::RepairMrzText(kTd3);
+    MarkUnsure(o.opinions, o.confidence, kTd3, r);
+    CHECK(Marked(r, 1, 6));
+    // ... or Tesseract is lower still.
+    SureOpinions lower(kTd3, 0.9f);
+    lower.confidence[0][5] = 0.3f;
+    r = *mrz::RepairMrzText(kTd3);
+    MarkUnsure(lower.opinions, lower.confidence, kTd3, r);
+    CHECK(Marked(r, 1, 6));
+  }
+  SECTION("a state code no likely rival turns into another code") {
+    // Issuing state UTO: the glyph classifier hesitates between T and I at
+    // line 1 position 4, and UIO is no code: the list confirms UTO.
+    SureOpinions o(kTd3, 0.9f);
+    o.Set(1, 4, 'T', 0.45f);
+    o.Set(1, 4, 'I', 0.40f);
+    auto r = *mrz::RepairMrzText(kTd3);
+    MarkUnsure(o.opinions, o.confidence, kTd3, r);
+    CHECK_FALSE(Marked(r, 1, 4));
+    // Nationality GBR with B as likely at position 13: GBB is no code.
+    std::vector<std::string> gbr = kTd3;
+    gbr[0].replace(2, 3, "GBR");
+    gbr[1].replace(10, 3, "GBR");
+    SureOpinions g(gbr, 0.9f);
+    g.Set(2, 13, 'R', 0.45f);
+    g.Set(2, 13, 'B', 0.40f);
+    r = *mrz::RepairMrzText(gbr);
+    MarkUnsure(g.opinions, g.confidence, gbr, r);
+    CHECK_FALSE(Marked(r, 2, 13));
+    // With D as likely, GBD (British overseas territories citizen) is a
+    // code too: the list settles nothing.
+    g.Set(2, 13, 'D', 0.40f);
+    r = *mrz::RepairMrzText(gbr);
+    MarkUnsure(g.opinions, g.confidence, gbr, r);
+    CHECK(Marked(r, 2, 13));
+    // And a name is no code: a doubt there stays.
+    SureOpinions n(kTd3, 0.9f);
+    n.Set(1, 6, 'E', 0.45f);
+    n.Set(1, 6, 'F', 0.40f);
+    r = *mrz::RepairMrzText(kTd3);
+    MarkUnsure(n.opinions, n.confidence, kTd3, r);
+    CHECK(Marked(r, 1, 6));
+  }
+}
+
 TEST_CASE("decide: a swap of equal check-digit weight is never confirmed", "[vision][decide]") {
   // The reading holds every check digit; Tesseract read `S` where `8` was
   // chosen at line 2 position 2 (S = 28 and 8 weigh the same), every
@@ -118,13 +203,22 @@ TEST_CASE("decide: a swap of equal check-digit weight is never confirmed", "[vis
   CHECK(result->uncertain[0].position == 2);
   CHECK(result->uncertain[0].field == "document_number");
   CHECK(result->uncertain[0].reason == "ambiguous");
-  // In a name no check digit is at stake: the classifiers' call stands.
+  // In a name no check digit is at stake: where the glyph classifier is
+  // firm, its reading over Tesseract's stands ...
   raw = kTd3;
-  raw[0][5] = 'O';  // E read, chosen... not of equal weight: nothing to add
-  raw[0][6] = 'B';  // R (27) read as B (11): not equal either
+  raw[0][5] = 'F';  // Tesseract read F, the glyph classifier E
   mrz::RepairResult names = *mrz::RepairMrzText(kTd3);
   MarkUnsure(opinions, confidence, raw, names);
   CHECK(names.uncertain.empty());
+  // ... and where it is not, the name depends on a change nothing confirms.
+  const auto k = std::string_view(kGlyphAlphabet);
+  opinions[0][5][k.find('E')] = 0.7f;
+  opinions[0][5][k.find('F')] = 0.3f;
+  names = *mrz::RepairMrzText(kTd3);
+  MarkUnsure(opinions, confidence, raw, names);
+  REQUIRE(names.uncertain.size() == 1);
+  CHECK(names.uncertain[0].position == 6);
+  CHECK(names.uncertain[0].reason == "unconfirmed_change");
 }
 
 OcrSymbol Symbol(int left, char c) {
