@@ -2,7 +2,7 @@
 // `tdv`: the one executable. Subcommands:
 //   tdv check [IMAGE] [--mrz TEXT|-] [--seal FILE] [--chip SOD --dg N=FILE...]
 //             [--json] [--allow-specimens] [--strict] [--check-expiry] [--as-of YYYY-MM-DD]
-//   tdv trust import|list|remove, tdv lists ...
+//   tdv trust import|list|remove, tdv lists ..., tdv keys create|list|revoke
 //   tdv serve [--listen HOST:PORT] [--threads N]
 // Every command takes --data DIR and --config FILE (see config.h).
 // Exit codes: 0 clear/valid, 1 invalid (verdict not clear), 2 usage or
@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "exit_codes.h"
+#include "keys_cmd.h"
 #include "lists_cmd.h"
 #include "report_text.h"
 #include "tdv/http/report_json.h"
@@ -234,6 +235,21 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // API keys: the first start on an empty store makes an admin key, shown
+  // once and kept in DATA/admin.key (mode 0600).
+  auto key_store = OpenKeys(*config, common.store);
+  if (!key_store) return Fail(kExitUnavailable, key_store.error().message);
+  const std::filesystem::path admin_file = config->data_dir / "admin.key";
+  Result<std::string> first_key = CreateFirstAdminKey(**key_store, admin_file);
+  if (!first_key) return Fail(kExitUnavailable, first_key.error().message);
+  if (!first_key->empty()) {
+    std::cout << "tdv: first start: admin key " << *first_key << "\n"
+              << "tdv: (also in " << admin_file.string()
+              << ", readable only by its owner; make other keys with `tdv keys create`)"
+              << std::endl;
+  }
+  const http::KeyManager keys(**key_store);
+
   const auto lists = OpenLists(common, *config);
   const auto reader = OpenReader(*config);
   const auto trust = OpenTrust(*config);
@@ -270,6 +286,7 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   options.threads = flags.threads > 0 ? flags.threads : config->threads;
   options.max_body_bytes = config->max_body_bytes;
   options.access_log = config->access_log;
+  options.keys = &keys;
   http::Server server(verifier, options);
   if (Status bound = server.Bind(); !bound) {
     stop_refresher();
@@ -341,6 +358,8 @@ int Main(int argc, char** argv) {
       cli, [&common] { return Load(common); }, common.store, add_common);
   auto run_trust = AddTrustCommands(
       cli, [&common] { return Load(common); }, add_common);
+  auto run_keys = AddKeysCommands(
+      cli, [&common] { return Load(common); }, common.store, add_common);
 
   try {
     cli.parse(argc, argv);
@@ -352,6 +371,7 @@ int Main(int argc, char** argv) {
   if (serve_cmd->parsed()) return RunServe(common, serve);
   if (int code = run_lists(); code >= 0) return code;
   if (int code = run_trust(); code >= 0) return code;
+  if (int code = run_keys(); code >= 0) return code;
   return kExitUsage;
 }
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "tdv/http/report_json.h"
@@ -89,6 +90,12 @@ struct Server::Impl {
     const auto threads = static_cast<std::size_t>(std::max(1, options.threads));
     server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
 
+    // Keys are checked on the headers, before httplib reads a body: a caller
+    // without a key cannot make the service read 16 MB.
+    server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      return Authorize(req, res) ? httplib::Server::HandlerResponse::Unhandled
+                                 : httplib::Server::HandlerResponse::Handled;
+    });
     server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(R"({"status":"ok","version":")" TDV_VERSION R"("})", kJsonType);
     });
@@ -135,11 +142,47 @@ struct Server::Impl {
           SendProblem(res, 500, "internal", "Internal server error", "the error was logged");
         });
     if (options.access_log) {
+      // No personal data: the address, the key's id, the route, the status.
       server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-        Log(req.remote_addr + " " + req.method + " " + req.path + " " + std::to_string(res.status) +
-            " " + std::to_string(res.body.size()));
+        std::string key = KeyManager::KeyIdOf(req.get_header_value("Authorization"));
+        Log(req.remote_addr + " " + (key.empty() ? "-" : key) + " " + req.method + " " + req.path +
+            " " + std::to_string(res.status) + " " + std::to_string(res.body.size()));
       });
     }
+  }
+
+  // The permission a route needs; nullopt for open routes and for unknown
+  // ones (which answer 404 or 405 whoever asks).
+  static std::optional<Permission> Needs(const httplib::Request& req) {
+    if (req.path == "/v1/verify") return Permission::kVerify;
+    return std::nullopt;
+  }
+
+  // Whether the request may go on; otherwise answers 401, 403 or 503 and
+  // closes the connection (the body, if any, is not read).
+  bool Authorize(const httplib::Request& req, httplib::Response& res) {
+    if (options.keys == nullptr) return true;
+    const std::optional<Permission> needed = Needs(req);
+    if (!needed) return true;
+    Result<Principal> who = options.keys->Authenticate(req.get_header_value("Authorization"));
+    if (who && Allows(who->role, *needed)) return true;
+    res.set_header("Connection", "close");
+    if (!who) {
+      if (who.error().code == ErrorCode::kUnavailable) {
+        Log("error: key store: " + who.error().message);
+        SendProblem(res, 503, "unavailable", "Service unavailable", "keys cannot be checked now");
+        return false;
+      }
+      res.set_header("WWW-Authenticate", R"(Bearer realm="tdv")");
+      SendProblem(res, 401, "unauthorized", "Unauthorized",
+                  who.error().code == ErrorCode::kInvalidInput
+                      ? "send Authorization: Bearer KEY (a key made by `tdv keys create`)"
+                      : "the key is unknown, wrong or revoked");
+      return false;
+    }
+    SendProblem(res, 403, "forbidden", "Forbidden",
+                "a key of role " + who->role + " may not " + PermissionName(*needed));
+    return false;
   }
 
   void Log(const std::string& line) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The `tdv` command line, run as a real process: exit codes, --json, stdin,
 // --data and configuration.
+#include <httplib.h>
+
 #include <nlohmann/json.hpp>
 
 #include "catch.h"
@@ -150,9 +152,81 @@ TEST_CASE("tdv serve answers over HTTP and stops on SIGTERM", "[cli]") {
                              "close\\r\\n\\r\\n' >&3 && cat <&3"});
   CHECK(r.out.rfind("HTTP/1.1 200", 0) == 0);
   CHECK(r.out.find("\"ok\"") != std::string::npos);
+
+  // The first start made an admin key: printed once, and in DATA/admin.key
+  // readable only by its owner.
+  const auto key_file = data.path() / "admin.key";
+  REQUIRE(std::filesystem::exists(key_file));
+  CHECK((std::filesystem::status(key_file).permissions() & std::filesystem::perms::all) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  const std::string key = tdv::testing::AdminKey(data.path());
+  CHECK(key.rfind("tdv_", 0) == 0);
+  CHECK(tdv::testing::ReadFile(log).find(key) != std::string::npos);
+  // Verify needs it.
+  httplib::Client client("127.0.0.1", std::stoi(port));
+  const nlohmann::json body = {{"mrz", tdv::testing::kTd1Specimen}, {"allow_specimens", true}};
+  auto none = client.Post("/v1/verify", body.dump(), "application/json");
+  REQUIRE(none);
+  CHECK(none->status == 401);
+  auto ok = client.Post("/v1/verify", {{"Authorization", "Bearer " + key}}, body.dump(),
+                        "application/json");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+  CHECK(nlohmann::json::parse(ok->body)["mrz"]["valid"] == true);
   server.Signal(SIGTERM);
   CHECK(server.Wait(5000) == 0);
   CHECK(tdv::testing::ReadFile(log).find("stopped") != std::string::npos);
+
+  // A second start keeps the keys it has: no new admin key.
+  tdv::testing::Background again(
+      {TDV_BINARY, "serve", "--data", data.path().string(), "--listen", "127.0.0.1:0"},
+      data.path() / "serve2.log");
+  REQUIRE(again.started());
+  for (int i = 0; i < 250; ++i) {
+    usleep(20 * 1000);
+    if (tdv::testing::ReadFile(data.path() / "serve2.log").find("http://") != std::string::npos)
+      break;
+  }
+  CHECK(tdv::testing::ReadFile(data.path() / "serve2.log").find("first start") ==
+        std::string::npos);
+  again.Signal(SIGTERM);
+  CHECK(again.Wait(5000) == 0);
+  CHECK(tdv::testing::ReadFile(key_file).rfind(key, 0) == 0);
+}
+
+TEST_CASE("tdv keys: create prints a key once, list shows no secret, revoke stops it",
+          "[cli][keys]") {
+  TempDir data;
+  ProcessResult r = Tdv(
+      {"keys", "create", "--data", data.path().string(), "--role", "officer", "--label", "desk 7"});
+  REQUIRE(r.exit_code == 0);
+  std::string key = r.out;
+  while (!key.empty() && key.back() == '\n') key.pop_back();
+  REQUIRE(key.rfind("tdv_", 0) == 0);
+  const std::string id = key.substr(4, 16);
+  const std::string secret = key.substr(21);
+  r = Tdv({"keys", "list", "--data", data.path().string(), "--json"});
+  REQUIRE(r.exit_code == 0);
+  const auto listed = nlohmann::json::parse(r.out);
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["id"] == id);
+  CHECK(listed[0]["role"] == "officer");
+  CHECK(listed[0]["label"] == "desk 7");
+  CHECK(listed[0]["revoked_at"].is_null());
+  CHECK(r.out.find(secret) == std::string::npos);
+  // Bad input: an unknown role, a list-admin without its source, no role.
+  CHECK(Tdv({"keys", "create", "--data", data.path().string(), "--role", "root"}).exit_code == 2);
+  CHECK(Tdv({"keys", "create", "--data", data.path().string(), "--role", "list-admin"}).exit_code ==
+        2);
+  CHECK(Tdv({"keys", "create", "--data", data.path().string()}).exit_code == 2);
+  // Revoke: once, then "already", and an unknown id.
+  CHECK(Tdv({"keys", "revoke", "--data", data.path().string(), id}).exit_code == 0);
+  r = Tdv({"keys", "revoke", "--data", data.path().string(), id});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("revoked already") != std::string::npos);
+  CHECK(Tdv({"keys", "revoke", "--data", data.path().string(), "ffffffffffffffff"}).exit_code == 2);
+  r = Tdv({"keys", "list", "--data", data.path().string(), "--json"});
+  CHECK_FALSE(nlohmann::json::parse(r.out)[0]["revoked_at"].is_null());
 }
 
 TEST_CASE("tdv serve refuses a bad listen address with exit 2", "[cli]") {

@@ -221,6 +221,7 @@ TEST_CASE("tdv serve picks up a list imported by another process, without restar
   const int port = tdv::testing::ServePort(tdv.data.path() / "serve.log");
   REQUIRE(port != 0);
   httplib::Client client("127.0.0.1", port);
+  client.set_bearer_token_auth(tdv::testing::AdminKey(tdv.data.path()));
   const json body = {{"mrz", testing::kTd3Specimen}, {"allow_specimens", true}};
   auto verdict = [&] {
     auto res = client.Post("/v1/verify", body.dump(), "application/json");

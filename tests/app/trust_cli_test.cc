@@ -266,6 +266,7 @@ TEST_CASE("tdv serve picks up a trust store import without restart", "[cli][trus
   const int port = tdv::testing::ServePort(data.path() / "serve.log");
   REQUIRE(port != 0);
   httplib::Client client("127.0.0.1", port);
+  client.set_bearer_token_auth(tdv::testing::AdminKey(data.path()));
   const json body = {{"mrz", tdv::testing::ReadFile(kPki + "/seals/visa-dets.mrz")},
                      {"seal", B64(tdv::testing::ReadFile(kPki + "/seals/visa-dets.vds"))}};
   auto status = [&] {

@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -12,6 +13,8 @@
 #include "catch.h"
 #include "process.h"
 #include "specimens.h"
+#include "tdv/http/keys.h"
+#include "tdv/lists/key_store.h"
 
 namespace tdv::http {
 namespace {
@@ -178,6 +181,89 @@ TEST_CASE("a body over the limit is refused with 413", "[http]") {
   auto res = s.client().Get("/healthz");
   REQUIRE(res);
   CHECK(res->status == 200);
+}
+
+TEST_CASE("keys: no key 401, another role 403, a revoked key 401 at once", "[http][keys]") {
+  tdv::testing::TempDir dir;
+  auto store = lists::OpenSqliteKeyStore((dir.path() / "lists.db").string());
+  REQUIRE(store.has_value());
+  KeyManager keys(**store);
+  auto officer = keys.Create("officer", "", "desk 1");
+  auto integrator = keys.Create("integrator", "", "border system");
+  auto auditor = keys.Create("auditor", "", "audit office");
+  auto admin = keys.Create("admin", "", "ops");
+  REQUIRE((officer && integrator && auditor && admin));
+  // A list-admin key needs its source; unknown roles are refused.
+  CHECK_FALSE(keys.Create("list-admin", "", "x").has_value());
+  CHECK(keys.Create("list-admin", "AGENCY-A", "x").has_value());
+  CHECK(keys.Create("root", "", "x").error().code == ErrorCode::kInvalidInput);
+
+  ServerOptions o;
+  o.keys = &keys;
+  LiveServer s(o);
+  const std::string body = json{{"mrz", testing::kTd3Specimen}, {"allow_specimens", true}}.dump();
+  auto post = [&](const std::string& key) {
+    httplib::Headers h;
+    if (!key.empty()) h.emplace("Authorization", key);
+    return s.client().Post("/v1/verify", h, body, "application/json");
+  };
+  // The open route stays open.
+  auto health = s.client().Get("/healthz");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+
+  auto none = post("");
+  Problem(none, 401);
+  CHECK(none->get_header_value("WWW-Authenticate").rfind("Bearer", 0) == 0);
+  Problem(post("Basic dXNlcjpwYXNz"), 401);
+  Problem(post("Bearer tdv_nothex_x"), 401);
+  // A well-formed key with a wrong secret.
+  std::string wrong = "Bearer " + officer->key;
+  wrong.back() = wrong.back() == '0' ? '1' : '0';
+  Problem(post(wrong), 401);
+
+  for (const auto* k : {&*officer, &*integrator, &*admin}) {
+    auto ok = post("Bearer " + k->key);
+    REQUIRE(ok);
+    CHECK(ok->status == 200);
+  }
+  const json forbidden = Problem(post("Bearer " + auditor->key), 403);
+  CHECK(forbidden["detail"].get<std::string>().find("auditor") != std::string::npos);
+
+  // Revoked through another handle on the same file: refused on the next
+  // request.
+  auto other = lists::OpenSqliteKeyStore((dir.path() / "lists.db").string());
+  REQUIRE(other.has_value());
+  REQUIRE((*other)->Revoke(officer->record.id).has_value());
+  Problem(post("Bearer " + officer->key), 401);
+  auto still = post("Bearer " + integrator->key);
+  REQUIRE(still);
+  CHECK(still->status == 200);
+}
+
+TEST_CASE("keys: a caller without a key cannot make the service read a large body",
+          "[http][keys]") {
+  tdv::testing::TempDir dir;
+  auto store = lists::OpenSqliteKeyStore((dir.path() / "lists.db").string());
+  REQUIRE(store.has_value());
+  KeyManager keys(**store);
+  ServerOptions o;
+  o.keys = &keys;
+  LiveServer s(o);
+  // Headers announce 8 MB and only the headers are sent: the answer comes
+  // at once, without waiting for (or reading) the body.
+  const std::string request =
+      "POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 8000000\r\n\r\n";
+  const auto started = std::chrono::steady_clock::now();
+  const tdv::testing::ProcessResult r =
+      tdv::testing::Run({"bash", "-c",
+                         "exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(s.port()) + " && printf '" +
+                             request + "' >&3 && timeout 5 head -c 12 <&3"});
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  CHECK(r.out == "HTTP/1.1 401");
+  CHECK(seconds < 3.0);
 }
 
 TEST_CASE("concurrent clients all get their own answer", "[http]") {

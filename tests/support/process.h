@@ -142,6 +142,14 @@ inline int ServePort(const std::filesystem::path& log) {
   return 0;
 }
 
+// The admin key the first `tdv serve` on `data_dir` made (DATA/admin.key),
+// without its newline; "" if there is none.
+inline std::string AdminKey(const std::filesystem::path& data_dir) {
+  std::string key = ReadFile(data_dir / "admin.key");
+  while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
+  return key;
+}
+
 // Calls `probe` every 100 ms, up to 5 s, until it returns `want`; returns
 // the last value (a live server picking up another process's change).
 template <class Probe>

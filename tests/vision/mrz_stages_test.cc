@@ -91,9 +91,10 @@ TEST_CASE("locate: MRZ lines are found from their glyphs, upright too", "[vision
 // Opinions that give each character of `lines` probability 1, and a
 // confidence of `own` everywhere.
 struct SureOpinions {
+  std::vector<std::string> lines;
   std::vector<SlotOpinions> opinions;
   std::vector<std::vector<float>> confidence;
-  SureOpinions(const std::vector<std::string>& lines, float own) {
+  SureOpinions(const std::vector<std::string>& read, float own) : lines(read) {
     for (const std::string& line : lines) {
       SlotOpinions o;
       for (char c : line) {
@@ -109,6 +110,13 @@ struct SureOpinions {
     auto& o = opinions[static_cast<std::size_t>(line - 1)][static_cast<std::size_t>(position - 1)];
     o[std::string_view(kGlyphAlphabet).find(c)] = p;
   }
+  // The reading `lines` (Tesseract's read as `raw`) after MarkUnsure.
+  mrz::RepairResult Mark(const std::vector<std::string>& raw) const {
+    mrz::RepairResult r = *mrz::RepairMrzText(lines);
+    MarkUnsure(opinions, confidence, raw, r);
+    return r;
+  }
+  mrz::RepairResult Mark() const { return Mark(lines); }
 };
 
 bool Marked(const mrz::RepairResult& r, int line, int position) {
@@ -123,19 +131,16 @@ TEST_CASE("decide: what the classifiers agree on, or the list of codes confirms,
   SECTION("a faint print both classifiers read alike") {
     SureOpinions o(kTd3, 0.9f);
     o.confidence[0][5] = 0.45f;  // Tesseract unsure
-    auto r = *mrz::RepairMrzText(kTd3);
-    MarkUnsure(o.opinions, o.confidence, kTd3, r);
+    auto r = o.Mark();
     CHECK_FALSE(Marked(r, 1, 6));
     // ... unless the glyph classifier has a rival in mind too,
     o.Set(1, 6, 'F', 0.2f);
-    r = *mrz::RepairMrzText(kTd3);
-    MarkUnsure(o.opinions, o.confidence, kTd3, r);
+    r = o.Mark();
     CHECK(Marked(r, 1, 6));
     // ... or Tesseract is lower still.
     SureOpinions lower(kTd3, 0.9f);
     lower.confidence[0][5] = 0.3f;
-    r = *mrz::RepairMrzText(kTd3);
-    MarkUnsure(lower.opinions, lower.confidence, kTd3, r);
+    r = lower.Mark();
     CHECK(Marked(r, 1, 6));
   }
   SECTION("a state code no likely rival turns into another code") {
@@ -144,8 +149,7 @@ TEST_CASE("decide: what the classifiers agree on, or the list of codes confirms,
     SureOpinions o(kTd3, 0.9f);
     o.Set(1, 4, 'T', 0.45f);
     o.Set(1, 4, 'I', 0.40f);
-    auto r = *mrz::RepairMrzText(kTd3);
-    MarkUnsure(o.opinions, o.confidence, kTd3, r);
+    auto r = o.Mark();
     CHECK_FALSE(Marked(r, 1, 4));
     // Nationality GBR with B as likely at position 13: GBB is no code.
     std::vector<std::string> gbr = kTd3;
@@ -154,21 +158,18 @@ TEST_CASE("decide: what the classifiers agree on, or the list of codes confirms,
     SureOpinions g(gbr, 0.9f);
     g.Set(2, 13, 'R', 0.45f);
     g.Set(2, 13, 'B', 0.40f);
-    r = *mrz::RepairMrzText(gbr);
-    MarkUnsure(g.opinions, g.confidence, gbr, r);
+    r = g.Mark();
     CHECK_FALSE(Marked(r, 2, 13));
     // With D as likely, GBD (British overseas territories citizen) is a
     // code too: the list settles nothing.
     g.Set(2, 13, 'D', 0.40f);
-    r = *mrz::RepairMrzText(gbr);
-    MarkUnsure(g.opinions, g.confidence, gbr, r);
+    r = g.Mark();
     CHECK(Marked(r, 2, 13));
     // And a name is no code: a doubt there stays.
     SureOpinions n(kTd3, 0.9f);
     n.Set(1, 6, 'E', 0.45f);
     n.Set(1, 6, 'F', 0.40f);
-    r = *mrz::RepairMrzText(kTd3);
-    MarkUnsure(n.opinions, n.confidence, kTd3, r);
+    r = n.Mark();
     CHECK(Marked(r, 1, 6));
   }
 }
@@ -177,45 +178,26 @@ TEST_CASE("decide: a swap of equal check-digit weight is never confirmed", "[vis
   // The reading holds every check digit; Tesseract read `S` where `8` was
   // chosen at line 2 position 2 (S = 28 and 8 weigh the same), every
   // character otherwise sure and confirmed by the glyph classifier.
-  auto result = mrz::RepairMrzText(kTd3);
-  REQUIRE(result.has_value());
-  REQUIRE(result->checks_satisfied);
+  REQUIRE(mrz::RepairMrzText(kTd3)->checks_satisfied);
+  SureOpinions o(kTd3, 0.9f);
+  CHECK(o.Mark().uncertain.empty());
   std::vector<std::string> raw = kTd3;
   raw[1][1] = 'S';
-  std::vector<SlotOpinions> opinions;
-  std::vector<std::vector<float>> confidence;
-  for (const std::string& line : kTd3) {
-    SlotOpinions o;
-    for (char c : line) {
-      std::vector<float> p(std::string_view(kGlyphAlphabet).size(), 0.0f);
-      p[std::string_view(kGlyphAlphabet).find(c)] = 1.0f;
-      o.push_back(p);
-    }
-    opinions.push_back(o);
-    confidence.emplace_back(line.size(), 0.9f);
-  }
-  mrz::RepairResult sure = *result;
-  MarkUnsure(opinions, confidence, kTd3, sure);
-  CHECK(sure.uncertain.empty());
-  MarkUnsure(opinions, confidence, raw, *result);
-  REQUIRE(result->uncertain.size() == 1);
-  CHECK(result->uncertain[0].line == 2);
-  CHECK(result->uncertain[0].position == 2);
-  CHECK(result->uncertain[0].field == "document_number");
-  CHECK(result->uncertain[0].reason == "ambiguous");
+  const mrz::RepairResult result = o.Mark(raw);
+  REQUIRE(result.uncertain.size() == 1);
+  CHECK(result.uncertain[0].line == 2);
+  CHECK(result.uncertain[0].position == 2);
+  CHECK(result.uncertain[0].field == "document_number");
+  CHECK(result.uncertain[0].reason == "ambiguous");
   // In a name no check digit is at stake: where the glyph classifier is
   // firm, its reading over Tesseract's stands ...
   raw = kTd3;
   raw[0][5] = 'F';  // Tesseract read F, the glyph classifier E
-  mrz::RepairResult names = *mrz::RepairMrzText(kTd3);
-  MarkUnsure(opinions, confidence, raw, names);
-  CHECK(names.uncertain.empty());
+  CHECK(o.Mark(raw).uncertain.empty());
   // ... and where it is not, the name depends on a change nothing confirms.
-  const auto k = std::string_view(kGlyphAlphabet);
-  opinions[0][5][k.find('E')] = 0.7f;
-  opinions[0][5][k.find('F')] = 0.3f;
-  names = *mrz::RepairMrzText(kTd3);
-  MarkUnsure(opinions, confidence, raw, names);
+  o.Set(1, 6, 'E', 0.7f);
+  o.Set(1, 6, 'F', 0.3f);
+  const mrz::RepairResult names = o.Mark(raw);
   REQUIRE(names.uncertain.size() == 1);
   CHECK(names.uncertain[0].position == 6);
   CHECK(names.uncertain[0].reason == "unconfirmed_change");
@@ -304,27 +286,36 @@ TEST_CASE("reader: a dark frame round the page does not hide the MRZ", "[vision]
   CHECK(r->lines == Truth("td3-moderate-001"));
 }
 
+// A committed sample read whole (exactly), and the bounding box of its MRZ.
+struct ReadSample {
+  cv::Mat page;
+  cv::Rect zone;
+};
+ReadSample ReadWhole(const std::string& name) {
+  ReadSample out;
+  out.page = cv::imread((kSamples / (name + ".jpg")).string(), cv::IMREAD_GRAYSCALE);
+  REQUIRE_FALSE(out.page.empty());
+  auto whole = Reader().Read(Encode(out.page));
+  REQUIRE(whole.has_value());
+  REQUIRE(whole->lines == Truth(name));
+  std::vector<cv::Point> corners;
+  for (const auto& p : whole->polygon)
+    corners.emplace_back(static_cast<int>(p.x), static_cast<int>(p.y));
+  out.zone = cv::boundingRect(corners);
+  return out;
+}
+
 TEST_CASE("reader: a zone cut close by the image's edge reads as printed", "[vision][lines]") {
   // A scan of the MRZ alone, or a page cropped at its last line: beyond the
   // edge lies paper, not the edge row of ink drawn out into streaks.
   const std::string name = "mrva-clean-003";
-  const cv::Mat page = cv::imread((kSamples / (name + ".jpg")).string(), cv::IMREAD_GRAYSCALE);
-  REQUIRE_FALSE(page.empty());
-  auto whole = Reader().Read(Encode(page));
-  REQUIRE(whole.has_value());
-  REQUIRE(whole->lines == Truth(name));
-  float left = 1e9f, right = 0, top = 1e9f, bottom = 0;
-  for (const auto& p : whole->polygon) {
-    left = std::min(left, p.x);
-    right = std::max(right, p.x);
-    top = std::min(top, p.y);
-    bottom = std::max(bottom, p.y);
-  }
+  const ReadSample sample = ReadWhole(name);
+  const cv::Mat& page = sample.page;
+  const cv::Rect& zone = sample.zone;
   const auto cut = [&](int x0, int y0, int x1, int y1) {
     return page(cv::Rect(cv::Point(x0, y0), cv::Point(x1, y1))).clone();
   };
-  const int l = static_cast<int>(left), r = static_cast<int>(right), t = static_cast<int>(top),
-            b = static_cast<int>(bottom);
+  const int l = zone.x, r = zone.x + zone.width - 1, t = zone.y, b = zone.y + zone.height - 1;
   // The page down to its MRZ's last row of ink, and the MRZ alone.
   for (const cv::Mat& crop : {cut(0, 0, page.cols, b - 1), cut(l + 2, t, r, b)}) {
     auto read = Reader().Read(Encode(crop));
@@ -338,19 +329,9 @@ TEST_CASE("reader: a row of print in the MRZ's band is not taken for a line", "[
   // wave of the line height): a row of ink too short to be an MRZ line at
   // the band's edge is left out, not read as a third line.
   const std::string name = "mrva-clean-003";
-  const cv::Mat page = cv::imread((kSamples / (name + ".jpg")).string(), cv::IMREAD_GRAYSCALE);
-  REQUIRE_FALSE(page.empty());
-  auto whole = Reader().Read(Encode(page));
-  REQUIRE(whole.has_value());
-  float left = 1e9f, right = 0, top = 1e9f, bottom = 0;
-  for (const auto& p : whole->polygon) {
-    left = std::min(left, p.x);
-    right = std::max(right, p.x);
-    top = std::min(top, p.y);
-    bottom = std::max(bottom, p.y);
-  }
-  const cv::Rect zone(static_cast<int>(left), static_cast<int>(top), static_cast<int>(right - left),
-                      static_cast<int>(bottom - top));
+  const ReadSample sample = ReadWhole(name);
+  const cv::Mat& page = sample.page;
+  const cv::Rect& zone = sample.zone;
   const int line = zone.height / 3;
   cv::Mat strip(zone.height + 2 * line, zone.width + 40, CV_8U, cv::Scalar(235));
   page(zone).copyTo(strip(cv::Rect(20, 2 * line, zone.width, zone.height)));

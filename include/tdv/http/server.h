@@ -4,9 +4,12 @@
 // Routes (README.md documents the bodies):
 //   GET  /healthz     liveness: {"status":"ok","version":...}
 //   POST /v1/verify   application/json verify request -> VerificationReport
+//                     (role officer, integrator or admin)
 // Every error answers with an application/problem+json body: 400 malformed
-// JSON, 422 a well-formed request TDV cannot act on, 404/405 unknown route or
-// method, 413 body too large, 415 wrong content type, 500 a bug (logged).
+// JSON, 401 no valid key, 403 a key whose role may not use the route, 422 a
+// well-formed request TDV cannot act on, 404/405 unknown route or method, 413
+// body too large, 415 wrong content type, 503 the key store or another
+// dependency unavailable, 500 a bug (logged).
 //
 // Limits are explicit: body size, read/write timeouts, keep-alive, and the
 // worker-thread count (one connection holds one worker while it is open).
@@ -21,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include "tdv/http/keys.h"
 #include "tdv/mrz/result.h"
 #include "tdv/verify/verifier.h"
 
@@ -34,7 +38,13 @@ struct ServerOptions {
   int read_timeout_seconds = 10;
   int write_timeout_seconds = 10;
   int keep_alive_seconds = 5;
-  bool access_log = true;  // one line per request on stderr
+  bool access_log = true;  // one line per request on stderr: address, key id, route, status
+  // Requests other than GET /healthz need a key whose role allows the route
+  // (401 without a valid key, 403 with a key of another role), checked on
+  // the headers before any body is read. nullptr: no keys are asked for
+  // (tests of other behaviour; `tdv serve` always sets it). Must outlive
+  // the server.
+  const KeyManager* keys = nullptr;
 };
 
 struct ListenAddress {

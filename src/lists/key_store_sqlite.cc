@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+// The SQLite key store: one table `api_keys` in the store's file.
+#include <sqlite3.h>
+
+#include <mutex>
+
+#include "store_common.h"
+#include "tdv/lists/key_store.h"
+
+namespace tdv::lists {
+namespace {
+
+using internal::NowRfc3339;
+
+std::string Text(sqlite3_stmt* s, int column) {
+  const unsigned char* t = sqlite3_column_text(s, column);
+  return t != nullptr ? reinterpret_cast<const char*>(t) : "";
+}
+
+class SqliteKeyStore final : public KeyStore {
+ public:
+  explicit SqliteKeyStore(sqlite3* db) : db_(db) {}
+  ~SqliteKeyStore() override { sqlite3_close_v2(db_); }
+
+  Status Init() {
+    char* err = nullptr;
+    const char* sql = R"sql(
+      CREATE TABLE IF NOT EXISTS api_keys (
+        id TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        source TEXT NOT NULL,
+        label TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT NOT NULL DEFAULT '');
+    )sql";
+    sqlite3_busy_timeout(db_, 5000);
+    if (sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) != SQLITE_OK ||
+        sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string message = err != nullptr ? err : sqlite3_errmsg(db_);
+      sqlite3_free(err);
+      return Error{ErrorCode::kUnavailable, "key store: " + message};
+    }
+    return {};
+  }
+
+  Status Add(const KeyRecord& key) override {
+    std::lock_guard lock(mu_);
+    sqlite3_stmt* s = Prepare(
+        "INSERT INTO api_keys (id, role, source, label, secret_hash, created_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (s == nullptr) return Failure();
+    Bind(s, 1, key.id);
+    Bind(s, 2, key.role);
+    Bind(s, 3, key.source);
+    Bind(s, 4, key.label);
+    Bind(s, 5, key.secret_hash);
+    Bind(s, 6, key.created_at.empty() ? NowRfc3339() : key.created_at);
+    const int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc == SQLITE_CONSTRAINT) return Error{ErrorCode::kInvalidInput, "key " + key.id + " exists"};
+    if (rc != SQLITE_DONE) return Failure();
+    return {};
+  }
+
+  Result<std::optional<KeyRecord>> Find(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    sqlite3_stmt* s = Prepare(std::string(kSelect) + " WHERE id = ?1");
+    if (s == nullptr) return Failure();
+    Bind(s, 1, id);
+    const int rc = sqlite3_step(s);
+    std::optional<KeyRecord> out;
+    if (rc == SQLITE_ROW) out = Row(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Failure();
+    return out;
+  }
+
+  Result<std::vector<KeyRecord>> List() override {
+    std::lock_guard lock(mu_);
+    sqlite3_stmt* s = Prepare(std::string(kSelect) + " ORDER BY created_at, id");
+    if (s == nullptr) return Failure();
+    std::vector<KeyRecord> out;
+    int rc = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) out.push_back(Row(s));
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) return Failure();
+    return out;
+  }
+
+  Status Revoke(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    sqlite3_stmt* s =
+        Prepare("UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = ''");
+    if (s == nullptr) return Failure();
+    Bind(s, 1, id);
+    Bind(s, 2, NowRfc3339());
+    const int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) return Failure();
+    if (sqlite3_changes(db_) == 1) return {};
+    sqlite3_stmt* q = Prepare("SELECT 1 FROM api_keys WHERE id = ?1");
+    if (q == nullptr) return Failure();
+    Bind(q, 1, id);
+    const bool exists = sqlite3_step(q) == SQLITE_ROW;
+    sqlite3_finalize(q);
+    if (!exists) return Error{ErrorCode::kNotFound, "no key " + id};
+    return Error{ErrorCode::kInvalidInput, "key " + id + " is revoked already"};
+  }
+
+ private:
+  static constexpr const char* kSelect =
+      "SELECT id, role, source, label, secret_hash, created_at, revoked_at FROM api_keys";
+
+  sqlite3_stmt* Prepare(const std::string& sql) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &s, nullptr) !=
+        SQLITE_OK)
+      return nullptr;
+    return s;
+  }
+  static void Bind(sqlite3_stmt* s, int i, const std::string& v) {
+    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  static KeyRecord Row(sqlite3_stmt* s) {
+    return {Text(s, 0), Text(s, 1), Text(s, 2), Text(s, 3), Text(s, 4), Text(s, 5), Text(s, 6)};
+  }
+  Error Failure() const {
+    return Error{ErrorCode::kUnavailable, std::string("key store: ") + sqlite3_errmsg(db_)};
+  }
+
+  sqlite3* db_;
+  std::mutex mu_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<KeyStore>> OpenSqliteKeyStore(const std::string& path) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                                 nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close_v2(db);
+    return Error{ErrorCode::kUnavailable, "cannot open key store " + path + ": " + message};
+  }
+  auto store = std::make_unique<SqliteKeyStore>(db);
+  if (Status s = store->Init(); !s) return s.error();
+  return std::unique_ptr<KeyStore>(std::move(store));
+}
+
+}  // namespace tdv::lists
