@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tdv/mrz/country_codes.h"
 #include "tdv/sig/trust_store.h"
 
 namespace tdv::app {
@@ -82,6 +83,31 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
       }
       (key == "lists_refresh_seconds" ? config.lists_refresh_seconds
                                       : config.lists_max_staleness_seconds) = value.get<int>();
+    } else if (key == "expired") {
+      if (!value.is_string() || !verify::ValidExpiredEffect(value.get<std::string>()))
+        return bad("\"expired\" must be \"reject\" or \"review\"");
+      config.policy.expired = value.get<std::string>();
+    } else if (key == "expiring_within_days" || key == "minor_age") {
+      if (!value.is_number_integer() || value.get<int>() < 0 || value.get<int>() > 3650) {
+        return bad("\"" + key + "\" must be an integer 0-3650 (0: never)");
+      }
+      (key == "minor_age" ? config.policy.minor_age : config.policy.expiring_within_days) =
+          value.get<int>();
+    } else if (key == "watch_states" || key == "review_visa_categories") {
+      std::vector<std::string> items;
+      bool ok = value.is_array();
+      for (const auto& v : ok ? value : nlohmann::json::array()) {
+        ok = ok && v.is_string() && !v.get<std::string>().empty();
+        if (ok) items.push_back(v.get<std::string>());
+      }
+      if (key == "watch_states") {
+        for (const auto& code : items) ok = ok && mrz::FindCountryCode(code) != nullptr;
+        if (!ok) return bad("\"watch_states\" must be an array of ICAO 9303 state codes");
+        config.policy.watch_states = items;
+      } else {
+        if (!ok) return bad("\"review_visa_categories\" must be an array of category names");
+        config.policy.review_visa_categories = items;
+      }
     } else if (key == "max_body_bytes") {
       if (!value.is_number_unsigned() || value.get<std::size_t>() < 1024) {
         return bad("\"max_body_bytes\" must be an integer of at least 1024");

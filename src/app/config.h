@@ -10,6 +10,7 @@
 #include <string>
 
 #include "tdv/mrz/result.h"
+#include "tdv/verify/policy.h"
 
 namespace tdv::app {
 
@@ -18,7 +19,10 @@ struct Config {
   std::string listen = "127.0.0.1:8080";
   bool allow_specimens = false;
   bool strict = false;
-  bool check_expiry = false;
+  bool check_expiry = true;
+  // The verdict policy's settings (expired, expiring_within_days, minor_age,
+  // watch_states, review_visa_categories).
+  verify::PolicyConfig policy;
   int expiry_window_years = 50;
   int threads = 16;
   std::size_t max_body_bytes = 16u << 20;

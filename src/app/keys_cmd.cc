@@ -120,8 +120,8 @@ std::function<int()> AddKeysCommands(CLI::App& parent, std::function<Result<Conf
         std::cout << out.dump(2) << "\n";
       } else {
         for (const auto& k : *all) {
-          std::cout << k.id << "  " << k.role << "  " << (k.source.empty() ? "-" : k.source)
-                    << "  " << k.created_at << "  "
+          std::cout << k.id << "  " << k.role << "  " << (k.source.empty() ? "-" : k.source) << "  "
+                    << k.created_at << "  "
                     << (k.revoked_at.empty() ? "active" : "revoked " + k.revoked_at) << "  "
                     << k.label << "\n";
         }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tdv`: the one executable. Subcommands:
 //   tdv check [IMAGE] [--mrz TEXT|-] [--seal FILE] [--chip SOD --dg N=FILE...]
-//             [--json] [--allow-specimens] [--strict] [--check-expiry] [--as-of YYYY-MM-DD]
+//             [--json] [--allow-specimens] [--strict] [--[no-]check-expiry] [--as-of YYYY-MM-DD]
 //   tdv trust import|list|remove, tdv lists ..., tdv keys create|list|revoke
+//   tdv policy [--json]   the verdict policy's reasons and their effects
 //   tdv serve [--listen HOST:PORT] [--threads N]
 // Every command takes --data DIR and --config FILE (see config.h).
 // Exit codes: 0 clear/valid, 1 invalid (verdict not clear), 2 usage or
@@ -18,6 +19,7 @@
 #include <iostream>
 #include <iterator>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "config.h"
@@ -52,6 +54,7 @@ struct CheckFlags {
   bool allow_specimens = false;
   bool strict = false;
   bool check_expiry = false;
+  bool no_check_expiry = false;
   std::string as_of;
 };
 
@@ -156,6 +159,7 @@ verify::VerifierConfig VerifierConfigFrom(const Config& config, const lists::Lis
   v.allow_specimens = config.allow_specimens;
   v.strict = config.strict;
   v.check_expiry = config.check_expiry;
+  v.policy = config.policy;
   v.expiry_window_years = config.expiry_window_years;
   return v;
 }
@@ -194,6 +198,7 @@ int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
   if (flags.allow_specimens) request.options.allow_specimens = true;
   if (flags.strict) request.options.strict = true;
   if (flags.check_expiry) request.options.check_expiry = true;
+  if (flags.no_check_expiry) request.options.check_expiry = false;
   if (!flags.as_of.empty()) {
     request.options.as_of = mrz::ParseIsoDate(flags.as_of);
     if (!request.options.as_of) return Fail(kExitUsage, "--as-of must be a date YYYY-MM-DD");
@@ -310,6 +315,20 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   return 0;
 }
 
+// The rules table of tdv/verify/policy.h, as the README shows it.
+int PrintPolicy(bool json) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const verify::PolicyRule& r : verify::PolicyRules()) {
+    if (json) {
+      out.push_back({{"code", r.code}, {"effect", r.effect}, {"check", r.check}, {"when", r.when}});
+    } else {
+      std::cout << r.code << " (" << r.effect << ", check " << r.check << "): " << r.when << "\n";
+    }
+  }
+  if (json) std::cout << out.dump(2) << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -342,7 +361,12 @@ int Main(int argc, char** argv) {
   check_cmd->add_flag("--allow-specimens", check.allow_specimens,
                       "accept UTO, the ICAO specimen state");
   check_cmd->add_flag("--strict", check.strict, "ICAO-strict rules (sex X, digits in names)");
-  check_cmd->add_flag("--check-expiry", check.check_expiry, "reject a document expired on --as-of");
+  check_cmd->add_flag("--check-expiry", check.check_expiry,
+                      "judge expiry on --as-of (the default unless the config says otherwise)");
+  check_cmd
+      ->add_flag("--no-check-expiry", check.no_check_expiry,
+                 "do not judge expiry (an expired document may be clear)")
+      ->excludes("--check-expiry");
   check_cmd->add_option("--as-of", check.as_of,
                         "judge dates as of YYYY-MM-DD (default: today, UTC)");
 
@@ -358,6 +382,10 @@ int Main(int argc, char** argv) {
       cli, [&common] { return Load(common); }, common.store, add_common);
   auto run_trust = AddTrustCommands(
       cli, [&common] { return Load(common); }, add_common);
+  bool policy_json = false;
+  CLI::App* policy_cmd =
+      cli.add_subcommand("policy", "the verdict policy: every reason code and its effect");
+  policy_cmd->add_flag("--json", policy_json, "print JSON");
   auto run_keys = AddKeysCommands(
       cli, [&common] { return Load(common); }, common.store, add_common);
 
@@ -369,6 +397,7 @@ int Main(int argc, char** argv) {
   }
   if (check_cmd->parsed()) return RunCheck(common, check);
   if (serve_cmd->parsed()) return RunServe(common, serve);
+  if (policy_cmd->parsed()) return PrintPolicy(policy_json);
   if (int code = run_lists(); code >= 0) return code;
   if (int code = run_trust(); code >= 0) return code;
   if (int code = run_keys(); code >= 0) return code;

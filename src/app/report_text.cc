@@ -93,6 +93,7 @@ std::string ReportToText(const verify::VerificationReport& report) {
   const mrz::Mrz& m = report.mrz;
   out << "verdict: " << verify::VerdictName(report.verdict) << "\n";
   for (const auto& r : report.reasons) out << "  - " << r.message << "\n";
+  for (const auto& r : report.notes) out << "  note: " << r.message << "\n";
   out << "checks:\n";
   for (const auto& c : report.checks) {
     out << "  " << c.name << ": " << verify::CheckStatusName(c.status)

@@ -112,9 +112,9 @@ Result<CreatedKey> KeyManager::Create(std::string_view role, std::string_view so
 Result<Principal> KeyManager::Authenticate(std::string_view authorization) const {
   const auto [id, secret] = Split(authorization);
   if (id.empty()) {
-    return Error{ErrorCode::kInvalidInput,
-                 authorization.empty() ? "no Authorization header"
-                                       : "Authorization is not 'Bearer tdv_<id>_<secret>'"};
+    return Error{ErrorCode::kInvalidInput, authorization.empty()
+                                               ? "no Authorization header"
+                                               : "Authorization is not 'Bearer tdv_<id>_<secret>'"};
   }
   auto found = store_.Find(id);
   if (!found) return found.error();
@@ -123,7 +123,8 @@ Result<Principal> KeyManager::Authenticate(std::string_view authorization) const
   if (!sig::ConstantTimeEqual(sig::Sha256Hex(secret), key.secret_hash)) {
     return Error{ErrorCode::kPermissionDenied, "wrong secret for key " + id};
   }
-  if (!key.revoked_at.empty()) return Error{ErrorCode::kPermissionDenied, "key " + id + " is revoked"};
+  if (!key.revoked_at.empty())
+    return Error{ErrorCode::kPermissionDenied, "key " + id + " is revoked"};
   return Principal{key.id, key.role, key.source};
 }
 

@@ -324,6 +324,9 @@ std::string ReportToJson(const verify::VerificationReport& report, int indent) {
   for (const auto& r : report.reasons)
     reasons.push_back({{"code", r.code}, {"message", r.message}});
   j["reasons"] = reasons;
+  json notes = json::array();
+  for (const auto& r : report.notes) notes.push_back({{"code", r.code}, {"message", r.message}});
+  j["notes"] = notes;
   json checks = json::array();
   for (const auto& c : report.checks) {
     checks.push_back({{"name", c.name},
@@ -382,9 +385,10 @@ Result<verify::VerifyRequest> ParseVerifyRequestJson(std::string_view body) {
       auto chip = ChipFromJson(value);
       if (!chip) return chip.error();
       request.chip = std::move(*chip);
-    } else if (key == "passport_number") {
-      if (!value.is_string()) return Invalid("\"passport_number\" must be a string");
-      request.passport_number = value.get<std::string>();
+    } else if (key == "passport_number" || key == "visa_category") {
+      if (!value.is_string()) return Invalid("\"" + key + "\" must be a string");
+      (key == "visa_category" ? request.visa_category : request.passport_number) =
+          value.get<std::string>();
     } else {
       return Invalid("unknown member \"" + key + "\"");
     }

@@ -226,6 +226,8 @@ struct Server::Impl {
     if (req.has_file("seal")) r.seal = bytes("seal");
     if (req.has_file("passport_number"))
       r.passport_number = req.get_file_value("passport_number").content;
+    if (req.has_file("visa_category"))
+      r.visa_category = req.get_file_value("visa_category").content;
     bool any_dg = false;
     sig::ChipData chip;
     for (int n = 1; n <= 16; ++n) {

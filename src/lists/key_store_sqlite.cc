@@ -58,7 +58,8 @@ class SqliteKeyStore final : public KeyStore {
     Bind(s, 6, key.created_at.empty() ? NowRfc3339() : key.created_at);
     const int rc = sqlite3_step(s);
     sqlite3_finalize(s);
-    if (rc == SQLITE_CONSTRAINT) return Error{ErrorCode::kInvalidInput, "key " + key.id + " exists"};
+    if (rc == SQLITE_CONSTRAINT)
+      return Error{ErrorCode::kInvalidInput, "key " + key.id + " exists"};
     if (rc != SQLITE_DONE) return Failure();
     return {};
   }
@@ -137,9 +138,9 @@ class SqliteKeyStore final : public KeyStore {
 
 Result<std::unique_ptr<KeyStore>> OpenSqliteKeyStore(const std::string& path) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close_v2(db);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <utility>
 
+#include "policy_rules.h"
 #include "tdv/vision/seal_reader.h"
 
 namespace tdv::verify {
@@ -352,30 +353,8 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
 
   if (report.image) CheckReading(*report.image, report);
 
-  if (o.check_expiry.value_or(config_.check_expiry)) {
-    const mrz::ExpiryStatus expiry = mrz::CheckExpiry(m.expiry_date, report.as_of);
-    report.expiry = expiry;
-    const std::string on = " on " + report.as_of.ToIso();
-    switch (expiry) {
-      case mrz::ExpiryStatus::kValid:
-        report.checks.push_back({"expiry", CheckStatus::kPass, "not expired" + on});
-        break;
-      case mrz::ExpiryStatus::kNoExpiry:
-        report.checks.push_back({"expiry", CheckStatus::kPass, "the document does not expire"});
-        break;
-      case mrz::ExpiryStatus::kExpired:
-        report.checks.push_back({"expiry", CheckStatus::kFail, "expired" + on});
-        report.reasons.push_back(
-            {"document_expired", "the document expired on " + m.expiry_date.Iso()});
-        break;
-      case mrz::ExpiryStatus::kUnknown:
-        report.checks.push_back(
-            {"expiry", CheckStatus::kNotRun, "no complete expiry date to judge"});
-        report.reasons.push_back(
-            {"expiry_unknown", "expiry could not be checked: the MRZ has no complete expiry date"});
-        break;
-    }
-  }
+  internal::ApplyPolicy(config_.policy, o.check_expiry.value_or(config_.check_expiry), request,
+                        report);
 
   if (config_.lists != nullptr) CheckLists(report);
   if (request.chip) CheckChip(request, report);

@@ -3,7 +3,9 @@
 // --data and configuration.
 #include <httplib.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "catch.h"
 #include "process.h"
@@ -27,8 +29,8 @@ ProcessResult Tdv(std::vector<std::string> args, const std::string& stdin_text =
 TEST_CASE("tdv check: exit 0 on a valid MRZ, 1 on an invalid one", "[cli]") {
   TempDir data;
   const std::string d = data.path().string();
-  ProcessResult r =
-      Tdv({"check", "--data", d, "--allow-specimens", "--mrz", testing::kTd3Specimen});
+  ProcessResult r = Tdv({"check", "--data", d, "--allow-specimens", "--as-of", "2011-06-01",
+                         "--mrz", testing::kTd3Specimen});
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("clear") != std::string::npos);
   r = Tdv({"check", "--data", d, "--allow-specimens", "--mrz", testing::kTd3BadCheck});
@@ -42,7 +44,7 @@ TEST_CASE("tdv check: exit 0 on a valid MRZ, 1 on an invalid one", "[cli]") {
 TEST_CASE("tdv check --json prints the report contract", "[cli]") {
   TempDir data;
   ProcessResult r = Tdv({"check", "--data", data.path().string(), "--allow-specimens", "--json",
-                         "--mrz", testing::kTd1Specimen});
+                         "--as-of", "2011-06-01", "--mrz", testing::kTd1Specimen});
   REQUIRE(r.exit_code == 0);
   const json j = json::parse(r.out);
   CHECK(j["verdict"] == "clear");
@@ -60,9 +62,9 @@ TEST_CASE("tdv check --mrz - reads standard input, CRLF and all", "[cli]") {
   TempDir data;
   std::string text = testing::kTd3Specimen;
   text.replace(text.find('\n'), 1, "\r\n");
-  ProcessResult r =
-      Tdv({"check", "--data", data.path().string(), "--allow-specimens", "--json", "--mrz", "-"},
-          "  " + text + "\r\n");
+  ProcessResult r = Tdv({"check", "--data", data.path().string(), "--allow-specimens", "--as-of",
+                         "2011-06-01", "--json", "--mrz", "-"},
+                        "  " + text + "\r\n");
   CHECK(r.exit_code == 0);
   CHECK(json::parse(r.out)["mrz"]["format"] == "TD3");
 }
@@ -279,6 +281,46 @@ TEST_CASE("tdv check IMAGE: a report with the image, exit 3 without an MRZ, 2 fo
   r = Tdv({"check", "--data", data.path().string(), "--mrz", testing::kTd3Specimen,
            dir + "nomrz-000.jpg"});
   CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("tdv policy prints the rules; the config sets them", "[cli][policy]") {
+  ProcessResult r = Tdv({"policy", "--json"});
+  REQUIRE(r.exit_code == 0);
+  const json rules = json::parse(r.out);
+  REQUIRE(rules.size() >= 10);
+  bool expired = false;
+  for (const auto& rule : rules) {
+    if (rule["code"] == "document_expired") expired = true;
+    CHECK(rule.contains("effect"));
+    CHECK(rule.contains("when"));
+  }
+  CHECK(expired);
+  TempDir data;
+  const std::string d = data.path().string();
+  // By default an expired document is rejected.
+  r = Tdv({"check", "--data", d, "--allow-specimens", "--json", "--as-of", "2013-01-01", "--mrz",
+           testing::kTd3Specimen});
+  CHECK(r.exit_code == 1);
+  CHECK(json::parse(r.out)["reasons"][0]["code"] == "document_expired");
+  // The config makes it a review, and puts UTO on the watch list.
+  std::ofstream(data.path() / "config.json")
+      << R"({"expired": "review", "watch_states": ["UTO"], "minor_age": 16})";
+  r = Tdv({"check", "--data", d, "--allow-specimens", "--json", "--as-of", "2013-01-01", "--mrz",
+           testing::kTd3Specimen});
+  CHECK(r.exit_code == 1);
+  const json j = json::parse(r.out);
+  CHECK(j["verdict"] == "review");
+  std::set<std::string> codes;
+  for (const auto& reason : j["reasons"]) codes.insert(reason["code"].get<std::string>());
+  CHECK(codes.count("document_expired") == 1);
+  CHECK(codes.count("watch_state") == 1);
+  // Bad settings are refused with exit 2.
+  for (const char* bad : {R"({"expired": "ignore"})", R"({"watch_states": ["ZZZ"]})",
+                          R"({"minor_age": -1})", R"({"review_visa_categories": "x"})"}) {
+    std::ofstream(data.path() / "config.json") << bad;
+    r = Tdv({"check", "--data", d, "--mrz", testing::kTd3Specimen});
+    CHECK(r.exit_code == 2);
+  }
 }
 
 }  // namespace

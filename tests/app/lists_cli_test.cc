@@ -78,7 +78,8 @@ TEST_CASE("tdv check consults the lists", "[cli][lists]") {
   r = tdv({"lists", "remove", "--list", "uto-sltd", "--source", "UTO-POLICE", "--state", "UTO",
            "--type", "P", "--number", "L898902C3"});
   CHECK(r.exit_code == 0);
-  r = tdv({"check", "--allow-specimens", "--json", "--mrz", testing::kTd3Specimen});
+  r = tdv({"check", "--allow-specimens", "--as-of", "2011-06-01", "--json", "--mrz",
+           testing::kTd3Specimen});
   CHECK(r.exit_code == 0);
   j = json::parse(r.out);
   CHECK(j["lists"]["status"] == "clear");
@@ -141,7 +142,7 @@ TEST_CASE("tdv lists: errors have distinct exit codes", "[cli][lists]") {
 
 TEST_CASE("tdv check with an unreachable store says review, never clear", "[cli][lists]") {
   Cli tdv;
-  ProcessResult r = tdv({"check", "--allow-specimens", "--json", "--store",
+  ProcessResult r = tdv({"check", "--allow-specimens", "--as-of", "2011-06-01", "--json", "--store",
                          "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", "--mrz",
                          testing::kTd3Specimen});
   CHECK(r.exit_code == 1);
@@ -222,7 +223,8 @@ TEST_CASE("tdv serve picks up a list imported by another process, without restar
   REQUIRE(port != 0);
   httplib::Client client("127.0.0.1", port);
   client.set_bearer_token_auth(tdv::testing::AdminKey(tdv.data.path()));
-  const json body = {{"mrz", testing::kTd3Specimen}, {"allow_specimens", true}};
+  const json body = {
+      {"mrz", testing::kTd3Specimen}, {"allow_specimens", true}, {"as_of", "2011-06-01"}};
   auto verdict = [&] {
     auto res = client.Post("/v1/verify", body.dump(), "application/json");
     REQUIRE(res);

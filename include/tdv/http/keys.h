@@ -55,8 +55,7 @@ class KeyManager {
   // Makes a key. kInvalidInput for an unknown role, a list-admin key without
   // a source, or a source or label with control characters; kUnavailable
   // when the store or the random generator fails.
-  Result<CreatedKey> Create(std::string_view role, std::string_view source,
-                            std::string_view label);
+  Result<CreatedKey> Create(std::string_view role, std::string_view source, std::string_view label);
 
   // The principal of an Authorization header value. kInvalidInput when it is
   // missing or not "Bearer tdv_<id>_<secret>"; kPermissionDenied for an

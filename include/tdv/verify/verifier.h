@@ -6,11 +6,12 @@
 // returns one VerificationReport: the parsed MRZ, each check with its status,
 // and one verdict with the reasons for it.
 //
-// Verdict policy:
+// Verdict policy (every reason code: tdv/verify/policy.h, PolicyRules()):
 //   clear  - every check that applies ran and passed;
-//   reject - a check failed (an invalid MRZ, an expired document when expiry
-//            is checked);
-//   review - nothing failed, but a check could not run or needs a person.
+//   reject - a check failed (an invalid MRZ, an expired document, a listed
+//            document, a seal or chip that is not authentic);
+//   review - nothing failed, but a check could not run or needs a person
+//            (a holder under 18, a state on the watch list, ...).
 // A check that could not run is reported as such and never reads as a pass.
 //
 // Thread safety: a Verifier is immutable after construction; Verify() may be
@@ -33,6 +34,7 @@
 #include "tdv/sig/chip.h"
 #include "tdv/sig/seal.h"
 #include "tdv/sig/trust_store.h"
+#include "tdv/verify/policy.h"
 #include "tdv/vision/mrz_reader.h"
 
 namespace tdv::verify {
@@ -41,7 +43,7 @@ namespace tdv::verify {
 struct VerifyOptions {
   std::optional<bool> allow_specimens;  // accept UTO, the ICAO specimen state
   std::optional<bool> strict;           // ICAO-strict MRZ rules (see ParseOptions)
-  std::optional<bool> check_expiry;     // reject documents expired on `as_of`
+  std::optional<bool> check_expiry;     // judge expiry on `as_of` (policy: reject or review)
   std::optional<mrz::CivilDate> as_of;  // the day to judge by; default today (UTC)
 };
 
@@ -60,6 +62,9 @@ struct VerifyRequest {
   // The number of the passport presented with a visa, compared with the
   // passport number a visa seal carries.
   std::string passport_number;
+  // The visa category the application or the visa names (e.g. "entertainer"),
+  // for the policy's review_visa_categories.
+  std::string visa_category;
   VerifyOptions options;
 };
 
@@ -114,13 +119,21 @@ struct VerificationReport {
   std::vector<CheckOutcome> checks;
   Verdict verdict = Verdict::kReview;
   std::vector<Reason> reasons;
+  // What the officer should know without an effect on the verdict
+  // ("expiring_soon").
+  std::vector<Reason> notes;
 };
 
 struct VerifierConfig {
   bool allow_specimens = false;
   bool strict = false;
-  bool check_expiry = false;
+  // Expiry is judged unless a request says otherwise; an expired document
+  // is rejected (policy.expired) — at a border it is the first thing the
+  // officer must see.
+  bool check_expiry = true;
   int expiry_window_years = 50;
+  // The verdict policy's rules (tdv/verify/policy.h).
+  PolicyConfig policy;
   // Reads MRZs from images; nullptr: image requests are kUnsupported.
   const vision::MrzImageSource* reader = nullptr;
   // Lost-and-stolen lists; nullptr: no list check at all.
