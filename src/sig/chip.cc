@@ -99,18 +99,6 @@ bool ParseLdsSecurityObject(std::span<const std::uint8_t> der, LdsSecurityObject
   return true;
 }
 
-// DG1 = 61 L 5F1F L <MRZ>: the two-byte tag 5F1F is read as 5F, then a
-// TLV with tag 1F.
-bool ParseDg1(std::span<const std::uint8_t> dg1, std::string* mrz) {
-  DerReader top(dg1);
-  std::span<const std::uint8_t> inner, body;
-  if (!top.Read(0x61, &inner) || inner.size() < 2 || inner[0] != 0x5F) return false;
-  DerReader field(inner.subspan(1));
-  if (!field.Read(0x1F, &body)) return false;
-  mrz->assign(body.begin(), body.end());
-  return mrz->size() == 88 || mrz->size() == 72 || mrz->size() == 90;
-}
-
 ChipVerification Fail(ChipVerification out, ChipStatus status, std::string detail) {
   out.status = status;
   out.detail = std::move(detail);
@@ -119,6 +107,18 @@ ChipVerification Fail(ChipVerification out, ChipStatus status, std::string detai
 }
 
 }  // namespace
+
+// DG1 = 61 L 5F1F L <MRZ>: the two-byte tag 5F1F is read as 5F, then a
+// TLV with tag 1F.
+std::string Dg1Mrz(std::span<const std::uint8_t> dg1) {
+  DerReader top(dg1);
+  std::span<const std::uint8_t> inner, body;
+  if (!top.Read(0x61, &inner) || inner.size() < 2 || inner[0] != 0x5F) return {};
+  DerReader field(inner.subspan(1));
+  if (!field.Read(0x1F, &body)) return {};
+  if (body.size() != 88 && body.size() != 72 && body.size() != 90) return {};
+  return std::string(body.begin(), body.end());
+}
 
 const char* ChipStatusName(ChipStatus status) noexcept {
   switch (status) {
@@ -249,8 +249,8 @@ ChipVerification VerifyChip(const ChipData& chip, const TrustAnchors* anchors, s
 
   auto dg1 = chip.data_groups.find(1);
   if (dg1 == chip.data_groups.end()) return Fail(out, ChipStatus::kMalformed, "DG1 was not given");
-  if (!ParseDg1(dg1->second, &out.dg1_mrz))
-    return Fail(out, ChipStatus::kMalformed, "DG1 does not hold an MRZ");
+  out.dg1_mrz = Dg1Mrz(dg1->second);
+  if (out.dg1_mrz.empty()) return Fail(out, ChipStatus::kMalformed, "DG1 does not hold an MRZ");
 
   if (!impl) return Fail(out, ChipStatus::kUnknownCsca, "no trust store");
   VerifyChain(*impl, ds, embedded.get(), at, &*out.signer);

@@ -300,15 +300,7 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
   std::string dg1_text;
   if (given == 0 && request.chip) {
     auto dg1 = request.chip->data_groups.find(1);
-    if (dg1 != request.chip->data_groups.end()) {
-      // DG1 = 61 L 5F1F L MRZ; the MRZ is its last 72, 88 or 90 bytes.
-      const auto& b = dg1->second;
-      for (std::size_t n : {88u, 72u, 90u}) {
-        if (b.size() >= n + 5 && b[b.size() - n - 1] == n && b[b.size() - n - 2] == 0x1F) {
-          dg1_text.assign(b.end() - static_cast<std::ptrdiff_t>(n), b.end());
-        }
-      }
-    }
+    if (dg1 != request.chip->data_groups.end()) dg1_text = sig::Dg1Mrz(dg1->second);
     if (dg1_text.empty())
       return Error{ErrorCode::kInvalidInput, "no MRZ given and the chip data has no readable DG1"};
   } else if (given == 0) {

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,11 @@ struct ChipVerification {
 };
 
 ChipVerification VerifyChip(const ChipData& chip, const TrustAnchors* anchors, std::time_t at);
+
+// The MRZ characters (88, 72 or 90, no line breaks) of a DG1 file
+// (ICAO 9303 Part 10: 61 L 5F1F L MRZ); empty when it holds none. Whether the
+// chip is authentic is VerifyChip's question, not this one's.
+std::string Dg1Mrz(std::span<const std::uint8_t> dg1);
 
 // The ISO 3166 alpha-2 code for an MRZ state code ("D" -> "DE", "NLD" ->
 // "NL"); empty when the code names no state.
