@@ -3,11 +3,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tdv/http/keys.h"
 #include "tdv/mrz/country_codes.h"
 #include "tdv/sig/trust_store.h"
 
@@ -108,6 +110,20 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
         if (!ok) return bad("\"review_visa_categories\" must be an array of category names");
         config.policy.review_visa_categories = items;
       }
+    } else if (key == "rate_limits") {
+      if (!value.is_object()) return bad("\"rate_limits\" must be an object role -> requests/s");
+      std::map<std::string, double> limits;
+      for (const auto& [role, rate] : value.items()) {
+        const auto& roles = http::Roles();
+        if (std::find(roles.begin(), roles.end(), role) == roles.end() || !rate.is_number() ||
+            rate.get<double>() < 0) {
+          return bad(
+              "\"rate_limits\" maps a role (officer, integrator, list-admin, auditor, "
+              "admin) to requests per second (0: unlimited)");
+        }
+        limits[role] = rate.get<double>();
+      }
+      config.rate_limits = limits;
     } else if (key == "max_body_bytes") {
       if (!value.is_number_unsigned() || value.get<std::size_t>() < 1024) {
         return bad("\"max_body_bytes\" must be an integer of at least 1024");

@@ -6,6 +6,7 @@
 #define TDV_SRC_APP_CONFIG_H_
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -23,6 +24,11 @@ struct Config {
   // The verdict policy's settings (expired, expiring_within_days, minor_age,
   // watch_states, review_visa_categories).
   verify::PolicyConfig policy;
+  // Requests per second a key of a role may make (429 beyond); roles not
+  // named are not limited. An officer at a counter checks a document every
+  // few seconds: 10/s leaves room and stops a leaked desk key being used to
+  // sweep the lists.
+  std::map<std::string, double> rate_limits = {{"officer", 10.0}};
   int expiry_window_years = 50;
   int threads = 16;
   std::size_t max_body_bytes = 16u << 20;

@@ -292,6 +292,7 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   options.max_body_bytes = config->max_body_bytes;
   options.access_log = config->access_log;
   options.keys = &keys;
+  options.rate_per_second_by_role = config->rate_limits;
   http::Server server(verifier, options);
   if (Status bound = server.Bind(); !bound) {
     stop_refresher();

@@ -10,6 +10,7 @@
 #include <optional>
 #include <thread>
 
+#include "tdv/http/rate_limit.h"
 #include "tdv/http/report_json.h"
 
 namespace tdv::http {
@@ -60,10 +61,12 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
 }
 
 struct Server::Impl {
-  Impl(const verify::Verifier& v, ServerOptions o) : verifier(v), options(std::move(o)) {}
+  Impl(const verify::Verifier& v, ServerOptions o)
+      : verifier(v), options(std::move(o)), limiter(options.rate_per_second_by_role) {}
 
   const verify::Verifier& verifier;
   ServerOptions options;
+  RateLimiter limiter;
   httplib::Server server;
   int bound_port = -1;
   std::mutex log_mutex;
@@ -165,7 +168,15 @@ struct Server::Impl {
     const std::optional<Permission> needed = Needs(req);
     if (!needed) return true;
     Result<Principal> who = options.keys->Authenticate(req.get_header_value("Authorization"));
-    if (who && Allows(who->role, *needed)) return true;
+    if (who && Allows(who->role, *needed)) {
+      int retry_after = 0;
+      if (limiter.Take(who->key_id, who->role, retry_after)) return true;
+      res.set_header("Retry-After", std::to_string(retry_after));
+      res.set_header("Connection", "close");
+      SendProblem(res, 429, "too-many-requests", "Too many requests",
+                  "this key is over its rate; retry after " + std::to_string(retry_after) + " s");
+      return false;
+    }
     res.set_header("Connection", "close");
     if (!who) {
       if (who.error().code == ErrorCode::kUnavailable) {

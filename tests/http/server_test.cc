@@ -14,6 +14,7 @@
 #include "process.h"
 #include "specimens.h"
 #include "tdv/http/keys.h"
+#include "tdv/http/rate_limit.h"
 #include "tdv/lists/key_store.h"
 
 namespace tdv::http {
@@ -264,6 +265,51 @@ TEST_CASE("keys: a caller without a key cannot make the service read a large bod
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   CHECK(r.out == "HTTP/1.1 401");
   CHECK(seconds < 3.0);
+}
+
+TEST_CASE("rate limits: a bucket per key, refilled at its role's rate", "[http][keys]") {
+  RateLimiter limiter({{"officer", 2.0}});
+  const auto t0 = RateLimiter::Clock::now();
+  int retry = 0;
+  // A burst of two seconds' worth, then one request every half second.
+  for (int i = 0; i < 4; ++i) CHECK(limiter.Take("a", "officer", retry, t0));
+  CHECK_FALSE(limiter.Take("a", "officer", retry, t0));
+  CHECK(retry == 1);
+  CHECK(limiter.Take("b", "officer", retry, t0));  // another key has its own bucket
+  CHECK(limiter.Take("a", "officer", retry, t0 + std::chrono::milliseconds(500)));
+  CHECK_FALSE(limiter.Take("a", "officer", retry, t0 + std::chrono::milliseconds(600)));
+  // Roles without a rate are not limited.
+  for (int i = 0; i < 100; ++i) CHECK(limiter.Take("c", "integrator", retry, t0));
+}
+
+TEST_CASE("rate limits: a key over its rate gets 429 with Retry-After", "[http][keys]") {
+  tdv::testing::TempDir dir;
+  auto store = lists::OpenSqliteKeyStore((dir.path() / "lists.db").string());
+  REQUIRE(store.has_value());
+  KeyManager keys(**store);
+  auto officer = keys.Create("officer", "", "desk");
+  auto integrator = keys.Create("integrator", "", "system");
+  REQUIRE((officer && integrator));
+  ServerOptions o;
+  o.keys = &keys;
+  o.rate_per_second_by_role = {{"officer", 0.5}};  // a burst of 1
+  LiveServer s(o);
+  const std::string body = json{{"mrz", testing::kTd3Specimen}, {"allow_specimens", true}}.dump();
+  auto post = [&](const std::string& key) {
+    return s.client().Post("/v1/verify", {{"Authorization", "Bearer " + key}}, body,
+                           "application/json");
+  };
+  auto first = post(officer->key);
+  REQUIRE(first);
+  CHECK(first->status == 200);
+  auto second = post(officer->key);
+  Problem(second, 429);
+  CHECK(std::stoi(second->get_header_value("Retry-After")) >= 1);
+  for (int i = 0; i < 5; ++i) {
+    auto r = post(integrator->key);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
 }
 
 TEST_CASE("concurrent clients all get their own answer", "[http]") {

@@ -6,7 +6,8 @@
 //   POST /v1/verify   application/json verify request -> VerificationReport
 //                     (role officer, integrator or admin)
 // Every error answers with an application/problem+json body: 400 malformed
-// JSON, 401 no valid key, 403 a key whose role may not use the route, 422 a
+// JSON, 401 no valid key, 403 a key whose role may not use the route, 429 a
+// key over its rate (with Retry-After), 422 a
 // well-formed request TDV cannot act on, 404/405 unknown route or method, 413
 // body too large, 415 wrong content type, 503 the key store or another
 // dependency unavailable, 500 a bug (logged).
@@ -20,6 +21,7 @@
 #define TDV_HTTP_SERVER_H_
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -45,6 +47,10 @@ struct ServerOptions {
   // (tests of other behaviour; `tdv serve` always sets it). Must outlive
   // the server.
   const KeyManager* keys = nullptr;
+  // Requests per second a key of a role may make (token bucket, burst of
+  // two seconds' worth); beyond it 429 with Retry-After. Roles not named are
+  // not limited. Applies only with `keys`.
+  std::map<std::string, double> rate_per_second_by_role;
 };
 
 struct ListenAddress {
