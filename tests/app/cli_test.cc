@@ -315,8 +315,10 @@ TEST_CASE("tdv policy prints the rules; the config sets them", "[cli][policy]") 
   CHECK(codes.count("document_expired") == 1);
   CHECK(codes.count("watch_state") == 1);
   // Bad settings are refused with exit 2.
-  for (const char* bad : {R"({"expired": "ignore"})", R"({"watch_states": ["ZZZ"]})",
-                          R"({"minor_age": -1})", R"({"review_visa_categories": "x"})"}) {
+  for (const char* bad :
+       {R"({"expired": "ignore"})", R"({"watch_states": ["ZZZ"]})", R"({"minor_age": -1})",
+        R"({"review_visa_categories": "x"})", R"({"rate_limits": {"root": 1}})",
+        R"({"rate_limits": {"officer": -1}})"}) {
     std::ofstream(data.path() / "config.json") << bad;
     r = Tdv({"check", "--data", d, "--mrz", testing::kTd3Specimen});
     CHECK(r.exit_code == 2);
