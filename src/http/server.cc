@@ -10,6 +10,7 @@
 #include <optional>
 #include <thread>
 
+#include "reactor.h"
 #include "tdv/http/rate_limit.h"
 #include "tdv/http/report_json.h"
 
@@ -34,6 +35,27 @@ std::string MediaType(const httplib::Request& req) {
   for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return type;
 }
+
+// httplib's server with its connections handed to the reactor instead of
+// a worker each: see reactor.h.
+class ParkingServer final : public httplib::Server {
+ public:
+  internal::Reactor* reactor = nullptr;
+  int read_timeout_seconds = 10, write_timeout_seconds = 10;
+
+  // One request on a parked connection; false when it must be closed.
+  bool ServeOne(internal::Connection& c, bool last) {
+    bool closed = false;
+    const bool ok = process_request(c.stream, last, closed, nullptr);
+    return ok && !closed;
+  }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    reactor->Accept(sock, read_timeout_seconds, write_timeout_seconds);
+    return true;
+  }
+};
 
 }  // namespace
 
@@ -67,7 +89,8 @@ struct Server::Impl {
   const verify::Verifier& verifier;
   ServerOptions options;
   RateLimiter limiter;
-  httplib::Server server;
+  ParkingServer server;
+  std::unique_ptr<internal::Reactor> reactor;
   int bound_port = -1;
   std::mutex log_mutex;
   // Stop() may come before Run() has started listening, when httplib's own
@@ -90,8 +113,21 @@ struct Server::Impl {
     server.set_write_timeout(options.write_timeout_seconds, 0);
     server.set_keep_alive_timeout(options.keep_alive_seconds);
     server.set_keep_alive_max_count(100);
-    const auto threads = static_cast<std::size_t>(std::max(1, options.threads));
-    server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    // Workers serve requests whose header has arrived; connections wait for
+    // theirs in the reactor, holding no worker (idle keep-alive, silent or
+    // slow clients cannot keep others waiting). httplib's own queue only
+    // hands accepted sockets over.
+    internal::Reactor::Options ro;
+    ro.workers = static_cast<std::size_t>(std::max(1, options.threads));
+    ro.header_timeout_seconds = options.read_timeout_seconds;
+    ro.keep_alive_seconds = options.keep_alive_seconds;
+    ro.keep_alive_max_count = 100;
+    reactor = std::make_unique<internal::Reactor>(
+        ro, [this](internal::Connection& c, bool last) { return server.ServeOne(c, last); });
+    server.reactor = reactor.get();
+    server.read_timeout_seconds = options.read_timeout_seconds;
+    server.write_timeout_seconds = options.write_timeout_seconds;
+    server.new_task_queue = [] { return new httplib::ThreadPool(2); };
 
     // Keys are checked on the headers, before httplib reads a body: a caller
     // without a key cannot make the service read 16 MB.
@@ -361,6 +397,9 @@ Status Server::Run() {
     return {};
   }
   const bool ok = impl_->server.listen_after_bind();
+  // No more connections come: close the parked ones and let the requests
+  // being served finish.
+  impl_->reactor->Stop();
   impl_->run_done = true;
   if (!ok && !impl_->stop_requested) {
     return Error{ErrorCode::kUnavailable, "the listening socket failed"};

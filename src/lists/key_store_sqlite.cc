@@ -20,7 +20,10 @@ std::string Text(sqlite3_stmt* s, int column) {
 class SqliteKeyStore final : public KeyStore {
  public:
   explicit SqliteKeyStore(sqlite3* db) : db_(db) {}
-  ~SqliteKeyStore() override { sqlite3_close_v2(db_); }
+  ~SqliteKeyStore() override {
+    sqlite3_finalize(find_);
+    sqlite3_close_v2(db_);
+  }
 
   Status Init() {
     char* err = nullptr;
@@ -64,15 +67,17 @@ class SqliteKeyStore final : public KeyStore {
     return {};
   }
 
+  // Every request's key is looked up here: one statement prepared once.
   Result<std::optional<KeyRecord>> Find(const std::string& id) override {
     std::lock_guard lock(mu_);
-    sqlite3_stmt* s = Prepare(std::string(kSelect) + " WHERE id = ?1");
-    if (s == nullptr) return Failure();
-    Bind(s, 1, id);
-    const int rc = sqlite3_step(s);
+    if (find_ == nullptr) find_ = Prepare(std::string(kSelect) + " WHERE id = ?1");
+    if (find_ == nullptr) return Failure();
+    Bind(find_, 1, id);
+    const int rc = sqlite3_step(find_);
     std::optional<KeyRecord> out;
-    if (rc == SQLITE_ROW) out = Row(s);
-    sqlite3_finalize(s);
+    if (rc == SQLITE_ROW) out = Row(find_);
+    sqlite3_reset(find_);
+    sqlite3_clear_bindings(find_);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Failure();
     return out;
   }
@@ -131,6 +136,7 @@ class SqliteKeyStore final : public KeyStore {
   }
 
   sqlite3* db_;
+  sqlite3_stmt* find_ = nullptr;
   std::mutex mu_;
 };
 

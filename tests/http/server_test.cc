@@ -3,7 +3,11 @@
 // an httplib client.
 #include "tdv/http/server.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -310,6 +314,54 @@ TEST_CASE("rate limits: a key over its rate gets 429 with Retry-After", "[http][
     REQUIRE(r);
     CHECK(r->status == 200);
   }
+}
+
+// A connection to the live server on loopback (a plain socket).
+int Connect(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+  return fd;
+}
+
+TEST_CASE("idle, silent and slow connections do not keep a new client waiting", "[http]") {
+  // Four workers; more idle keep-alive connections, silent ones and ones
+  // sending a header a byte at a time than that. Served one worker per
+  // connection, the new client waited for the 5 s keep-alive (or the 10 s
+  // read timeout); waiting in the reactor they hold no worker.
+  LiveServer s;
+  std::vector<int> held;
+  for (int i = 0; i < 8; ++i) {
+    const int fd = Connect(s.port());
+    const std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    REQUIRE(::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size()));
+    char buf[512];
+    REQUIRE(::recv(fd, buf, sizeof(buf), 0) > 0);  // answered; now it idles
+    held.push_back(fd);
+  }
+  for (int i = 0; i < 8; ++i) held.push_back(Connect(s.port()));  // silent
+  for (int i = 0; i < 8; ++i) {
+    const int fd = Connect(s.port());
+    REQUIRE(::send(fd, "GET /hea", 8, MSG_NOSIGNAL) == 8);  // a header begun, never ended
+    held.push_back(fd);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto res = s.client().Get("/healthz");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(seconds < 2.0);
+  // The idle keep-alive connections still work.
+  const std::string again = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  REQUIRE(::send(held[0], again.data(), again.size(), MSG_NOSIGNAL) > 0);
+  char buf[512] = {};
+  CHECK(::recv(held[0], buf, sizeof(buf) - 1, 0) > 0);
+  CHECK(std::string(buf).rfind("HTTP/1.1 200", 0) == 0);
+  for (int fd : held) ::close(fd);
 }
 
 TEST_CASE("concurrent clients all get their own answer", "[http]") {

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "reactor.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+namespace tdv::http::internal {
+namespace {
+
+constexpr std::size_t kMaxHeaderBytes = 16384;
+// How long a worker waits for a connection's next request before parking
+// it (see Dispatch).
+constexpr int kLingerMs = 2;
+constexpr int kMaxInARow = 8;
+
+void AddressOf(const sockaddr_storage& a, std::string& ip, int& port) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (a.ss_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&a);
+    inet_ntop(AF_INET, &v4->sin_addr, text, sizeof(text));
+    port = ntohs(v4->sin_port);
+  } else if (a.ss_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&a);
+    inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof(text));
+    port = ntohs(v6->sin6_port);
+  }
+  ip = text;
+}
+
+}  // namespace
+
+bool SocketStream::Wait(short events, int timeout_ms) const {
+  pollfd p{fd_, events, 0};
+  for (;;) {
+    const int n = ::poll(&p, 1, timeout_ms);
+    if (n < 0 && errno == EINTR) continue;
+    return n > 0;
+  }
+}
+
+bool SocketStream::is_readable() const { return buffered() || Wait(POLLIN, read_timeout_ms_); }
+
+bool SocketStream::is_writable() const { return Wait(POLLOUT, write_timeout_ms_); }
+
+ssize_t SocketStream::read(char* ptr, size_t size) {
+  if (!buffered()) {
+    if (!Wait(POLLIN, read_timeout_ms_)) return -1;
+    if (size >= sizeof(buf_)) {
+      ssize_t n;
+      do n = ::recv(fd_, ptr, size, 0);
+      while (n < 0 && errno == EINTR);
+      return n;
+    }
+    ssize_t n;
+    do n = ::recv(fd_, buf_, sizeof(buf_), 0);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0) return n;
+    pos_ = 0;
+    len_ = static_cast<size_t>(n);
+  }
+  const size_t take = std::min(size, len_ - pos_);
+  std::memcpy(ptr, buf_ + pos_, take);
+  pos_ += take;
+  return static_cast<ssize_t>(take);
+}
+
+ssize_t SocketStream::write(const char* ptr, size_t size) {
+  if (!Wait(POLLOUT, write_timeout_ms_)) return -1;
+  ssize_t n;
+  do n = ::send(fd_, ptr, size, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n;
+}
+
+void SocketStream::get_remote_ip_and_port(std::string& ip, int& port) const {
+  sockaddr_storage a{};
+  socklen_t len = sizeof(a);
+  if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0) AddressOf(a, ip, port);
+}
+
+void SocketStream::get_local_ip_and_port(std::string& ip, int& port) const {
+  sockaddr_storage a{};
+  socklen_t len = sizeof(a);
+  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0) AddressOf(a, ip, port);
+}
+
+Reactor::Reactor(Options options, Serve serve) : options_(options), serve_(std::move(serve)) {
+  epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+  wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = wake_;
+  ::epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev);
+  pool_ = std::make_unique<httplib::ThreadPool>(std::max<std::size_t>(1, options_.workers));
+  loop_ = std::thread([this] { Loop(); });
+}
+
+Reactor::~Reactor() { Stop(); }
+
+void Reactor::Stop() {
+  if (stopping_.exchange(true)) return;
+  const std::uint64_t one = 1;
+  (void)!::write(wake_, &one, sizeof(one));
+  if (loop_.joinable()) loop_.join();
+  pool_->shutdown();  // requests being served finish; their Park() closes
+  std::lock_guard lock(mu_);
+  for (auto& [fd, c] : parked_) ::close(fd);
+  parked_.clear();
+  ::close(epoll_);
+  ::close(wake_);
+}
+
+void Reactor::Accept(int fd, int read_timeout_seconds, int write_timeout_seconds) {
+  int yes = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
+  Park(std::make_shared<Connection>(fd, read_timeout_seconds, write_timeout_seconds),
+       std::chrono::seconds(options_.header_timeout_seconds));
+}
+
+void Reactor::Park(std::shared_ptr<Connection> c, std::chrono::seconds wait) {
+  if (stopping_) {
+    ::close(c->fd);
+    return;
+  }
+  // A request read ahead with the last one: serve it now.
+  if (c->stream.buffered()) {
+    Dispatch(std::move(c));
+    return;
+  }
+  c->deadline = std::chrono::steady_clock::now() + wait;
+  const int fd = c->fd;
+  {
+    std::lock_guard lock(mu_);
+    if (parked_.size() >= options_.max_parked) {
+      ::close(fd);
+      return;
+    }
+    parked_[fd] = std::move(c);
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET | EPOLLONESHOT;
+  ev.data.fd = fd;
+  if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    std::lock_guard lock(mu_);
+    parked_.erase(fd);
+    ::close(fd);
+    return;
+  }
+  // Bytes that arrived before the registration raise no edge: look now.
+  bool closed = false;
+  if (HeaderReady(fd, closed) || closed) {
+    const std::uint64_t one = 1;
+    (void)!::write(wake_, &one, sizeof(one));  // the loop re-checks everything ready
+    std::shared_ptr<Connection> ready;
+    {
+      std::lock_guard lock(mu_);
+      auto it = parked_.find(fd);
+      if (it != parked_.end()) {
+        ready = std::move(it->second);
+        parked_.erase(it);
+      }
+    }
+    if (ready) {
+      ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
+      if (closed) {
+        ::close(fd);
+      } else {
+        Dispatch(std::move(ready));
+      }
+    }
+  }
+}
+
+void Reactor::Dispatch(std::shared_ptr<Connection> c) {
+  pool_->enqueue([this, c] {
+    for (int in_a_row = 1;; ++in_a_row) {
+      const bool last = ++c->served >= options_.keep_alive_max_count;
+      if (!serve_(*c, last) || last || stopping_) {
+        ::close(c->fd);
+        return;
+      }
+      // A client that answers at once (a border system's connection pool,
+      // a load test) has its next request here within a millisecond or
+      // two: serve it without the round trip through the epoll set. Idle
+      // connections hold the worker no longer than that.
+      // At most a few in a row, so that connections queued for a worker
+      // are not starved by one that always has its next request ready.
+      if (in_a_row >= kMaxInARow) break;
+      if (!c->stream.buffered()) {
+        pollfd p{c->fd, POLLIN, 0};
+        if (::poll(&p, 1, kLingerMs) <= 0) break;
+        bool closed = false;
+        if (!HeaderReady(c->fd, closed)) {
+          if (closed) {
+            ::close(c->fd);
+            return;
+          }
+          break;
+        }
+      }
+    }
+    Park(c, std::chrono::seconds(options_.keep_alive_seconds));
+  });
+}
+
+bool Reactor::HeaderReady(int fd, bool& closed) {
+  static thread_local std::vector<char> peek(kMaxHeaderBytes);
+  const ssize_t n = ::recv(fd, peek.data(), peek.size(), MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) {
+    closed = true;
+    return false;
+  }
+  if (n < 0) {
+    closed = errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+    return false;
+  }
+  const std::string_view seen(peek.data(), static_cast<std::size_t>(n));
+  if (seen.find("\r\n\r\n") != std::string_view::npos) return true;
+  // Larger than any header we take: let httplib answer it (431/400).
+  return static_cast<std::size_t>(n) >= kMaxHeaderBytes;
+}
+
+void Reactor::Loop() {
+  std::vector<epoll_event> events(256);
+  auto next_sweep = std::chrono::steady_clock::now();
+  while (!stopping_) {
+    const int n = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), 200);
+    for (int i = 0; i < n; ++i) {
+      const int fd = events[static_cast<std::size_t>(i)].data.fd;
+      if (fd == wake_) {
+        std::uint64_t v;
+        (void)!::read(wake_, &v, sizeof(v));
+        continue;
+      }
+      bool closed = false;
+      const bool ready = HeaderReady(fd, closed);
+      std::shared_ptr<Connection> c;
+      {
+        std::lock_guard lock(mu_);
+        auto it = parked_.find(fd);
+        if (it == parked_.end()) continue;
+        if (ready || closed) {
+          c = std::move(it->second);
+          parked_.erase(it);
+        }
+      }
+      if (!c) {
+        // Part of a header: wait for more (the one-shot registration re-armed).
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET | EPOLLONESHOT;
+        ev.data.fd = fd;
+        ::epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev);
+        continue;
+      }
+      ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
+      if (closed) {
+        ::close(fd);
+      } else {
+        Dispatch(std::move(c));
+      }
+    }
+    // Deadlines: a header that never completes, a keep-alive that ran out.
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_sweep) continue;
+    next_sweep = now + std::chrono::milliseconds(200);
+    std::vector<int> expired;
+    {
+      std::lock_guard lock(mu_);
+      for (auto it = parked_.begin(); it != parked_.end();) {
+        if (it->second->deadline <= now) {
+          expired.push_back(it->first);
+          it = parked_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (int fd : expired) {
+      ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
+      ::close(fd);
+    }
+  }
+}
+
+}  // namespace tdv::http::internal
