@@ -160,8 +160,7 @@ void Reactor::Park(std::shared_ptr<Connection> c, std::chrono::seconds wait) {
   // Bytes that arrived before the registration raise no edge: look now.
   bool closed = false;
   if (HeaderReady(fd, closed) || closed) {
-    const std::uint64_t one = 1;
-    (void)!::write(wake_, &one, sizeof(one));  // the loop re-checks everything ready
+    // Taken here or by the loop, whichever finds it first in parked_.
     std::shared_ptr<Connection> ready;
     {
       std::lock_guard lock(mu_);
