@@ -188,11 +188,22 @@ TEST_CASE("a body over the limit is refused with 413", "[http]") {
   CHECK(res->status == 200);
 }
 
-TEST_CASE("keys: no key 401, another role 403, a revoked key 401 at once", "[http][keys]") {
+// A key store on a real SQLite file in a temporary directory.
+struct KeyFixture {
   tdv::testing::TempDir dir;
-  auto store = lists::OpenSqliteKeyStore((dir.path() / "lists.db").string());
-  REQUIRE(store.has_value());
-  KeyManager keys(**store);
+  std::unique_ptr<lists::KeyStore> store = Open(dir);
+  KeyManager keys{*store};
+  std::string file() const { return (dir.path() / "lists.db").string(); }
+  static std::unique_ptr<lists::KeyStore> Open(const tdv::testing::TempDir& d) {
+    auto opened = lists::OpenSqliteKeyStore((d.path() / "lists.db").string());
+    REQUIRE(opened.has_value());
+    return std::move(*opened);
+  }
+};
+
+TEST_CASE("keys: no key 401, another role 403, a revoked key 401 at once", "[http][keys]") {
+  KeyFixture fx;
+  KeyManager& keys = fx.keys;
   auto officer = keys.Create("officer", "", "desk 1");
   auto integrator = keys.Create("integrator", "", "border system");
   auto auditor = keys.Create("auditor", "", "audit office");
@@ -237,7 +248,7 @@ TEST_CASE("keys: no key 401, another role 403, a revoked key 401 at once", "[htt
 
   // Revoked through another handle on the same file: refused on the next
   // request.
-  auto other = lists::OpenSqliteKeyStore((dir.path() / "lists.db").string());
+  auto other = lists::OpenSqliteKeyStore(fx.file());
   REQUIRE(other.has_value());
   REQUIRE((*other)->Revoke(officer->record.id).has_value());
   Problem(post("Bearer " + officer->key), 401);
@@ -248,10 +259,8 @@ TEST_CASE("keys: no key 401, another role 403, a revoked key 401 at once", "[htt
 
 TEST_CASE("keys: a caller without a key cannot make the service read a large body",
           "[http][keys]") {
-  tdv::testing::TempDir dir;
-  auto store = lists::OpenSqliteKeyStore((dir.path() / "lists.db").string());
-  REQUIRE(store.has_value());
-  KeyManager keys(**store);
+  KeyFixture fx;
+  KeyManager& keys = fx.keys;
   ServerOptions o;
   o.keys = &keys;
   LiveServer s(o);
@@ -287,10 +296,8 @@ TEST_CASE("rate limits: a bucket per key, refilled at its role's rate", "[http][
 }
 
 TEST_CASE("rate limits: a key over its rate gets 429 with Retry-After", "[http][keys]") {
-  tdv::testing::TempDir dir;
-  auto store = lists::OpenSqliteKeyStore((dir.path() / "lists.db").string());
-  REQUIRE(store.has_value());
-  KeyManager keys(**store);
+  KeyFixture fx;
+  KeyManager& keys = fx.keys;
   auto officer = keys.Create("officer", "", "desk");
   auto integrator = keys.Create("integrator", "", "system");
   REQUIRE((officer && integrator));
