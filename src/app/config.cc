@@ -60,19 +60,28 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
         return bad("\"crl_policy\" must be \"if-present\", \"require\" or \"ignore\"");
       }
       config.crl_policy = value.get<std::string>();
+    } else if (key == "tls_cert" || key == "tls_key" || key == "tls_client_ca") {
+      if (!value.is_string() || value.get<std::string>().empty())
+        return bad("\"" + key + "\" must be a PEM file path");
+      (key == "tls_cert"  ? config.tls_cert
+       : key == "tls_key" ? config.tls_key
+                          : config.tls_client_ca) = value.get<std::string>();
     } else if (key == "store") {
       if (!value.is_string() || value.get<std::string>().empty()) {
         return bad("\"store\" must be sqlite:PATH or a PostgreSQL URL");
       }
       config.store = value.get<std::string>();
     } else if (key == "allow_specimens" || key == "strict" || key == "check_expiry" ||
-               key == "access_log" || key == "require_lists") {
+               key == "access_log" || key == "require_lists" ||
+               key == "audit_document_number_in_clear" || key == "tls_require_client_cert") {
       if (!value.is_boolean()) return bad("\"" + key + "\" must be true or false");
-      bool& target = key == "allow_specimens" ? config.allow_specimens
-                     : key == "strict"        ? config.strict
-                     : key == "check_expiry"  ? config.check_expiry
-                     : key == "require_lists" ? config.require_lists
-                                              : config.access_log;
+      bool& target = key == "allow_specimens"           ? config.allow_specimens
+                     : key == "strict"                  ? config.strict
+                     : key == "check_expiry"            ? config.check_expiry
+                     : key == "require_lists"           ? config.require_lists
+                     : key == "access_log"              ? config.access_log
+                     : key == "tls_require_client_cert" ? config.tls_require_client_cert
+                                                        : config.audit_document_number_in_clear;
       target = value.get<bool>();
     } else if (key == "expiry_window_years" || key == "threads") {
       if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > 1000) {

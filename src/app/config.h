@@ -33,6 +33,13 @@ struct Config {
   int threads = 16;
   std::size_t max_body_bytes = 16u << 20;
   bool access_log = true;
+  // The audit trail (DATA/audit.db) records a document as a keyed hash of
+  // state, type and number; true adds the number in clear.
+  bool audit_document_number_in_clear = false;
+  // TLS for `tdv serve`: certificate chain and key (PEM); client
+  // certificates from tls_client_ca, required with tls_require_client_cert.
+  std::string tls_cert, tls_key, tls_client_ca;
+  bool tls_require_client_cert = false;
   // Lost-and-stolen lists: "sqlite:PATH" (default DATA_DIR/lists.db) or a
   // PostgreSQL URL.
   std::string store;

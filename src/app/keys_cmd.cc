@@ -7,6 +7,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "audit_cmd.h"
 #include "exit_codes.h"
 #include "tdv/http/keys.h"
 
@@ -94,6 +95,12 @@ std::function<int()> AddKeysCommands(CLI::App& parent, std::function<Result<Conf
     auto opened = OpenKeys(*config, store);
     if (!opened) return Fail(kExitUnavailable, opened.error().message);
     lists::KeyStore& keys_store = **opened;
+    std::unique_ptr<verify::AuditTrail> audit;
+    if (!list->parsed()) {
+      auto trail = OpenAudit(*config);
+      if (!trail) return Fail(kExitUnavailable, trail.error().message);
+      audit = std::move(*trail);
+    }
     if (create->parsed()) {
       http::KeyManager manager(keys_store);
       auto created = manager.Create(flags->role, flags->source, flags->label);
@@ -101,6 +108,11 @@ std::function<int()> AddKeysCommands(CLI::App& parent, std::function<Result<Conf
       std::cout << created->key << "\n";
       std::cerr << "tdv keys: key " << created->record.id << " (" << created->record.role
                 << ") made; it is shown this once\n";
+      const std::string source =
+          created->record.source.empty() ? "" : " source=" + created->record.source;
+      if (!RecordChange(*audit, "keys.create",
+                        "id=" + created->record.id + " role=" + created->record.role + source))
+        return kExitUnavailable;
       return kExitOk;
     }
     if (list->parsed()) {
@@ -133,6 +145,7 @@ std::function<int()> AddKeysCommands(CLI::App& parent, std::function<Result<Conf
                   st.error().message);
     }
     std::cout << "revoked " << flags->id << "\n";
+    if (!RecordChange(*audit, "keys.revoke", "id=" + flags->id)) return kExitUnavailable;
     return kExitOk;
   };
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "audit_cmd.h"
 #include "exit_codes.h"
 #include "tdv/lists/import_format.h"
 #include "tdv/lists/list_index.h"
@@ -118,6 +119,20 @@ std::function<int()> AddListsCommands(CLI::App& parent, std::function<Result<Con
     lists::ListStore& store = **opened;
     Flags& f = *flags;
     if (f.actor.empty()) f.actor = DefaultActor();
+    // Changes are recorded in the audit trail: opened before anything changes.
+    std::unique_ptr<verify::AuditTrail> trail;
+    if (import->parsed() || add->parsed() || remove->parsed() || drop->parsed()) {
+      auto opened_trail = OpenAudit(*config);
+      if (!opened_trail) return Report(opened_trail.error());
+      trail = std::move(*opened_trail);
+    }
+    auto record = [&](const std::string& action, const std::string& detail) {
+      return RecordChange(*trail, action,
+                          "list=" + f.list + " source=" + f.source + " " + detail +
+                              (f.actor != DefaultActor() ? " actor=" + f.actor : ""))
+                 ? kExitOk
+                 : kExitUnavailable;
+    };
 
     auto format_for = [&](bool default_csv) -> Result<lists::FileFormat> {
       if (f.format == "csv") return lists::FileFormat::kCsv;
@@ -166,7 +181,11 @@ std::function<int()> AddListsCommands(CLI::App& parent, std::function<Result<Con
                 << report->summary.record_count << " records (" << report->rows << " rows read, "
                 << report->summary.upserted << " upserted, " << report->summary.deleted
                 << " deleted, " << report->skipped << " skipped)\n";
-      return kExitOk;
+      return record(f.delta ? "lists.delta" : "lists.import",
+                    "version=" + std::to_string(report->summary.version) +
+                        " records=" + std::to_string(report->summary.record_count) +
+                        " upserted=" + std::to_string(report->summary.upserted) +
+                        " deleted=" + std::to_string(report->summary.deleted));
     }
     if (exp->parsed()) {
       auto format = format_for(true);
@@ -264,12 +283,15 @@ std::function<int()> AddListsCommands(CLI::App& parent, std::function<Result<Con
       }
       std::cout << "list " << f.list << " version " << summary->version << ": "
                 << summary->record_count << " records\n";
-      return kExitOk;
+      // The record itself is in the list's own change history; here only
+      // that a record changed (no document number in the audit detail).
+      return record(add->parsed() ? "lists.add" : "lists.remove",
+                    "version=" + std::to_string(summary->version));
     }
     if (drop->parsed()) {
       if (Status st = store.DropList(f.list, f.source, f.actor); !st) return Report(st.error());
       std::cout << "list " << f.list << " dropped\n";
-      return kExitOk;
+      return record("lists.drop", "");
     }
     if (audit->parsed()) {
       auto entries = store.Audit(f.list, f.limit);

@@ -4,6 +4,7 @@
 //             [--json] [--allow-specimens] [--strict] [--[no-]check-expiry] [--as-of YYYY-MM-DD]
 //   tdv trust import|list|remove, tdv lists ..., tdv keys create|list|revoke
 //   tdv policy [--json]   the verdict policy's reasons and their effects
+//   tdv audit verify|show  the audit trail of every check and change
 //   tdv serve [--listen HOST:PORT] [--threads N]
 // Every command takes --data DIR and --config FILE (see config.h).
 // Exit codes: 0 clear/valid, 1 invalid (verdict not clear), 2 usage or
@@ -22,6 +23,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "audit_cmd.h"
 #include "config.h"
 #include "exit_codes.h"
 #include "keys_cmd.h"
@@ -203,6 +205,9 @@ int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
     request.options.as_of = mrz::ParseIsoDate(flags.as_of);
     if (!request.options.as_of) return Fail(kExitUsage, "--as-of must be a date YYYY-MM-DD");
   }
+  // Every check is recorded: no audit trail, no check.
+  auto audit = OpenAudit(*config);
+  if (!audit) return Fail(kExitUnavailable, audit.error().message);
   const auto lists = OpenLists(common, *config);
   const auto trust = OpenTrust(*config);
   const verify::Verifier verifier(
@@ -212,6 +217,8 @@ int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
     return Fail(report.error().code == ErrorCode::kNotFound ? kExitNoMrz : kExitUsage,
                 report.error().message);
   }
+  if (Status st = (*audit)->Record((*audit)->VerificationEntry(CliActor(), *report)); !st)
+    return Fail(kExitUnavailable, "the check cannot be recorded: " + st.error().message);
   if (flags.json) {
     std::cout << http::ReportToJson(*report, 2) << "\n";
   } else {
@@ -242,12 +249,17 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
 
   // API keys: the first start on an empty store makes an admin key, shown
   // once and kept in DATA/admin.key (mode 0600).
+  auto audit = OpenAudit(*config);
+  if (!audit) return Fail(kExitUnavailable, audit.error().message);
   auto key_store = OpenKeys(*config, common.store);
   if (!key_store) return Fail(kExitUnavailable, key_store.error().message);
   const std::filesystem::path admin_file = config->data_dir / "admin.key";
   Result<std::string> first_key = CreateFirstAdminKey(**key_store, admin_file);
   if (!first_key) return Fail(kExitUnavailable, first_key.error().message);
   if (!first_key->empty()) {
+    RecordChange(
+        **audit, "keys.create",
+        "id=" + http::KeyManager::KeyIdOf("Bearer " + *first_key) + " role=admin (first start)");
     std::cout << "tdv: first start: admin key " << *first_key << "\n"
               << "tdv: (also in " << admin_file.string()
               << ", readable only by its owner; make other keys with `tdv keys create`)"
@@ -292,6 +304,11 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   options.max_body_bytes = config->max_body_bytes;
   options.access_log = config->access_log;
   options.keys = &keys;
+  options.audit = audit->get();
+  options.tls_cert_file = config->tls_cert;
+  options.tls_key_file = config->tls_key;
+  options.tls_client_ca_file = config->tls_client_ca;
+  options.tls_require_client_cert = config->tls_require_client_cert;
   options.rate_per_second_by_role = config->rate_limits;
   http::Server server(verifier, options);
   if (Status bound = server.Bind(); !bound) {
@@ -299,8 +316,9 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
     return Fail(kExitUsage, bound.error().message);
   }
   const bool v6 = address->host.find(':') != std::string::npos;
-  std::cout << "tdv: serving on http://" << (v6 ? "[" : "") << address->host << (v6 ? "]" : "")
-            << ":" << server.port() << "/ (data " << config->data_dir.string() << ")" << std::endl;
+  std::cout << "tdv: serving on " << (config->tls_cert.empty() ? "http" : "https") << "://"
+            << (v6 ? "[" : "") << address->host << (v6 ? "]" : "") << ":" << server.port()
+            << "/ (data " << config->data_dir.string() << ")" << std::endl;
 
   std::thread waiter([&server, signals] {
     int sig = 0;
@@ -389,6 +407,8 @@ int Main(int argc, char** argv) {
   policy_cmd->add_flag("--json", policy_json, "print JSON");
   auto run_keys = AddKeysCommands(
       cli, [&common] { return Load(common); }, common.store, add_common);
+  auto run_audit = AddAuditCommands(
+      cli, [&common] { return Load(common); }, add_common);
 
   try {
     cli.parse(argc, argv);
@@ -402,6 +422,7 @@ int Main(int argc, char** argv) {
   if (int code = run_lists(); code >= 0) return code;
   if (int code = run_trust(); code >= 0) return code;
   if (int code = run_keys(); code >= 0) return code;
+  if (int code = run_audit(); code >= 0) return code;
   return kExitUsage;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "audit_cmd.h"
 #include "exit_codes.h"
 #include "tdv/sig/trust_store.h"
 
@@ -74,6 +75,8 @@ std::string EntryLine(const sig::TrustEntry& e) {
 int RunImport(const Config& config, const TrustFlags& flags) {
   auto store = sig::TrustStore::Open(config.trust_dir);
   if (!store) return Fail(ExitFor(store.error()), store.error().message);
+  auto audit = OpenAudit(config);
+  if (!audit) return Fail(kExitUnavailable, audit.error().message);
   sig::TrustImportOptions options;
   if (!flags.as.empty()) {
     options.as = sig::ParseTrustKind(flags.as);
@@ -90,6 +93,12 @@ int RunImport(const Config& config, const TrustFlags& flags) {
     if (!bytes) return Fail(kExitUsage, bytes.error().message);
     auto report = store->Import(*bytes, options);
     if (!report) return Fail(ExitFor(report.error()), file + ": " + report.error().message);
+    std::string ids;
+    for (const auto& e : report->added) ids += (ids.empty() ? "" : ",") + e.id;
+    if (!report->added.empty() &&
+        !RecordChange(**audit, "trust.import",
+                      std::string(report->master_list ? "master list " : "") + "added=" + ids))
+      return kExitUnavailable;
     if (flags.json) {
       nlohmann::json added = nlohmann::json::array();
       for (const auto& e : report->added) added.push_back(EntryJson(e));
@@ -127,9 +136,12 @@ int RunList(const Config& config, const TrustFlags& flags) {
 int RunRemove(const Config& config, const TrustFlags& flags) {
   auto store = sig::TrustStore::Open(config.trust_dir);
   if (!store) return Fail(ExitFor(store.error()), store.error().message);
+  auto audit = OpenAudit(config);
+  if (!audit) return Fail(kExitUnavailable, audit.error().message);
   auto removed = store->Remove(flags.id);
   if (!removed) return Fail(ExitFor(removed.error()), removed.error().message);
   std::cout << "removed " << EntryLine(*removed) << "\n";
+  if (!RecordChange(**audit, "trust.remove", "id=" + removed->id)) return kExitUnavailable;
   return kExitOk;
 }
 

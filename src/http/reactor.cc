@@ -83,6 +83,24 @@ ssize_t SocketStream::write(const char* ptr, size_t size) {
   return n;
 }
 
+bool SocketStream::HeaderReady(bool& closed) {
+  if (buffered()) return true;  // read ahead with the last request
+  static thread_local std::vector<char> peek(kMaxHeaderBytes);
+  const ssize_t n = ::recv(fd_, peek.data(), peek.size(), MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) {
+    closed = true;
+    return false;
+  }
+  if (n < 0) {
+    closed = errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+    return false;
+  }
+  const std::string_view seen(peek.data(), static_cast<std::size_t>(n));
+  if (seen.find("\r\n\r\n") != std::string_view::npos) return true;
+  // Larger than any header we take: let httplib answer it (431/400).
+  return static_cast<std::size_t>(n) >= kMaxHeaderBytes;
+}
+
 void SocketStream::get_remote_ip_and_port(std::string& ip, int& port) const {
   sockaddr_storage a{};
   socklen_t len = sizeof(a);
@@ -95,7 +113,8 @@ void SocketStream::get_local_ip_and_port(std::string& ip, int& port) const {
   if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0) AddressOf(a, ip, port);
 }
 
-Reactor::Reactor(Options options, Serve serve) : options_(options), serve_(std::move(serve)) {
+Reactor::Reactor(Options options, Serve serve, MakeStream make_stream)
+    : options_(options), serve_(std::move(serve)), make_stream_(std::move(make_stream)) {
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
   wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   epoll_event ev{};
@@ -115,80 +134,61 @@ void Reactor::Stop() {
   if (loop_.joinable()) loop_.join();
   pool_->shutdown();  // requests being served finish; their Park() closes
   std::lock_guard lock(mu_);
-  for (auto& [fd, c] : parked_) ::close(fd);
-  parked_.clear();
+  parked_.clear();  // closes them
   ::close(epoll_);
   ::close(wake_);
 }
 
-void Reactor::Accept(int fd, int read_timeout_seconds, int write_timeout_seconds) {
+void Reactor::Accept(int fd) {
   int yes = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
-  Park(std::make_shared<Connection>(fd, read_timeout_seconds, write_timeout_seconds),
+  std::unique_ptr<ConnectionStream> stream = make_stream_(fd);
+  if (!stream) {
+    ::close(fd);
+    return;
+  }
+  Park(std::make_shared<Connection>(fd, std::move(stream)),
        std::chrono::seconds(options_.header_timeout_seconds));
 }
 
 void Reactor::Park(std::shared_ptr<Connection> c, std::chrono::seconds wait) {
-  if (stopping_) {
-    ::close(c->fd);
-    return;
-  }
-  // A request read ahead with the last one: serve it now.
-  if (c->stream.buffered()) {
+  if (stopping_) return;  // closed as `c` goes
+  // What has arrived already (a request read ahead with the last one, bytes
+  // before the registration): serve it now. Checked before the connection
+  // is in the set, so that only one thread ever reads it at a time; bytes
+  // arriving after this raise the event when it is added.
+  bool closed = false;
+  if (c->stream->HeaderReady(closed)) {
     Dispatch(std::move(c));
     return;
   }
+  if (closed) return;
   c->deadline = std::chrono::steady_clock::now() + wait;
   const int fd = c->fd;
   {
     std::lock_guard lock(mu_);
-    if (parked_.size() >= options_.max_parked) {
-      ::close(fd);
-      return;
-    }
+    if (parked_.size() >= options_.max_parked) return;
     parked_[fd] = std::move(c);
   }
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET | EPOLLONESHOT;
   ev.data.fd = fd;
   if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    std::shared_ptr<Connection> gone;
     std::lock_guard lock(mu_);
-    parked_.erase(fd);
-    ::close(fd);
-    return;
-  }
-  // Bytes that arrived before the registration raise no edge: look now.
-  bool closed = false;
-  if (HeaderReady(fd, closed) || closed) {
-    // Taken here or by the loop, whichever finds it first in parked_.
-    std::shared_ptr<Connection> ready;
-    {
-      std::lock_guard lock(mu_);
-      auto it = parked_.find(fd);
-      if (it != parked_.end()) {
-        ready = std::move(it->second);
-        parked_.erase(it);
-      }
-    }
-    if (ready) {
-      ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
-      if (closed) {
-        ::close(fd);
-      } else {
-        Dispatch(std::move(ready));
-      }
+    auto it = parked_.find(fd);
+    if (it != parked_.end()) {
+      gone = std::move(it->second);
+      parked_.erase(it);
     }
   }
 }
 
 void Reactor::Dispatch(std::shared_ptr<Connection> c) {
-  pool_->enqueue([this, c] {
+  pool_->enqueue([this, c]() mutable {
     for (int in_a_row = 1;; ++in_a_row) {
       const bool last = ++c->served >= options_.keep_alive_max_count;
-      if (!serve_(*c, last) || last || stopping_) {
-        ::close(c->fd);
-        return;
-      }
+      if (!serve_(*c, last) || last || stopping_) return;  // closed as `c` goes
       // A client that answers at once (a border system's connection pool,
       // a load test) has its next request here within a millisecond or
       // two: serve it without the round trip through the epoll set. Idle
@@ -196,38 +196,18 @@ void Reactor::Dispatch(std::shared_ptr<Connection> c) {
       // At most a few in a row, so that connections queued for a worker
       // are not starved by one that always has its next request ready.
       if (in_a_row >= kMaxInARow) break;
-      if (!c->stream.buffered()) {
-        pollfd p{c->fd, POLLIN, 0};
-        if (::poll(&p, 1, kLingerMs) <= 0) break;
-        bool closed = false;
-        if (!HeaderReady(c->fd, closed)) {
-          if (closed) {
-            ::close(c->fd);
-            return;
-          }
-          break;
-        }
+      bool closed = false;
+      if (c->stream->HeaderReady(closed)) continue;
+      if (closed) return;
+      pollfd p{c->fd, POLLIN, 0};
+      if (::poll(&p, 1, kLingerMs) <= 0) break;
+      if (!c->stream->HeaderReady(closed)) {
+        if (closed) return;
+        break;
       }
     }
-    Park(c, std::chrono::seconds(options_.keep_alive_seconds));
+    Park(std::move(c), std::chrono::seconds(options_.keep_alive_seconds));
   });
-}
-
-bool Reactor::HeaderReady(int fd, bool& closed) {
-  static thread_local std::vector<char> peek(kMaxHeaderBytes);
-  const ssize_t n = ::recv(fd, peek.data(), peek.size(), MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0) {
-    closed = true;
-    return false;
-  }
-  if (n < 0) {
-    closed = errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
-    return false;
-  }
-  const std::string_view seen(peek.data(), static_cast<std::size_t>(n));
-  if (seen.find("\r\n\r\n") != std::string_view::npos) return true;
-  // Larger than any header we take: let httplib answer it (431/400).
-  return static_cast<std::size_t>(n) >= kMaxHeaderBytes;
 }
 
 void Reactor::Loop() {
@@ -242,19 +222,17 @@ void Reactor::Loop() {
         (void)!::read(wake_, &v, sizeof(v));
         continue;
       }
-      bool closed = false;
-      const bool ready = HeaderReady(fd, closed);
+      // Only this thread reads a parked connection.
       std::shared_ptr<Connection> c;
       {
         std::lock_guard lock(mu_);
         auto it = parked_.find(fd);
         if (it == parked_.end()) continue;
-        if (ready || closed) {
-          c = std::move(it->second);
-          parked_.erase(it);
-        }
+        c = it->second;
       }
-      if (!c) {
+      bool closed = false;
+      const bool ready = c->stream->HeaderReady(closed);
+      if (!ready && !closed) {
         // Part of a header: wait for more (the one-shot registration re-armed).
         epoll_event ev{};
         ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET | EPOLLONESHOT;
@@ -262,33 +240,31 @@ void Reactor::Loop() {
         ::epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev);
         continue;
       }
-      ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
-      if (closed) {
-        ::close(fd);
-      } else {
-        Dispatch(std::move(c));
+      {
+        std::lock_guard lock(mu_);
+        parked_.erase(fd);
       }
+      ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
+      if (!closed) Dispatch(std::move(c));
     }
     // Deadlines: a header that never completes, a keep-alive that ran out.
     const auto now = std::chrono::steady_clock::now();
     if (now < next_sweep) continue;
     next_sweep = now + std::chrono::milliseconds(200);
-    std::vector<int> expired;
+    std::vector<std::shared_ptr<Connection>> expired;
     {
       std::lock_guard lock(mu_);
       for (auto it = parked_.begin(); it != parked_.end();) {
         if (it->second->deadline <= now) {
-          expired.push_back(it->first);
+          expired.push_back(std::move(it->second));
           it = parked_.erase(it);
         } else {
           ++it;
         }
       }
     }
-    for (int fd : expired) {
-      ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
-      ::close(fd);
-    }
+    for (const auto& c : expired) ::epoll_ctl(epoll_, EPOLL_CTL_DEL, c->fd, nullptr);
+    expired.clear();  // closes them
   }
 }
 

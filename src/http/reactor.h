@@ -13,6 +13,7 @@
 #define TDV_SRC_HTTP_REACTOR_H_
 
 #include <httplib.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -24,10 +25,19 @@
 
 namespace tdv::http::internal {
 
-// A blocking socket as an httplib Stream, with read and write timeouts and
-// a read buffer that lives as long as the connection (a pipelined request
-// read ahead is not lost between requests).
-class SocketStream final : public httplib::Stream {
+// A connection's bytes as an httplib Stream (plain or TLS), with read and
+// write timeouts for the worker that serves a request, and a readiness
+// check that never blocks for the reactor.
+class ConnectionStream : public httplib::Stream {
+ public:
+  // Whether a whole request header is waiting, reading only what has
+  // arrived; sets `closed` when the peer has gone or the connection failed.
+  virtual bool HeaderReady(bool& closed) = 0;
+};
+
+// A plain socket, with a read buffer that lives as long as the connection
+// (a pipelined request read ahead is not lost between requests).
+class SocketStream final : public ConnectionStream {
  public:
   SocketStream(int fd, int read_timeout_seconds, int write_timeout_seconds)
       : fd_(fd),
@@ -41,6 +51,7 @@ class SocketStream final : public httplib::Stream {
   void get_local_ip_and_port(std::string& ip, int& port) const override;
   socket_t socket() const override { return fd_; }
   bool buffered() const { return pos_ < len_; }
+  bool HeaderReady(bool& closed) override;
 
  private:
   bool Wait(short events, int timeout_ms) const;
@@ -50,11 +61,18 @@ class SocketStream final : public httplib::Stream {
   size_t pos_ = 0, len_ = 0;
 };
 
+// Owns the socket: closed (after a TLS close_notify) when the last holder
+// lets go.
 struct Connection {
-  explicit Connection(int f, int read_timeout, int write_timeout)
-      : fd(f), stream(f, read_timeout, write_timeout) {}
+  Connection(int f, std::unique_ptr<ConnectionStream> s) : fd(f), stream(std::move(s)) {}
+  ~Connection() {
+    stream.reset();
+    ::close(fd);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
   int fd;
-  SocketStream stream;
+  std::unique_ptr<ConnectionStream> stream;
   std::size_t served = 0;
   std::chrono::steady_clock::time_point deadline;
 };
@@ -71,13 +89,15 @@ class Reactor {
   // `serve` answers one request on the connection; returns false when the
   // connection must be closed afterwards. It runs on a worker thread.
   using Serve = std::function<bool(Connection&, bool last)>;
-  Reactor(Options options, Serve serve);
+  // Makes the stream of a newly accepted socket (nullptr: close it).
+  using MakeStream = std::function<std::unique_ptr<ConnectionStream>(int fd)>;
+  Reactor(Options options, Serve serve, MakeStream make_stream);
   ~Reactor();
   Reactor(const Reactor&) = delete;
   Reactor& operator=(const Reactor&) = delete;
 
   // Takes a newly accepted socket (its first request still to come).
-  void Accept(int fd, int read_timeout_seconds, int write_timeout_seconds);
+  void Accept(int fd);
   // Closes every parked connection and stops; requests being served finish.
   void Stop();
 
@@ -85,12 +105,10 @@ class Reactor {
   void Park(std::shared_ptr<Connection> c, std::chrono::seconds wait);
   void Dispatch(std::shared_ptr<Connection> c);
   void Loop();
-  // Whether a whole request header is waiting on the socket; sets `closed`
-  // when the peer has gone or the header is larger than any we take.
-  static bool HeaderReady(int fd, bool& closed);
 
   Options options_;
   Serve serve_;
+  MakeStream make_stream_;
   int epoll_ = -1, wake_ = -1;
   std::mutex mu_;
   std::unordered_map<int, std::shared_ptr<Connection>> parked_;

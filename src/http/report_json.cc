@@ -414,4 +414,34 @@ std::string ProblemJson(int status, std::string_view type, std::string_view titl
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::string AuditToJson(const std::vector<lists::TrailEntry>& entries, bool more, int indent) {
+  nlohmann::json list = nlohmann::json::array();
+  auto text_or_null = [](const std::string& s) {
+    return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+  };
+  for (const lists::TrailEntry& e : entries) {
+    nlohmann::json reasons = nlohmann::json::array();
+    for (std::size_t start = 0; start < e.reasons.size();) {
+      std::size_t comma = e.reasons.find(',', start);
+      if (comma == std::string::npos) comma = e.reasons.size();
+      reasons.push_back(e.reasons.substr(start, comma - start));
+      start = comma + 1;
+    }
+    list.push_back({{"seq", e.seq},
+                    {"time", e.time},
+                    {"key_id", e.key_id},
+                    {"action", e.action},
+                    {"document", text_or_null(e.document)},
+                    {"document_number", text_or_null(e.document_number)},
+                    {"verdict", text_or_null(e.verdict)},
+                    {"reasons", reasons},
+                    {"detail", e.detail},
+                    {"mac", e.mac}});
+  }
+  nlohmann::json out = {{"entries", list}};
+  out["next_after"] =
+      more && !entries.empty() ? nlohmann::json(entries.back().seq) : nlohmann::json(nullptr);
+  return out.dump(indent);
+}
+
 }  // namespace tdv::http

@@ -4,8 +4,11 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -13,6 +16,7 @@
 #include "reactor.h"
 #include "tdv/http/rate_limit.h"
 #include "tdv/http/report_json.h"
+#include "tls.h"
 
 namespace tdv::http {
 
@@ -41,18 +45,17 @@ std::string MediaType(const httplib::Request& req) {
 class ParkingServer final : public httplib::Server {
  public:
   internal::Reactor* reactor = nullptr;
-  int read_timeout_seconds = 10, write_timeout_seconds = 10;
 
   // One request on a parked connection; false when it must be closed.
   bool ServeOne(internal::Connection& c, bool last) {
     bool closed = false;
-    const bool ok = process_request(c.stream, last, closed, nullptr);
+    const bool ok = process_request(*c.stream, last, closed, nullptr);
     return ok && !closed;
   }
 
  private:
   bool process_and_close_socket(socket_t sock) override {
-    reactor->Accept(sock, read_timeout_seconds, write_timeout_seconds);
+    reactor->Accept(sock);
     return true;
   }
 };
@@ -90,6 +93,7 @@ struct Server::Impl {
   ServerOptions options;
   RateLimiter limiter;
   ParkingServer server;
+  std::unique_ptr<internal::TlsContext> tls;  // set by Bind() when options ask for TLS
   std::unique_ptr<internal::Reactor> reactor;
   int bound_port = -1;
   std::mutex log_mutex;
@@ -123,10 +127,14 @@ struct Server::Impl {
     ro.keep_alive_seconds = options.keep_alive_seconds;
     ro.keep_alive_max_count = 100;
     reactor = std::make_unique<internal::Reactor>(
-        ro, [this](internal::Connection& c, bool last) { return server.ServeOne(c, last); });
+        ro, [this](internal::Connection& c, bool last) { return server.ServeOne(c, last); },
+        [this](int fd) -> std::unique_ptr<internal::ConnectionStream> {
+          if (tls)
+            return tls->Wrap(fd, options.read_timeout_seconds, options.write_timeout_seconds);
+          return std::make_unique<internal::SocketStream>(fd, options.read_timeout_seconds,
+                                                          options.write_timeout_seconds);
+        });
     server.reactor = reactor.get();
-    server.read_timeout_seconds = options.read_timeout_seconds;
-    server.write_timeout_seconds = options.write_timeout_seconds;
     server.new_task_queue = [] { return new httplib::ThreadPool(2); };
 
     // Keys are checked on the headers, before httplib reads a body: a caller
@@ -140,6 +148,9 @@ struct Server::Impl {
     });
     server.Post("/v1/verify", [this](const httplib::Request& req, httplib::Response& res) {
       HandleVerify(req, res);
+    });
+    server.Get("/v1/audit", [this](const httplib::Request& req, httplib::Response& res) {
+      HandleAudit(req, res);
     });
     for (const char* path : {"/v1/verify"}) {
       server.Get(path, [](const httplib::Request&, httplib::Response& res) {
@@ -194,6 +205,7 @@ struct Server::Impl {
   // ones (which answer 404 or 405 whoever asks).
   static std::optional<Permission> Needs(const httplib::Request& req) {
     if (req.path == "/v1/verify") return Permission::kVerify;
+    if (req.path == "/v1/audit") return Permission::kAudit;
     return std::nullopt;
   }
 
@@ -361,7 +373,70 @@ struct Server::Impl {
       }
       return;
     }
+    if (options.audit != nullptr) {
+      const std::string key = KeyManager::KeyIdOf(req.get_header_value("Authorization"));
+      Status recorded =
+          options.audit->Record(options.audit->VerificationEntry(key.empty() ? "-" : key, *report));
+      if (!recorded) {
+        Log("error: audit trail: " + recorded.error().message);
+        SendProblem(res, 503, "unavailable", "Service unavailable",
+                    "the check cannot be recorded in the audit trail; it was not answered");
+        return;
+      }
+    }
     res.set_content(ReportToJson(*report), kJsonType);
+  }
+
+  void HandleAudit(const httplib::Request& req, httplib::Response& res) {
+    if (options.audit == nullptr) {
+      SendProblem(res, 503, "unavailable", "Service unavailable", "no audit trail configured");
+      return;
+    }
+    lists::TrailQuery q;
+    auto number = [&](const char* name, std::int64_t low, std::int64_t high,
+                      std::int64_t& out) -> bool {
+      if (!req.has_param(name)) return true;
+      const std::string v = req.get_param_value(name);
+      char* end = nullptr;
+      errno = 0;
+      const long long n = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || errno != 0 || n < low || n > high) {
+        SendProblem(res, 422, "invalid-request", "Invalid request",
+                    std::string(name) + " must be an integer " + std::to_string(low) + "-" +
+                        std::to_string(high));
+        return false;
+      }
+      out = n;
+      return true;
+    };
+    std::int64_t limit = 100;
+    if (!number("after", 0, INT64_MAX, q.after_seq) || !number("limit", 1, 1000, limit)) return;
+    q.limit = static_cast<std::size_t>(limit) + 1;  // one more: is there a next page?
+    q.from = req.get_param_value("from");
+    q.to = req.get_param_value("to");
+    q.key_id = req.get_param_value("key");
+    q.action = req.get_param_value("action");
+    q.verdict = req.get_param_value("verdict");
+    q.document = req.get_param_value("document");
+    const std::string state = req.get_param_value("state"), type = req.get_param_value("type"),
+                      doc_number = req.get_param_value("number");
+    if (!state.empty() || !type.empty() || !doc_number.empty()) {
+      if (state.empty() || type.empty() || doc_number.empty()) {
+        SendProblem(res, 422, "invalid-request", "Invalid request",
+                    "state, type and number go together");
+        return;
+      }
+      q.document = options.audit->DocumentHash(state, type.substr(0, 1), doc_number);
+    }
+    auto entries = options.audit->Query(q);
+    if (!entries) {
+      Log("error: audit trail: " + entries.error().message);
+      SendProblem(res, 503, "unavailable", "Service unavailable", "the audit trail cannot be read");
+      return;
+    }
+    const bool more = entries->size() > static_cast<std::size_t>(limit);
+    if (more) entries->pop_back();
+    res.set_content(AuditToJson(*entries, more), kJsonType);
   }
 };
 
@@ -374,6 +449,16 @@ Server::~Server() { Stop(); }
 
 Status Server::Bind() {
   const ServerOptions& o = impl_->options;
+  if (!o.tls_cert_file.empty() || !o.tls_key_file.empty()) {
+    if (o.tls_cert_file.empty() || o.tls_key_file.empty())
+      return Error{ErrorCode::kInvalidInput, "TLS needs both a certificate and its key"};
+    auto tls = internal::TlsContext::Create(
+        {o.tls_cert_file, o.tls_key_file, o.tls_client_ca_file, o.tls_require_client_cert});
+    if (!tls) return tls.error();
+    impl_->tls = std::move(*tls);
+  } else if (!o.tls_client_ca_file.empty() || o.tls_require_client_cert) {
+    return Error{ErrorCode::kInvalidInput, "client certificates need TLS (a certificate and key)"};
+  }
   if (o.port == 0) {
     impl_->bound_port = impl_->server.bind_to_any_port(o.host);
   } else {

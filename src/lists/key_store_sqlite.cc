@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The SQLite key store: one table `api_keys` in the store's file.
-#include <sqlite3.h>
-
 #include <mutex>
 
+#include "sqlite_util.h"
 #include "store_common.h"
 #include "tdv/lists/key_store.h"
 
@@ -12,10 +11,7 @@ namespace {
 
 using internal::NowRfc3339;
 
-std::string Text(sqlite3_stmt* s, int column) {
-  const unsigned char* t = sqlite3_column_text(s, column);
-  return t != nullptr ? reinterpret_cast<const char*>(t) : "";
-}
+using internal::ColumnText;
 
 class SqliteKeyStore final : public KeyStore {
  public:
@@ -118,18 +114,13 @@ class SqliteKeyStore final : public KeyStore {
   static constexpr const char* kSelect =
       "SELECT id, role, source, label, secret_hash, created_at, revoked_at FROM api_keys";
 
-  sqlite3_stmt* Prepare(const std::string& sql) {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &s, nullptr) !=
-        SQLITE_OK)
-      return nullptr;
-    return s;
-  }
+  sqlite3_stmt* Prepare(const std::string& sql) { return internal::PrepareStatement(db_, sql); }
   static void Bind(sqlite3_stmt* s, int i, const std::string& v) {
     sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
   static KeyRecord Row(sqlite3_stmt* s) {
-    return {Text(s, 0), Text(s, 1), Text(s, 2), Text(s, 3), Text(s, 4), Text(s, 5), Text(s, 6)};
+    return {ColumnText(s, 0), ColumnText(s, 1), ColumnText(s, 2), ColumnText(s, 3),
+            ColumnText(s, 4), ColumnText(s, 5), ColumnText(s, 6)};
   }
   Error Failure() const {
     return Error{ErrorCode::kUnavailable, std::string("key store: ") + sqlite3_errmsg(db_)};
@@ -143,18 +134,7 @@ class SqliteKeyStore final : public KeyStore {
 }  // namespace
 
 Result<std::unique_ptr<KeyStore>> OpenSqliteKeyStore(const std::string& path) {
-  sqlite3* db = nullptr;
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close_v2(db);
-    return Error{ErrorCode::kUnavailable, "cannot open key store " + path + ": " + message};
-  }
-  auto store = std::make_unique<SqliteKeyStore>(db);
-  if (Status s = store->Init(); !s) return s.error();
-  return std::unique_ptr<KeyStore>(std::move(store));
+  return internal::OpenSqliteStore<SqliteKeyStore, KeyStore>(path, "key store");
 }
 
 }  // namespace tdv::lists

@@ -231,6 +231,67 @@ TEST_CASE("tdv keys: create prints a key once, list shows no secret, revoke stop
   CHECK_FALSE(nlohmann::json::parse(r.out)[0]["revoked_at"].is_null());
 }
 
+TEST_CASE("tdv audit: checks and changes are recorded; verify finds an altered entry",
+          "[cli][audit]") {
+  TempDir data;
+  const std::string d = data.path().string();
+  REQUIRE(Tdv({"check", "--data", d, "--allow-specimens", "--as-of", "2011-06-01", "--mrz",
+               testing::kTd3Specimen})
+              .exit_code == 0);
+  ProcessResult r = Tdv({"keys", "create", "--data", d, "--role", "auditor"});
+  REQUIRE(r.exit_code == 0);
+  const std::string id = r.out.substr(4, 16);
+  REQUIRE(Tdv({"keys", "revoke", "--data", d, id}).exit_code == 0);
+  // The audit key is the owner's alone.
+  const auto owner_only = std::filesystem::perms::owner_read | std::filesystem::perms::owner_write;
+  CHECK((std::filesystem::status(data.path() / "audit.key").permissions() &
+         std::filesystem::perms::all) == owner_only);
+
+  r = Tdv({"audit", "show", "--data", d, "--json"});
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j["entries"].size() == 3);
+  CHECK(j["entries"][0]["action"] == "verify");
+  CHECK(j["entries"][0]["verdict"] == "clear");
+  CHECK(j["entries"][0]["key_id"].get<std::string>().rfind("cli:", 0) == 0);
+  CHECK(j["entries"][1]["action"] == "keys.create");
+  CHECK(j["entries"][1]["detail"] == "id=" + id + " role=auditor");
+  CHECK(j["entries"][2]["action"] == "keys.revoke");
+  CHECK(r.out.find("L898902C3") == std::string::npos);
+  // A document's checks by its number (hashed with the trail's key).
+  r = Tdv({"audit", "show", "--data", d, "--json", "--state", "UTO", "--type", "P", "--number",
+           "L898902C3"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(nlohmann::json::parse(r.out)["entries"].size() == 1);
+  CHECK(Tdv({"audit", "show", "--data", d, "--state", "UTO"}).exit_code == 2);
+
+  r = Tdv({"audit", "verify", "--data", d, "--json"});
+  REQUIRE(r.exit_code == 0);
+  j = nlohmann::json::parse(r.out);
+  CHECK(j["entries"] == 3);
+  CHECK(j["intact"] == true);
+  CHECK(j["head_seq"] == 3);
+
+  // Someone edits the database: the verdict of the first check.
+  REQUIRE(tdv::testing::Run({"python3", "-c",
+                             "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
+                             "c.execute(\"update audit set verdict='reject' where seq=1\"); "
+                             "c.commit()",
+                             (data.path() / "audit.db").string()})
+              .exit_code == 0);
+  r = Tdv({"audit", "verify", "--data", d});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("seq 1: altered") != std::string::npos);
+  CHECK(r.out.find("chain BROKEN") != std::string::npos);
+
+  // No trail, no check: a broken audit key stops checks with exit 5.
+  std::ofstream(data.path() / "audit.key", std::ios::trunc) << "not a key\n";
+  r = Tdv({"check", "--data", d, "--allow-specimens", "--mrz", testing::kTd3Specimen});
+  CHECK(r.exit_code == 5);
+  CHECK(r.err.find("audit.key") != std::string::npos);
+  CHECK(r.out.empty());
+}
+
 TEST_CASE("tdv serve refuses a bad listen address with exit 2", "[cli]") {
   TempDir data;
   ProcessResult r = Tdv({"serve", "--data", data.path().string(), "--listen", "nonsense"});

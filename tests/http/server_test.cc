@@ -323,6 +323,93 @@ TEST_CASE("rate limits: a key over its rate gets 429 with Retry-After", "[http][
   }
 }
 
+TEST_CASE("audit: every verify is recorded before it is answered; auditors read it",
+          "[http][keys]") {
+  KeyFixture fx;
+  auto officer = fx.keys.Create("officer", "", "desk");
+  auto auditor = fx.keys.Create("auditor", "", "audit office");
+  REQUIRE((officer && auditor));
+  const std::string audit_file = (fx.dir.path() / "audit.db").string();
+  auto store = lists::OpenSqliteAuditStore(audit_file);
+  REQUIRE(store.has_value());
+  verify::AuditTrail trail(std::move(*store), std::string(64, 'a'), {});
+  ServerOptions o;
+  o.keys = &fx.keys;
+  o.audit = &trail;
+  LiveServer s(o);
+  const std::string body = json{{"mrz", testing::kTd3Specimen}, {"allow_specimens", true}}.dump();
+  const httplib::Headers as_officer = {{"Authorization", "Bearer " + officer->key}};
+  const httplib::Headers as_auditor = {{"Authorization", "Bearer " + auditor->key}};
+  for (int i = 0; i < 3; ++i) {
+    auto r = s.client().Post("/v1/verify", as_officer, body, "application/json");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+  // Only auditors (and admins) read the trail.
+  Problem(s.client().Get("/v1/audit", as_officer), 403);
+  auto page = s.client().Get("/v1/audit?limit=2", as_auditor);
+  REQUIRE(page);
+  REQUIRE(page->status == 200);
+  json j = json::parse(page->body);
+  REQUIRE(j["entries"].size() == 2);
+  CHECK(j["entries"][0]["seq"] == 1);
+  CHECK(j["entries"][0]["key_id"] == officer->record.id);
+  CHECK(j["entries"][0]["action"] == "verify");
+  CHECK(j["entries"][0]["verdict"] == "clear");
+  CHECK(j["entries"][0]["document_number"].is_null());
+  CHECK(page->body.find("L898902C3") == std::string::npos);  // no number in clear
+  REQUIRE(j["next_after"] == 2);
+  auto rest = s.client().Get("/v1/audit?after=2", as_auditor);
+  REQUIRE(rest);
+  j = json::parse(rest->body);
+  REQUIRE(j["entries"].size() == 1);
+  CHECK(j["next_after"].is_null());
+  // A document's checks, found by its state, type and number.
+  auto doc = s.client().Get("/v1/audit?state=UTO&type=P&number=L898902C3", as_auditor);
+  REQUIRE(doc);
+  CHECK(json::parse(doc->body)["entries"].size() == 3);
+  auto other = s.client().Get("/v1/audit?state=UTO&type=P&number=X0000000", as_auditor);
+  REQUIRE(other);
+  CHECK(json::parse(other->body)["entries"].empty());
+  Problem(s.client().Get("/v1/audit?limit=0", as_auditor), 422);
+  Problem(s.client().Get("/v1/audit?state=UTO", as_auditor), 422);
+  auto check = trail.VerifyChain();
+  REQUIRE(check.has_value());
+  CHECK(check->entries == 3);
+  CHECK(check->intact());
+}
+
+// A store whose disk is full: every append fails (fault injection).
+class FullDiskAuditStore final : public lists::AuditStore {
+ public:
+  Status Append(std::vector<lists::TrailEntry>&, const Seal&) override {
+    return Error{ErrorCode::kUnavailable, "database or disk is full"};
+  }
+  Status Scan(std::int64_t, const std::function<bool(const lists::TrailEntry&)>&) override {
+    return {};
+  }
+  Result<std::vector<lists::TrailEntry>> Query(const lists::TrailQuery&) override {
+    return std::vector<lists::TrailEntry>{};
+  }
+};
+
+TEST_CASE("audit: a check that cannot be recorded is not answered", "[http][keys]") {
+  KeyFixture fx;
+  auto officer = fx.keys.Create("officer", "", "desk");
+  REQUIRE(officer.has_value());
+  verify::AuditTrail trail(std::make_unique<FullDiskAuditStore>(), std::string(64, 'a'), {});
+  ServerOptions o;
+  o.keys = &fx.keys;
+  o.audit = &trail;
+  LiveServer s(o);
+  const std::string body = json{{"mrz", testing::kTd3Specimen}, {"allow_specimens", true}}.dump();
+  auto r = s.client().Post("/v1/verify", {{"Authorization", "Bearer " + officer->key}}, body,
+                           "application/json");
+  Problem(r, 503);
+  CHECK(r->body.find("audit") != std::string::npos);
+  CHECK(r->body.find("\"verdict\"") == std::string::npos);
+}
+
 // A connection to the live server on loopback (a plain socket).
 int Connect(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -655,6 +742,113 @@ TEST_CASE("multipart: an image with its printed seal, and seal or chip fields",
       {"image", Pki("images/visa-sample-seal.jpg"), "visa.jpg", "image/jpeg"},
       {"dg1", Pki("chips/de-valid/dg1.bin"), "dg1.bin", "application/octet-stream"}};
   Problem(s.client().Post("/v1/verify", dg_only), 422);
+}
+
+}  // namespace
+}  // namespace tdv::http
+
+namespace tdv::http {
+namespace {
+
+std::string TlsFile(const std::string& rel) {
+  return std::string(TDV_TEST_PKI_DIR) + "/tls/" + rel;
+}
+
+// A TLS client that trusts the test TLS CA, with an optional client certificate.
+std::unique_ptr<httplib::SSLClient> TlsClient(int port, const std::string& client = "") {
+  std::unique_ptr<httplib::SSLClient> c =
+      client.empty() ? std::make_unique<httplib::SSLClient>("127.0.0.1", port)
+                     : std::make_unique<httplib::SSLClient>(
+                           "127.0.0.1", port, TlsFile(client + ".pem"), TlsFile(client + ".key"));
+  c->set_ca_cert_path(TlsFile("ca.pem").c_str());
+  c->enable_server_certificate_verification(true);
+  c->set_connection_timeout(5);
+  c->set_read_timeout(5);
+  return c;
+}
+
+const std::string kVerifyBody =
+    nlohmann::json{{"mrz", testing::kTd3Specimen}, {"allow_specimens", true}}.dump();
+
+TEST_CASE("TLS: verify over HTTPS; plain HTTP and silent clients get nothing and stall no one",
+          "[http][tls]") {
+  ServerOptions o;
+  o.tls_cert_file = TlsFile("server.pem");
+  o.tls_key_file = TlsFile("server.key");
+  LiveServer s(o);
+  auto tls = TlsClient(s.port());
+  for (int i = 0; i < 3; ++i) {  // several requests on one kept-alive TLS connection
+    auto r = tls->Post("/v1/verify", kVerifyBody, "application/json");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(nlohmann::json::parse(r->body)["verdict"] == "clear");
+  }
+  // Plain HTTP on the TLS port: no answer, no crash.
+  auto plain = s.client().Get("/healthz");
+  CHECK_FALSE(plain);
+
+  // 8 silent connections (more than the 4 workers) and 8 that stop after
+  // the first bytes of a handshake: a new TLS client is answered at once.
+  std::vector<int> held;
+  for (int i = 0; i < 8; ++i) held.push_back(Connect(s.port()));
+  for (int i = 0; i < 8; ++i) {
+    const int fd = Connect(s.port());
+    const char partial_hello[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
+    REQUIRE(::send(fd, partial_hello, sizeof(partial_hello) - 1, 0) > 0);
+    held.push_back(fd);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto fresh = TlsClient(s.port());
+  auto r = fresh->Get("/healthz");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(seconds < 1.0);
+  for (int fd : held) ::close(fd);
+}
+
+TEST_CASE("TLS: client certificates from the configured CA, required or not", "[http][tls]") {
+  ServerOptions o;
+  o.tls_cert_file = TlsFile("server.pem");
+  o.tls_key_file = TlsFile("server.key");
+  o.tls_client_ca_file = TlsFile("ca.pem");
+  SECTION("required") {
+    o.tls_require_client_cert = true;
+    LiveServer s(o);
+    auto with = TlsClient(s.port(), "client");
+    auto ok = with->Post("/v1/verify", kVerifyBody, "application/json");
+    REQUIRE(ok);
+    CHECK(ok->status == 200);
+    CHECK_FALSE(TlsClient(s.port())->Get("/healthz"));              // no certificate
+    CHECK_FALSE(TlsClient(s.port(), "stranger")->Get("/healthz"));  // another CA's
+  }
+  SECTION("optional") {
+    LiveServer s(o);
+    auto without = TlsClient(s.port())->Get("/healthz");
+    REQUIRE(without);
+    CHECK(without->status == 200);
+    CHECK_FALSE(TlsClient(s.port(), "stranger")->Get("/healthz"));  // presented, not trusted
+  }
+}
+
+TEST_CASE("TLS: a certificate or key that cannot be used fails Bind, saying which", "[http][tls]") {
+  const verify::Verifier verifier(LiveServer::Config());
+  ServerOptions o;
+  o.port = 0;
+  o.tls_cert_file = TlsFile("server.pem");
+  o.tls_key_file = TlsFile("client.key");  // not the server's key
+  auto bound = Server(verifier, o).Bind();
+  REQUIRE_FALSE(bound.has_value());
+  CHECK(bound.error().message.find("client.key") != std::string::npos);
+  o.tls_key_file = TlsFile("missing.key");
+  bound = Server(verifier, o).Bind();
+  REQUIRE_FALSE(bound.has_value());
+  CHECK(bound.error().message.find("missing.key") != std::string::npos);
+  o.tls_cert_file.clear();
+  bound = Server(verifier, o).Bind();
+  REQUIRE_FALSE(bound.has_value());
+  CHECK(bound.error().code == ErrorCode::kInvalidInput);
 }
 
 }  // namespace

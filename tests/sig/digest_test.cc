@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tdv/sig/digest.h"
 
+#include <atomic>
 #include <cstdint>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "catch.h"
@@ -14,6 +16,38 @@ namespace {
 TEST_CASE("SHA-256 known answers (FIPS 180-2)", "[sig][digest]") {
   CHECK(Sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CHECK(Sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_CASE("HMAC-SHA-256 known answers (RFC 4231)", "[sig][digest]") {
+  // Test case 2.
+  CHECK(HmacSha256Hex("Jefe", "what do ya want for nothing?") ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // Test case 1: key 20 x 0x0b.
+  CHECK(HmacSha256Hex(std::string(20, '\x0b'), "Hi There") ==
+        "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+}
+
+TEST_CASE("HMAC-SHA-256 with a primed key: the same MACs, from many threads", "[sig][digest]") {
+  const HmacSha256 jefe("Jefe");
+  CHECK(jefe.Hex("what do ya want for nothing?") ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  CHECK(jefe.Hex("what do ya want for nothing?", 32) == "5bdcc146bf60754e6a042426089575c7");
+  // RFC 4231 test case 6: a key longer than the block (131 x 0xaa).
+  const HmacSha256 long_key(std::string(131, '\xaa'));
+  CHECK(long_key.Hex("Test Using Larger Than Block-Size Key - Hash Key First") ==
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 1000; ++i) {
+        const std::string m = "message " + std::to_string(i);
+        if (jefe.Hex(m) != HmacSha256Hex("Jefe", m)) ++wrong;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(wrong == 0);
 }
 
 TEST_CASE("random hex: the asked length, never the same twice", "[sig][digest]") {

@@ -22,6 +22,11 @@
 # csca/de-old.pem. (csca/de-new.pem is left out on purpose: the link
 # certificate must be enough.)
 #
+#   tls/        for `tdv serve` over TLS: ca.pem (a test TLS CA), server.pem +
+#               server.key (CN localhost, SAN 127.0.0.1), client.pem +
+#               client.key (an integrator's client certificate), other-ca.pem
+#               + stranger.pem/.key (a client certificate from another CA)
+#
 #   images/     seals printed as DataMatrix symbols (when SEAL_IMAGE, the
 #               tdv_seal_image tool, is given): on the committed visa sample,
 #               and on 2 MP pages rotated, inverted, noisy, off-centre
@@ -162,6 +167,28 @@ EOF
 }
 crl de-new "${TDV_TESTPKI_CRL_DAYS:-30}" signer/ds-de-revoked.pem signer/seal-derv.pem
 crl nl 1
+
+# --- TLS for `tdv serve`: a CA, the server's certificate, client certificates
+mkdir -p tls
+tls_ca() {
+  openssl ecparam -name prime256v1 -genkey -noout -out "tls/$1.key"
+  openssl req -x509 -new -key "tls/$1.key" -subj "/CN=$2" -days 3650 -sha256 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
+    -out "tls/$1.pem"
+}
+tls_leaf() {  # name, subject CN, CA, extensions
+  openssl ecparam -name prime256v1 -genkey -noout -out "tls/$1.key"
+  openssl req -new -key "tls/$1.key" -subj "/CN=$2" -out "tls/$1.csr"
+  printf '%s\n' "$4" >"tls/$1.ext"
+  openssl x509 -req -in "tls/$1.csr" -CA "tls/$3.pem" -CAkey "tls/$3.key" -set_serial "0x$(openssl rand -hex 8)" \
+    -days 3650 -sha256 -extfile "tls/$1.ext" -out "tls/$1.pem" 2>/dev/null
+}
+tls_ca ca "TDV test TLS CA"
+tls_ca other-ca "Another TLS CA"
+tls_leaf server localhost ca "subjectAltName=DNS:localhost,IP:127.0.0.1
+extendedKeyUsage=serverAuth"
+tls_leaf client "border-system-1" ca "extendedKeyUsage=clientAuth"
+tls_leaf stranger "stranger" other-ca "extendedKeyUsage=clientAuth"
 
 # --- Seals and chip data
 python3 "$HERE/make_docs.py" all .

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "tdv/lists/audit_store.h"
 #include "tdv/mrz/result.h"
 #include "tdv/verify/verifier.h"
 
@@ -25,6 +26,10 @@ std::string ReportToJson(const verify::VerificationReport& report, int indent = 
 Result<verify::VerifyRequest> ParseVerifyRequestJson(std::string_view body);
 
 // An RFC 9457 problem document: {"type","title","status","detail"}.
+// Audit entries as {"entries": [...], "next_after": SEQ or null}: next_after
+// is the seq to ask after for the next page, null when `more` is false.
+std::string AuditToJson(const std::vector<lists::TrailEntry>& entries, bool more, int indent = -1);
+
 std::string ProblemJson(int status, std::string_view type, std::string_view title,
                         std::string_view detail);
 

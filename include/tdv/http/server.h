@@ -4,7 +4,11 @@
 // Routes (README.md documents the bodies):
 //   GET  /healthz     liveness: {"status":"ok","version":...}
 //   POST /v1/verify   application/json verify request -> VerificationReport
-//                     (role officer, integrator or admin)
+//                     (role officer, integrator or admin); recorded in the
+//                     audit trail before the answer is sent
+//   GET  /v1/audit    audit entries, oldest first (role auditor or admin);
+//                     filters after, limit, from, to, key, action, verdict,
+//                     document or state+type+number
 // Every error answers with an application/problem+json body: 400 malformed
 // JSON, 401 no valid key, 403 a key whose role may not use the route, 429 a
 // key over its rate (with Retry-After), 422 a
@@ -28,6 +32,7 @@
 
 #include "tdv/http/keys.h"
 #include "tdv/mrz/result.h"
+#include "tdv/verify/audit.h"
 #include "tdv/verify/verifier.h"
 
 namespace tdv::http {
@@ -51,6 +56,17 @@ struct ServerOptions {
   // two seconds' worth); beyond it 429 with Retry-After. Roles not named are
   // not limited. Applies only with `keys`.
   std::map<std::string, double> rate_per_second_by_role;
+  // Every verification is recorded here before its answer is sent (503 when
+  // it cannot be); GET /v1/audit reads it. nullptr: no trail (tests of other
+  // behaviour; `tdv serve` always sets it). Must outlive the server.
+  verify::AuditTrail* audit = nullptr;
+  // TLS: with a certificate (PEM, the server's first, then its chain) and
+  // its key, every connection is TLS 1.2 or later. With client_ca_file,
+  // client certificates from those CAs are asked for and verified (a wrong
+  // one fails the handshake); require_client_cert refuses clients without
+  // one. Bind() reports a certificate or key that cannot be used.
+  std::string tls_cert_file, tls_key_file, tls_client_ca_file;
+  bool tls_require_client_cert = false;
 };
 
 struct ListenAddress {

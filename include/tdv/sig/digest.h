@@ -8,6 +8,7 @@
 #define TDV_SIG_DIGEST_H_
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,26 @@ namespace tdv::sig {
 
 // SHA-256 of `data` as 64 lower-case hex digits.
 std::string Sha256Hex(std::string_view data);
+
+// HMAC-SHA-256 of `data` under `key`, as 64 lower-case hex digits.
+std::string HmacSha256Hex(std::string_view key, std::string_view data);
+
+// HMAC-SHA-256 under one key, for many messages: the key's inner and outer
+// states are computed once (the audit trail MACs every entry). Digest() may
+// be called from any thread at once.
+class HmacSha256 {
+ public:
+  explicit HmacSha256(std::string_view key);
+  ~HmacSha256();
+  HmacSha256(const HmacSha256&) = delete;
+  HmacSha256& operator=(const HmacSha256&) = delete;
+  // The MAC of `data` as lower-case hex, cut to `hex_digits` (at most 64).
+  std::string Hex(std::string_view data, std::size_t hex_digits = 64) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // `bytes` random bytes from OpenSSL's CSPRNG, as 2*bytes lower-case hex
 // digits. kUnavailable when the generator cannot be seeded.

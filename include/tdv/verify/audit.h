@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+// The audit trail: every verification and every change, append-only and
+// hash-chained.
+//
+// Each entry carries a MAC (HMAC-SHA-256 under the trail's secret) over its
+// own fields and the previous entry's MAC. VerifyChain() walks the trail and
+// finds an altered entry (its MAC no longer matches), a removed one (a gap in
+// seq, or, renumbered, a MAC computed after another entry) and a reordered
+// one (the chain breaks where it was moved). Someone who can write the database but
+// does not hold the secret cannot forge a consistent chain; removing entries
+// from the end leaves a shorter valid chain, which only a head recorded
+// elsewhere (VerifyChain reports it) shows.
+//
+// Documents are recorded as a keyed hash of issuing state, document type and
+// number (the same document always gives the same hash, so an auditor can
+// find its checks; the number cannot be read back); the number in clear only
+// when the options say so.
+//
+// Writes are grouped: Record() queues the entry; the first caller to find
+// no commit running commits everything queued in one transaction; Record()
+// returns once its entry is committed (or the commit failed).
+//
+// Thread safety: every member may be called from any thread.
+#ifndef TDV_VERIFY_AUDIT_H_
+#define TDV_VERIFY_AUDIT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tdv/lists/audit_store.h"
+#include "tdv/mrz/result.h"
+#include "tdv/verify/verifier.h"
+
+namespace tdv::verify {
+
+struct AuditOptions {
+  bool document_number_in_clear = false;
+};
+
+struct ChainCheck {
+  std::int64_t entries = 0;   // entries read
+  std::int64_t head_seq = 0;  // the last entry's seq and MAC
+  std::string head_mac;
+  // The first problems found (at most 20), each "seq N: what"; empty when
+  // the chain is intact.
+  std::vector<std::string> problems;
+  std::int64_t problem_count = 0;
+  bool intact() const { return problem_count == 0; }
+};
+
+class AuditTrail {
+ public:
+  // `secret`: the trail's key (at least 32 bytes of randomness, in any
+  // encoding; tdv keeps 64 hex digits in DATA/audit.key).
+  AuditTrail(std::unique_ptr<lists::AuditStore> store, std::string secret, AuditOptions options);
+  ~AuditTrail();
+  AuditTrail(const AuditTrail&) = delete;
+  AuditTrail& operator=(const AuditTrail&) = delete;
+
+  // The keyed hash of a document: 32 hex digits.
+  std::string DocumentHash(std::string_view state, std::string_view type,
+                           std::string_view number) const;
+
+  // An entry for a finished verification by `actor` (key id or "cli:USER").
+  lists::TrailEntry VerificationEntry(std::string_view actor,
+                                      const VerificationReport& report) const;
+  // An entry for a change ("keys.create", "lists.import", ...).
+  static lists::TrailEntry ChangeEntry(std::string_view actor, std::string_view action,
+                                       std::string_view detail);
+
+  // Queues `entry` (time filled in if empty) and waits until it is
+  // committed with whatever else is queued. kUnavailable when the store
+  // cannot be written: the caller must not report the action as done.
+  Status Record(lists::TrailEntry entry);
+  // Appends `entries` as one batch, waiting for the commit (bulk writers).
+  Status RecordAll(std::vector<lists::TrailEntry> entries);
+
+  // Walks the whole trail (see the file comment).
+  Result<ChainCheck> VerifyChain() const;
+  Result<std::vector<lists::TrailEntry>> Query(const lists::TrailQuery& query) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tdv::verify
+
+#endif  // TDV_VERIFY_AUDIT_H_

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+// The audit trail from the command line: opening it for other commands,
+// `tdv audit verify` and `tdv audit show`.
+#ifndef TDV_APP_AUDIT_CMD_H_
+#define TDV_APP_AUDIT_CMD_H_
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "config.h"
+#include "tdv/verify/audit.h"
+
+namespace tdv::app {
+
+// The audit trail of the data directory: DATA/audit.db, its secret in
+// DATA/audit.key (64 hex digits, made on first use, mode 0600).
+// kUnavailable when either cannot be read or made.
+Result<std::unique_ptr<verify::AuditTrail>> OpenAudit(const Config& config);
+
+// Who a command acts as in the audit trail: "cli:$USER".
+std::string CliActor();
+
+// Records a change made by a command. On failure prints why (the change
+// is made but not recorded) and returns false.
+bool RecordChange(verify::AuditTrail& audit, const std::string& action, const std::string& detail);
+
+std::function<int()> AddAuditCommands(CLI::App& parent, std::function<Result<Config>()> load,
+                                      const std::function<void(CLI::App*)>& add_common);
+
+}  // namespace tdv::app
+
+#endif  // TDV_APP_AUDIT_CMD_H_

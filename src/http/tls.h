@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// TLS for `tdv serve` (OpenSSL, as cpp-httplib's own TLS uses): the server
+// context from a certificate chain and key, optional client certificates,
+// and a connection stream whose handshake and reads never block the
+// reactor (a client that stalls mid-handshake holds no worker).
+#ifndef TDV_SRC_HTTP_TLS_H_
+#define TDV_SRC_HTTP_TLS_H_
+
+#include <memory>
+#include <string>
+
+#include "reactor.h"
+#include "tdv/mrz/result.h"
+
+namespace tdv::http::internal {
+
+struct TlsSettings {
+  std::string cert_file;       // PEM: the server's certificate, then its chain
+  std::string key_file;        // PEM: its private key
+  std::string client_ca_file;  // PEM: CAs whose client certificates are accepted ("" none)
+  bool require_client_cert = false;
+};
+
+class TlsContext {
+ public:
+  // kInvalidInput naming the file when a certificate or key cannot be used.
+  static Result<std::unique_ptr<TlsContext>> Create(const TlsSettings& settings);
+  ~TlsContext();
+  TlsContext(const TlsContext&) = delete;
+  TlsContext& operator=(const TlsContext&) = delete;
+
+  // The stream of an accepted socket (made non-blocking); nullptr when
+  // OpenSSL cannot make a connection object.
+  std::unique_ptr<ConnectionStream> Wrap(int fd, int read_timeout_seconds,
+                                         int write_timeout_seconds) const;
+
+ private:
+  TlsContext() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tdv::http::internal
+
+#endif  // TDV_SRC_HTTP_TLS_H_

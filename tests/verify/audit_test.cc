@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: Apache-2.0
+// The audit trail on a real SQLite file: grouped writes from many threads
+// and two handles make one chain; an altered, removed or reordered entry is
+// found; documents are recorded as keyed hashes.
+#include "tdv/verify/audit.h"
+
+#include <sqlite3.h>
+
+#include <set>
+#include <thread>
+
+#include "catch.h"
+#include "process.h"
+#include "specimens.h"
+
+namespace tdv::verify {
+namespace {
+
+using lists::TrailEntry;
+using lists::TrailQuery;
+
+constexpr const char* kSecret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+std::unique_ptr<AuditTrail> Open(const std::string& file, std::string secret = kSecret,
+                                 AuditOptions options = {}) {
+  auto store = lists::OpenSqliteAuditStore(file);
+  REQUIRE(store.has_value());
+  return std::make_unique<AuditTrail>(std::move(*store), std::move(secret), options);
+}
+
+// Runs SQL on the file behind the trail's back: what someone with write
+// access to the database, but not the secret, could do.
+void Tamper(const std::string& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  INFO((err != nullptr ? err : ""));
+  sqlite3_free(err);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+void RecordChanges(AuditTrail& trail, int n, const std::string& actor) {
+  for (int i = 0; i < n; ++i) {
+    REQUIRE(trail.Record(AuditTrail::ChangeEntry(actor, "lists.add", "n=" + std::to_string(i)))
+                .has_value());
+  }
+}
+
+TEST_CASE("audit: writes from many threads and two handles make one intact chain", "[audit]") {
+  tdv::testing::TempDir dir;
+  const std::string file = (dir.path() / "audit.db").string();
+  auto a = Open(file);
+  auto b = Open(file);  // another process on the same data directory
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back(
+        [&, t] { RecordChanges(t % 2 == 0 ? *a : *b, 100, "key" + std::to_string(t)); });
+  }
+  for (auto& t : threads) t.join();
+  auto check = a->VerifyChain();
+  REQUIRE(check.has_value());
+  CHECK(check->entries == 800);
+  CHECK(check->intact());
+  CHECK(check->head_seq == 800);
+  TrailQuery all;
+  all.limit = 1000;
+  auto entries = b->Query(all);
+  REQUIRE(entries.has_value());
+  REQUIRE(entries->size() == 800);
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < entries->size(); ++i) {
+    CHECK((*entries)[i].seq == static_cast<std::int64_t>(i) + 1);
+    seen.insert((*entries)[i].key_id + "/" + (*entries)[i].detail);
+  }
+  CHECK(seen.size() == 800);  // every entry once
+}
+
+TEST_CASE("audit: an altered, removed or reordered entry is found", "[audit]") {
+  tdv::testing::TempDir dir;
+  const std::string file = (dir.path() / "audit.db").string();
+  {
+    auto trail = Open(file);
+    RecordChanges(*trail, 10, "k");
+  }
+  auto intact = Open(file)->VerifyChain();
+  REQUIRE(intact.has_value());
+  REQUIRE(intact->intact());
+
+  SECTION("altered") {
+    Tamper(file, "UPDATE audit SET detail = 'n=99' WHERE seq = 4");
+    auto check = Open(file)->VerifyChain();
+    REQUIRE(check.has_value());
+    CHECK(check->problem_count == 1);
+    REQUIRE(check->problems.size() == 1);
+    CHECK(check->problems[0].rfind("seq 4: altered", 0) == 0);
+  }
+  SECTION("removed") {
+    Tamper(file, "DELETE FROM audit WHERE seq = 6");
+    auto check = Open(file)->VerifyChain();
+    REQUIRE(check.has_value());
+    CHECK(check->entries == 9);
+    REQUIRE_FALSE(check->intact());
+    CHECK(check->problems[0].find("seq 7") == 0);
+    CHECK(check->problems[0].find("missing") != std::string::npos);
+  }
+  SECTION("removed and renumbered") {
+    Tamper(file, "DELETE FROM audit WHERE seq = 6; UPDATE audit SET seq = seq - 1 WHERE seq > 6");
+    auto check = Open(file)->VerifyChain();
+    REQUIRE(check.has_value());
+    REQUIRE_FALSE(check->intact());
+    CHECK(check->problems[0].rfind("seq 6:", 0) == 0);
+  }
+  SECTION("reordered") {
+    Tamper(file,
+           "UPDATE audit SET seq = 100 WHERE seq = 3; UPDATE audit SET seq = 3 WHERE seq = 5; "
+           "UPDATE audit SET seq = 5 WHERE seq = 100");
+    auto check = Open(file)->VerifyChain();
+    REQUIRE(check.has_value());
+    REQUIRE_FALSE(check->intact());
+    CHECK(check->problems[0].rfind("seq 3:", 0) == 0);
+  }
+  SECTION("rewritten without the secret") {
+    // Someone who rewrites the whole chain with another key: every entry
+    // fails under the real one.
+    tdv::testing::TempDir other_dir;
+    const std::string forged = (other_dir.path() / "audit.db").string();
+    RecordChanges(*Open(forged, std::string(64, 'f')), 3, "k");
+    auto check = Open(forged)->VerifyChain();
+    REQUIRE(check.has_value());
+    CHECK(check->problem_count == 3);
+  }
+}
+
+TEST_CASE("audit: a verification is recorded with a keyed document hash", "[audit]") {
+  tdv::testing::TempDir dir;
+  VerifierConfig c;
+  c.allow_specimens = true;
+  c.today = [] { return mrz::CivilDate{2011, 1, 1}; };
+  const Verifier verifier(c);
+  VerifyRequest request;
+  request.mrz_text = tdv::testing::kTd3Specimen;
+  auto report = verifier.Verify(request);
+  REQUIRE(report.has_value());
+
+  auto hashed = Open((dir.path() / "a.db").string());
+  const TrailEntry entry = hashed->VerificationEntry("0123456789abcdef", *report);
+  CHECK(entry.action == "verify");
+  CHECK(entry.verdict == "clear");
+  CHECK(entry.document == hashed->DocumentHash("UTO", "P", "L898902C3"));
+  CHECK(entry.document.size() == 32);
+  CHECK(entry.document_number.empty());
+  CHECK(entry.document != hashed->DocumentHash("UTO", "P", "L898902C4"));
+  // Another secret, another hash: the hash cannot be looked up without it.
+  CHECK(Open((dir.path() / "b.db").string(), std::string(64, '1'))
+            ->DocumentHash("UTO", "P", "L898902C3") != entry.document);
+  REQUIRE(hashed->Record(entry).has_value());
+  REQUIRE(hashed->Record(AuditTrail::ChangeEntry("cli:ops", "keys.revoke", "id=1")).has_value());
+
+  TrailQuery by_document;
+  by_document.document = entry.document;
+  auto found = hashed->Query(by_document);
+  REQUIRE(found.has_value());
+  REQUIRE(found->size() == 1);
+  CHECK((*found)[0].key_id == "0123456789abcdef");
+  CHECK_FALSE((*found)[0].time.empty());
+  TrailQuery by_action;
+  by_action.action = "keys.revoke";
+  found = hashed->Query(by_action);
+  REQUIRE(found.has_value());
+  REQUIRE(found->size() == 1);
+  CHECK((*found)[0].seq == 2);
+  TrailQuery after;
+  after.after_seq = 1;
+  after.verdict = "clear";
+  found = hashed->Query(after);
+  REQUIRE(found.has_value());
+  CHECK(found->empty());
+
+  AuditOptions in_clear;
+  in_clear.document_number_in_clear = true;
+  auto clear = Open((dir.path() / "c.db").string(), kSecret, in_clear);
+  CHECK(clear->VerificationEntry("k", *report).document_number == "L898902C3");
+}
+
+TEST_CASE("audit: a trail that cannot be opened says so", "[audit]") {
+  tdv::testing::TempDir dir;
+  auto store = lists::OpenSqliteAuditStore((dir.path() / "no" / "such" / "audit.db").string());
+  REQUIRE_FALSE(store.has_value());
+  CHECK(store.error().code == ErrorCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace tdv::verify

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+// The audit trail's figures: appends (grouped, as `tdv serve` makes them,
+// and in bulk) and `tdv audit verify` over a large trail.
+//
+//   bench_audit [ENTRIES] [FILE]
+// ENTRIES defaults to 10,000,000; FILE to a temporary file (removed after).
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tdv/verify/audit.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+tdv::lists::TrailEntry Entry(const tdv::verify::AuditTrail& trail, long i) {
+  tdv::lists::TrailEntry e;
+  e.key_id = "0123456789abcdef";
+  e.action = "verify";
+  e.document = trail.DocumentHash("UTO", "P", "L" + std::to_string(10000000 + i % 5000000));
+  e.verdict = i % 10 == 0 ? "review" : "clear";
+  e.reasons = i % 10 == 0 ? "expiring_soon" : "";
+  e.detail = "source=text";
+  return e;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const long total = argc > 1 ? std::atol(argv[1]) : 10000000L;
+  const std::filesystem::path file =
+      argc > 2 ? std::filesystem::path(argv[2])
+               : std::filesystem::temp_directory_path() /
+                     ("bench_audit_" + std::to_string(::getpid()) + ".db");
+  const bool remove = argc <= 2;
+  auto store = tdv::lists::OpenSqliteAuditStore(file.string());
+  if (!store) {
+    std::fprintf(stderr, "bench_audit: %s\n", store.error().message.c_str());
+    return 2;
+  }
+  tdv::verify::AuditTrail trail(std::move(*store), std::string(64, 'a'), {});
+
+  // Grouped: 16 threads each recording one entry at a time and waiting for
+  // its commit, as 16 server workers do.
+  const int threads = 16, per_thread = 2000;
+  auto t0 = Clock::now();
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) {
+        if (!trail.Record(Entry(trail, t * per_thread + i))) std::abort();
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  const double grouped = Seconds(t0);
+  std::printf(
+      "grouped appends, 16 threads waiting for their commit: %d entries in %.2f s = %.0f/s\n",
+      threads * per_thread, grouped, threads * per_thread / grouped);
+
+  // Bulk: the rest in batches of 10,000.
+  t0 = Clock::now();
+  long written = threads * per_thread;
+  while (written < total) {
+    std::vector<tdv::lists::TrailEntry> batch;
+    const long n = std::min(10000L, total - written);
+    for (long i = 0; i < n; ++i) batch.push_back(Entry(trail, written + i));
+    if (!trail.RecordAll(std::move(batch))) std::abort();
+    written += n;
+  }
+  const double bulk = Seconds(t0);
+  std::printf("bulk appends: %ld entries in %.1f s = %.0f/s\n", written - threads * per_thread,
+              bulk, static_cast<double>(written - threads * per_thread) / bulk);
+
+  t0 = Clock::now();
+  auto check = trail.VerifyChain();
+  const double verify = Seconds(t0);
+  if (!check) {
+    std::fprintf(stderr, "bench_audit: %s\n", check.error().message.c_str());
+    return 2;
+  }
+  std::printf("verify: %lld entries in %.1f s = %.0f/s, %s; file %.0f MB\n",
+              static_cast<long long>(check->entries), verify,
+              static_cast<double>(check->entries) / verify, check->intact() ? "intact" : "BROKEN",
+              static_cast<double>(std::filesystem::file_size(file)) / 1e6);
+  if (remove) {
+    std::filesystem::remove(file);
+    std::filesystem::remove(file.string() + "-wal");
+    std::filesystem::remove(file.string() + "-shm");
+  }
+  return check->intact() ? 0 : 1;
+}
