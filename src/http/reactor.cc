@@ -53,18 +53,22 @@ bool SocketStream::is_readable() const { return buffered() || Wait(POLLIN, read_
 
 bool SocketStream::is_writable() const { return Wait(POLLOUT, write_timeout_ms_); }
 
+// Reads and writes are tried at once and wait only when the socket is not
+// ready: one system call per read or write in the common case, not two.
+ssize_t SocketStream::Recv(char* ptr, size_t size) {
+  for (;;) {
+    const ssize_t n = ::recv(fd_, ptr, size, MSG_DONTWAIT);
+    if (n >= 0) return n;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+    if (!Wait(POLLIN, read_timeout_ms_)) return -1;
+  }
+}
+
 ssize_t SocketStream::read(char* ptr, size_t size) {
   if (!buffered()) {
-    if (!Wait(POLLIN, read_timeout_ms_)) return -1;
-    if (size >= sizeof(buf_)) {
-      ssize_t n;
-      do n = ::recv(fd_, ptr, size, 0);
-      while (n < 0 && errno == EINTR);
-      return n;
-    }
-    ssize_t n;
-    do n = ::recv(fd_, buf_, sizeof(buf_), 0);
-    while (n < 0 && errno == EINTR);
+    if (size >= sizeof(buf_)) return Recv(ptr, size);
+    const ssize_t n = Recv(buf_, sizeof(buf_));
     if (n <= 0) return n;
     pos_ = 0;
     len_ = static_cast<size_t>(n);
@@ -76,11 +80,13 @@ ssize_t SocketStream::read(char* ptr, size_t size) {
 }
 
 ssize_t SocketStream::write(const char* ptr, size_t size) {
-  if (!Wait(POLLOUT, write_timeout_ms_)) return -1;
-  ssize_t n;
-  do n = ::send(fd_, ptr, size, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  return n;
+  for (;;) {
+    const ssize_t n = ::send(fd_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) return n;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+    if (!Wait(POLLOUT, write_timeout_ms_)) return -1;
+  }
 }
 
 bool SocketStream::HeaderReady(bool& closed) {
@@ -101,16 +107,28 @@ bool SocketStream::HeaderReady(bool& closed) {
   return static_cast<std::size_t>(n) >= kMaxHeaderBytes;
 }
 
-void SocketStream::get_remote_ip_and_port(std::string& ip, int& port) const {
-  sockaddr_storage a{};
-  socklen_t len = sizeof(a);
-  if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0) AddressOf(a, ip, port);
+void ConnectionStream::get_remote_ip_and_port(std::string& ip, int& port) const {
+  if (remote_port_ < 0) {
+    sockaddr_storage a{};
+    socklen_t len = sizeof(a);
+    remote_port_ = 0;
+    if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+      AddressOf(a, remote_ip_, remote_port_);
+  }
+  ip = remote_ip_;
+  port = remote_port_;
 }
 
-void SocketStream::get_local_ip_and_port(std::string& ip, int& port) const {
-  sockaddr_storage a{};
-  socklen_t len = sizeof(a);
-  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0) AddressOf(a, ip, port);
+void ConnectionStream::get_local_ip_and_port(std::string& ip, int& port) const {
+  if (local_port_ < 0) {
+    sockaddr_storage a{};
+    socklen_t len = sizeof(a);
+    local_port_ = 0;
+    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+      AddressOf(a, local_ip_, local_port_);
+  }
+  ip = local_ip_;
+  port = local_port_;
 }
 
 Reactor::Reactor(Options options, Serve serve, MakeStream make_stream)

@@ -33,6 +33,19 @@ class ConnectionStream : public httplib::Stream {
   // Whether a whole request header is waiting, reading only what has
   // arrived; sets `closed` when the peer has gone or the connection failed.
   virtual bool HeaderReady(bool& closed) = 0;
+  // The addresses, asked of the kernel once per connection (httplib asks
+  // for them on every request).
+  void get_remote_ip_and_port(std::string& ip, int& port) const final;
+  void get_local_ip_and_port(std::string& ip, int& port) const final;
+  socket_t socket() const final { return fd_; }
+
+ protected:
+  explicit ConnectionStream(int fd) : fd_(fd) {}
+  int fd_;
+
+ private:
+  mutable std::string remote_ip_, local_ip_;
+  mutable int remote_port_ = -1, local_port_ = -1;
 };
 
 // A plain socket, with a read buffer that lives as long as the connection
@@ -40,22 +53,19 @@ class ConnectionStream : public httplib::Stream {
 class SocketStream final : public ConnectionStream {
  public:
   SocketStream(int fd, int read_timeout_seconds, int write_timeout_seconds)
-      : fd_(fd),
+      : ConnectionStream(fd),
         read_timeout_ms_(read_timeout_seconds * 1000),
         write_timeout_ms_(write_timeout_seconds * 1000) {}
   bool is_readable() const override;
   bool is_writable() const override;
   ssize_t read(char* ptr, size_t size) override;
   ssize_t write(const char* ptr, size_t size) override;
-  void get_remote_ip_and_port(std::string& ip, int& port) const override;
-  void get_local_ip_and_port(std::string& ip, int& port) const override;
-  socket_t socket() const override { return fd_; }
   bool buffered() const { return pos_ < len_; }
   bool HeaderReady(bool& closed) override;
 
  private:
   bool Wait(short events, int timeout_ms) const;
-  int fd_;
+  ssize_t Recv(char* ptr, size_t size);
   int read_timeout_ms_, write_timeout_ms_;
   char buf_[4096];
   size_t pos_ = 0, len_ = 0;

@@ -23,6 +23,10 @@ namespace tdv::http {
 namespace {
 
 constexpr const char* kProblemType = "application/problem+json";
+// Requests one connection may make before it is closed (a bound on its
+// lifetime; each new connection costs a handshake, with TLS a dear one).
+constexpr std::size_t kRequestsPerConnection = 10000;
+constexpr int kListenBacklog = 1024;
 constexpr const char* kJsonType = "application/json";
 
 void SendProblem(httplib::Response& res, int status, std::string_view type, std::string_view title,
@@ -40,6 +44,16 @@ std::string MediaType(const httplib::Request& req) {
   return type;
 }
 
+// Set by a handler that answered "Connection: close" (401, 403, 429, 503
+// from Authorize): httplib keeps reading the connection otherwise. Handlers
+// run on the thread of ServeOne, so a thread-local flag is enough.
+thread_local bool t_close_after_response = false;
+
+void CloseAfterResponse(httplib::Response& res) {
+  res.set_header("Connection", "close");
+  t_close_after_response = true;
+}
+
 // httplib's server with its connections handed to the reactor instead of
 // a worker each: see reactor.h.
 class ParkingServer final : public httplib::Server {
@@ -49,8 +63,9 @@ class ParkingServer final : public httplib::Server {
   // One request on a parked connection; false when it must be closed.
   bool ServeOne(internal::Connection& c, bool last) {
     bool closed = false;
+    t_close_after_response = false;
     const bool ok = process_request(*c.stream, last, closed, nullptr);
-    return ok && !closed;
+    return ok && !closed && !t_close_after_response;
   }
 
  private:
@@ -96,6 +111,7 @@ struct Server::Impl {
   std::unique_ptr<internal::TlsContext> tls;  // set by Bind() when options ask for TLS
   std::unique_ptr<internal::Reactor> reactor;
   int bound_port = -1;
+  socket_t listen_socket = -1;
   std::mutex log_mutex;
   // Stop() may come before Run() has started listening, when httplib's own
   // stop() would do nothing; these close that window.
@@ -108,15 +124,16 @@ struct Server::Impl {
     // httplib's default sets SO_REUSEPORT, which lets a second instance bind
     // the same port and silently take half the traffic. Restart-friendly
     // SO_REUSEADDR only: a taken port is an error.
-    server.set_socket_options([](socket_t sock) {
+    server.set_socket_options([this](socket_t sock) {
       int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
+      listen_socket = sock;  // the last one tried is the one bound
     });
     server.set_payload_max_length(options.max_body_bytes);
     server.set_read_timeout(options.read_timeout_seconds, 0);
     server.set_write_timeout(options.write_timeout_seconds, 0);
     server.set_keep_alive_timeout(options.keep_alive_seconds);
-    server.set_keep_alive_max_count(100);
+    server.set_keep_alive_max_count(kRequestsPerConnection);
     // Workers serve requests whose header has arrived; connections wait for
     // theirs in the reactor, holding no worker (idle keep-alive, silent or
     // slow clients cannot keep others waiting). httplib's own queue only
@@ -125,7 +142,7 @@ struct Server::Impl {
     ro.workers = static_cast<std::size_t>(std::max(1, options.threads));
     ro.header_timeout_seconds = options.read_timeout_seconds;
     ro.keep_alive_seconds = options.keep_alive_seconds;
-    ro.keep_alive_max_count = 100;
+    ro.keep_alive_max_count = kRequestsPerConnection;
     reactor = std::make_unique<internal::Reactor>(
         ro, [this](internal::Connection& c, bool last) { return server.ServeOne(c, last); },
         [this](int fd) -> std::unique_ptr<internal::ConnectionStream> {
@@ -220,12 +237,12 @@ struct Server::Impl {
       int retry_after = 0;
       if (limiter.Take(who->key_id, who->role, retry_after)) return true;
       res.set_header("Retry-After", std::to_string(retry_after));
-      res.set_header("Connection", "close");
+      CloseAfterResponse(res);
       SendProblem(res, 429, "too-many-requests", "Too many requests",
                   "this key is over its rate; retry after " + std::to_string(retry_after) + " s");
       return false;
     }
-    res.set_header("Connection", "close");
+    CloseAfterResponse(res);
     if (!who) {
       if (who.error().code == ErrorCode::kUnavailable) {
         Log("error: key store: " + who.error().message);
@@ -469,6 +486,10 @@ Status Server::Bind() {
                  "cannot listen on " + o.host + ":" + std::to_string(o.port) +
                      " (address in use, or not an address of this machine)"};
   }
+  // httplib listens with a backlog of 5: a burst of new connections beyond
+  // it has its SYNs dropped and the clients retry after a second (p99 of
+  // 0.9 s and timeouts at 64 connections). listen() again sets the backlog.
+  if (impl_->listen_socket >= 0) ::listen(impl_->listen_socket, kListenBacklog);
   return {};
 }
 

@@ -39,8 +39,8 @@ bool Wait(int fd, short events, int timeout_ms) {
 class TlsStream final : public ConnectionStream {
  public:
   TlsStream(SSL* ssl, int fd, int read_timeout_seconds, int write_timeout_seconds)
-      : ssl_(ssl),
-        fd_(fd),
+      : ConnectionStream(fd),
+        ssl_(ssl),
         read_timeout_ms_(read_timeout_seconds * 1000),
         write_timeout_ms_(write_timeout_seconds * 1000) {}
   ~TlsStream() override {
@@ -88,14 +88,6 @@ class TlsStream final : public ConnectionStream {
     }
   }
 
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    SocketStream(fd_, 0, 0).get_remote_ip_and_port(ip, port);
-  }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    SocketStream(fd_, 0, 0).get_local_ip_and_port(ip, port);
-  }
-  socket_t socket() const override { return fd_; }
-
  private:
   // Waits for what OpenSSL asked for; false on an error or timeout.
   bool WaitFor(int ssl_error, int timeout_ms) {
@@ -137,7 +129,6 @@ class TlsStream final : public ConnectionStream {
   }
 
   SSL* ssl_;
-  int fd_;
   int read_timeout_ms_, write_timeout_ms_;
   bool handshaken_ = false;
   char buf_[kBufferBytes];
