@@ -63,9 +63,14 @@ Result<std::string> Secret(const std::filesystem::path& file) {
 Result<std::unique_ptr<verify::AuditTrail>> OpenAudit(const Config& config) {
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
-  auto secret = Secret(config.data_dir / "audit.key");
+  auto secret =
+      Secret(config.audit_key_file.empty() ? config.data_dir / "audit.key" : config.audit_key_file);
   if (!secret) return secret.error();
-  auto store = lists::OpenSqliteAuditStore((config.data_dir / "audit.db").string());
+  // Beside the lists when they are in PostgreSQL (one chain for every
+  // instance); else its own SQLite file in the data directory.
+  auto store = lists::IsPostgresUrl(config.store)
+                   ? lists::OpenPostgresAuditStore(config.store)
+                   : lists::OpenSqliteAuditStore((config.data_dir / "audit.db").string());
   if (!store) return store.error();
   verify::AuditOptions options;
   options.document_number_in_clear = config.audit_document_number_in_clear;

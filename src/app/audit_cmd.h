@@ -14,8 +14,9 @@
 
 namespace tdv::app {
 
-// The audit trail of the data directory: DATA/audit.db, its secret in
-// DATA/audit.key (64 hex digits, made on first use, mode 0600).
+// The audit trail: in the lists' PostgreSQL database when the store is
+// one, else DATA/audit.db; its secret in `audit_key_file` (default
+// DATA/audit.key; 64 hex digits, made on first use, mode 0600).
 // kUnavailable when either cannot be read or made.
 Result<std::unique_ptr<verify::AuditTrail>> OpenAudit(const Config& config);
 

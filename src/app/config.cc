@@ -60,6 +60,10 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
         return bad("\"crl_policy\" must be \"if-present\", \"require\" or \"ignore\"");
       }
       config.crl_policy = value.get<std::string>();
+    } else if (key == "audit_key_file") {
+      if (!value.is_string() || value.get<std::string>().empty())
+        return bad("\"audit_key_file\" must be a file path");
+      config.audit_key_file = value.get<std::string>();
     } else if (key == "tls_cert" || key == "tls_key" || key == "tls_client_ca") {
       if (!value.is_string() || value.get<std::string>().empty())
         return bad("\"" + key + "\" must be a PEM file path");

@@ -36,6 +36,9 @@ struct Config {
   // The audit trail (DATA/audit.db) records a document as a keyed hash of
   // state, type and number; true adds the number in clear.
   bool audit_document_number_in_clear = false;
+  // The audit trail's MAC key (default DATA/audit.key). Instances sharing a
+  // PostgreSQL store must share this file too.
+  std::filesystem::path audit_key_file;
   // TLS for `tdv serve`: certificate chain and key (PEM); client
   // certificates from tls_client_ca, required with tls_require_client_cert.
   std::string tls_cert, tls_key, tls_client_ca;

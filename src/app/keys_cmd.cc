@@ -10,6 +10,7 @@
 #include "audit_cmd.h"
 #include "exit_codes.h"
 #include "tdv/http/keys.h"
+#include "tdv/lists/audit_store.h"
 
 namespace tdv::app {
 namespace {
@@ -38,7 +39,9 @@ Result<std::unique_ptr<lists::KeyStore>> OpenKeys(const Config& config, const st
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (url.rfind("sqlite:", 0) == 0) return lists::OpenSqliteKeyStore(url.substr(7));
-  return lists::OpenSqliteKeyStore((config.data_dir / "keys.db").string());
+  if (lists::IsPostgresUrl(url)) return lists::OpenPostgresKeyStore(url);
+  return Error{ErrorCode::kInvalidInput,
+               "store '" + url + "' must be sqlite:PATH or a PostgreSQL URL (postgresql://...)"};
 }
 
 Result<std::string> CreateFirstAdminKey(lists::KeyStore& store, const std::filesystem::path& file) {

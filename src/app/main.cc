@@ -71,7 +71,9 @@ int Fail(int code, const std::string& message) {
 }
 
 Result<Config> Load(const CommonFlags& common) {
-  return LoadConfig(ResolveDataDir(common.data_dir), common.config_file);
+  Result<Config> config = LoadConfig(ResolveDataDir(common.data_dir), common.config_file);
+  if (config && !common.store.empty()) config->store = common.store;  // --store wins
+  return config;
 }
 
 // The lists the verifier consults: the configured store (--store overrides).

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "pg_util.h"
 #include "store_common.h"
 #include "tdv/lists/list_store.h"
 
@@ -23,10 +24,8 @@ using internal::DateOrNull;
 using internal::NowRfc3339;
 using internal::ParseDateOrNull;
 
-struct PgResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using PgResult = std::unique_ptr<PGresult, PgResultDeleter>;
+using internal::Params;
+using internal::PgResult;
 
 const std::string kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS lists(
@@ -43,33 +42,6 @@ CREATE TABLE IF NOT EXISTS changes(
 
 using internal::kRecordColumns;
 using internal::kSelectColumns;
-
-// Parameters as text, NULL for an empty optional.
-class Params {
- public:
-  Params& Add(const std::string& v) {
-    values_.push_back(v);
-    nulls_.push_back(false);
-    return *this;
-  }
-  Params& Add(std::int64_t v) { return Add(std::to_string(v)); }
-  Params& Optional(const std::string& v) {
-    values_.push_back(v);
-    nulls_.push_back(v.empty());
-    return *this;
-  }
-  std::vector<const char*> Pointers() const {
-    std::vector<const char*> p;
-    for (std::size_t i = 0; i < values_.size(); ++i)
-      p.push_back(nulls_[i] ? nullptr : values_[i].c_str());
-    return p;
-  }
-  int size() const { return static_cast<int>(values_.size()); }
-
- private:
-  std::vector<std::string> values_;
-  std::vector<bool> nulls_;
-};
 
 std::string Quote(const std::string& ident) { return "\"" + ident + "\""; }
 
@@ -156,23 +128,7 @@ class PgStore final : public ListStore {
 
   // Runs `sql`; kUnavailable / kInternal with the server's message on failure.
   Result<PgResult> Exec(const std::string& sql, const Params& params = {}) {
-    // A dropped connection is re-established once per call.
-    if (PQstatus(conn_) != CONNECTION_OK) PQreset(conn_);
-    const auto p = params.Pointers();
-    // Without parameters, PQexec (which also runs several statements).
-    PgResult r(params.size() == 0 ? PQexec(conn_, sql.c_str())
-                                  : PQexecParams(conn_, sql.c_str(), params.size(), nullptr,
-                                                 p.data(), nullptr, nullptr, 0));
-    const auto st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_COPY_IN) {
-      std::string msg = r ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn_);
-      while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-      const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
-      if (state != nullptr && std::string(state) == "23505")
-        return Error{ErrorCode::kInvalidInput, msg};
-      return Fail(msg);
-    }
-    return r;
+    return internal::PgExec(conn_, sql, params);
   }
   Status Run(const std::string& sql, const Params& params = {}) {
     auto r = Exec(sql, params);
@@ -556,21 +512,9 @@ Result<ImportSummary> PgImport::Commit() {
 }  // namespace
 
 Result<std::unique_ptr<ListStore>> OpenPostgresStore(const std::string& conninfo) {
-  PGconn* conn = PQconnectdb(conninfo.c_str());
-  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
-    std::string msg = conn ? PQerrorMessage(conn) : "out of memory";
-    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-    PQfinish(conn);
-    return Error{ErrorCode::kUnavailable, "postgres: cannot connect: " + msg};
-  }
-  auto store = std::make_unique<PgStore>(conn);
-  if (Status st = store->Run("SET client_min_messages = warning"); !st) return st.error();
-  // Two instances starting at once must not race on CREATE TABLE IF NOT EXISTS.
-  if (Status st = store->Run("SELECT pg_advisory_lock(7214)"); !st) return st.error();
-  Status schema = store->Run(kSchema);
-  (void)store->Run("SELECT pg_advisory_unlock(7214)");
-  if (!schema) return schema.error();
-  return std::unique_ptr<ListStore>(std::move(store));
+  auto conn = internal::PgConnect(conninfo, kSchema);
+  if (!conn) return conn.error();
+  return std::unique_ptr<ListStore>(std::make_unique<PgStore>(*conn));
 }
 
 }  // namespace tdv::lists

@@ -142,14 +142,23 @@ TEST_CASE("tdv lists: errors have distinct exit codes", "[cli][lists]") {
 
 TEST_CASE("tdv check with an unreachable store says review, never clear", "[cli][lists]") {
   Cli tdv;
+  // Lists that cannot be opened (the audit trail stays in DATA): review.
   ProcessResult r = tdv({"check", "--allow-specimens", "--as-of", "2011-06-01", "--json", "--store",
-                         "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", "--mrz",
-                         testing::kTd3Specimen});
+                         "sqlite:" + (tdv.data.path() / "no" / "such" / "lists.db").string(),
+                         "--mrz", testing::kTd3Specimen});
   CHECK(r.exit_code == 1);
   json j = json::parse(r.out);
   CHECK(j["verdict"] == "review");
   CHECK(j["lists"]["status"] == "unavailable");
   CHECK(j["reasons"][0]["code"] == "lists_unavailable");
+  // A PostgreSQL store holds the audit trail too: when it cannot be reached
+  // no check is answered unrecorded (exit 5, no report).
+  r = tdv({"check", "--allow-specimens", "--as-of", "2011-06-01", "--json", "--store",
+           "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", "--mrz",
+           testing::kTd3Specimen});
+  CHECK(r.exit_code == 5);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("cannot connect") != std::string::npos);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The audit trail on a real SQLite file: grouped writes from many threads
-// and two handles make one chain; an altered, removed or reordered entry is
-// found; documents are recorded as keyed hashes.
+// The audit trail on a real SQLite file and on a real PostgreSQL database:
+// grouped writes from many threads and two handles (two instances) make one
+// chain; an altered, removed or reordered entry is found; documents are
+// recorded as keyed hashes.
 #include "tdv/verify/audit.h"
 
 #include <sqlite3.h>
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "catch.h"
+#include "pg_database.h"
 #include "process.h"
 #include "specimens.h"
 
@@ -182,6 +184,59 @@ TEST_CASE("audit: a verification is recorded with a keyed document hash", "[audi
   in_clear.document_number_in_clear = true;
   auto clear = Open((dir.path() / "c.db").string(), kSecret, in_clear);
   CHECK(clear->VerificationEntry("k", *report).document_number == "L898902C3");
+}
+
+// The trail in PostgreSQL, as every instance on one database keeps it.
+std::unique_ptr<AuditTrail> OpenPg(const std::string& url, std::string secret = kSecret) {
+  auto store = lists::OpenPostgresAuditStore(url);
+  if (!store) FAIL(store.error().message);
+  return std::make_unique<AuditTrail>(std::move(*store), std::move(secret), AuditOptions{});
+}
+
+TEST_CASE("audit: two instances on one PostgreSQL database make one intact chain", "[audit]") {
+  tdv::testing::PgDatabase db;
+  {
+    auto a = OpenPg(db.url());
+    auto b = OpenPg(db.url());  // another instance
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back(
+          [&, t] { RecordChanges(t % 2 == 0 ? *a : *b, 100, "key" + std::to_string(t)); });
+    }
+    for (auto& t : threads) t.join();
+    auto check = a->VerifyChain();
+    REQUIRE(check.has_value());
+    CHECK(check->entries == 400);
+    CHECK(check->intact());
+    CHECK(check->head_seq == 400);
+    TrailQuery by_key;
+    by_key.key_id = "key3";
+    by_key.limit = 1000;
+    auto entries = b->Query(by_key);
+    REQUIRE(entries.has_value());
+    CHECK(entries->size() == 100);
+  }
+  SECTION("altered behind its back") {
+    REQUIRE(db.Sql("UPDATE audit SET detail = 'n=99' WHERE seq = 17").exit_code == 0);
+    auto check = OpenPg(db.url())->VerifyChain();
+    REQUIRE(check.has_value());
+    CHECK(check->problem_count == 1);
+    REQUIRE(check->problems.size() == 1);
+    CHECK(check->problems[0].rfind("seq 17: altered", 0) == 0);
+  }
+  SECTION("removed") {
+    REQUIRE(db.Sql("DELETE FROM audit WHERE seq = 300").exit_code == 0);
+    auto check = OpenPg(db.url())->VerifyChain();
+    REQUIRE(check.has_value());
+    REQUIRE_FALSE(check->intact());
+    CHECK(check->problems[0].find("seq 301") == 0);
+  }
+}
+
+TEST_CASE("audit: a PostgreSQL server that cannot be reached is unavailable", "[audit]") {
+  auto store = lists::OpenPostgresAuditStore("postgresql://postgres@127.0.0.1:1/none");
+  REQUIRE_FALSE(store.has_value());
+  CHECK(store.error().code == ErrorCode::kUnavailable);
 }
 
 TEST_CASE("audit: a trail that cannot be opened says so", "[audit]") {

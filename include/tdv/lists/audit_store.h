@@ -60,6 +60,12 @@ class AuditStore {
 // Opens (creating if needed) the audit trail in the SQLite file `path`.
 // kUnavailable when it cannot be opened or written.
 Result<std::unique_ptr<AuditStore>> OpenSqliteAuditStore(const std::string& path);
+// The same in the PostgreSQL database `conninfo`: every instance on it
+// appends to one chain. kUnavailable when it cannot be reached;
+// kUnsupported in a build without PostgreSQL.
+Result<std::unique_ptr<AuditStore>> OpenPostgresAuditStore(const std::string& conninfo);
+// A PostgreSQL URL or conninfo (not "sqlite:PATH").
+bool IsPostgresUrl(const std::string& url);
 
 }  // namespace tdv::lists
 

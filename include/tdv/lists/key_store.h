@@ -48,6 +48,10 @@ class KeyStore {
 // Opens (creating the table if needed) the key store in the SQLite file
 // `path`. kUnavailable when the file cannot be opened or written.
 Result<std::unique_ptr<KeyStore>> OpenSqliteKeyStore(const std::string& path);
+// The same in the PostgreSQL database `conninfo` (every instance on it
+// shares the keys). kUnavailable when it cannot be reached; kUnsupported in
+// a build without PostgreSQL.
+Result<std::unique_ptr<KeyStore>> OpenPostgresKeyStore(const std::string& conninfo);
 
 }  // namespace tdv::lists
 

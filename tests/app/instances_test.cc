@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+// Two `tdv serve` instances, each with a data directory of its own, on one
+// real PostgreSQL database: they share the API keys (one admin key made,
+// a key revoked through one is refused by both at once), the lists (an
+// import reaches both) and one audit chain (with a shared audit key).
+#include <httplib.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "catch.h"
+#include "pg_database.h"
+#include "process.h"
+#include "specimens.h"
+
+namespace tdv::app {
+namespace {
+
+using nlohmann::json;
+using tdv::testing::ProcessResult;
+using tdv::testing::TempDir;
+
+ProcessResult Tdv(std::vector<std::string> args) {
+  args.insert(args.begin(), TDV_BINARY);
+  return tdv::testing::Run(args);
+}
+
+TEST_CASE("two instances on one PostgreSQL share keys, lists and the audit chain",
+          "[cli][instances]") {
+  tdv::testing::PgDatabase db;
+  TempDir a, b, shared;
+  const std::string audit_key = (shared.path() / "audit.key").string();
+  const std::string config = R"({"store": ")" + db.url() + R"(", "audit_key_file": ")" + audit_key +
+                             R"(", "lists_refresh_seconds": 1, "access_log": false})";
+  std::ofstream(a.path() / "config.json") << config;
+  std::ofstream(b.path() / "config.json") << config;
+
+  tdv::testing::Background server_a(
+      {TDV_BINARY, "serve", "--data", a.path().string(), "--listen", "127.0.0.1:0"},
+      a.path() / "serve.log");
+  const int port_a = tdv::testing::ServePort(a.path() / "serve.log");
+  INFO(tdv::testing::ReadFile(a.path() / "serve.log"));
+  REQUIRE(port_a != 0);
+  // The first instance made the one admin key; the second finds keys and
+  // makes none.
+  const std::string admin = tdv::testing::AdminKey(a.path());
+  REQUIRE(admin.rfind("tdv_", 0) == 0);
+  tdv::testing::Background server_b(
+      {TDV_BINARY, "serve", "--data", b.path().string(), "--listen", "127.0.0.1:0"},
+      b.path() / "serve.log");
+  const int port_b = tdv::testing::ServePort(b.path() / "serve.log");
+  INFO(tdv::testing::ReadFile(b.path() / "serve.log"));
+  REQUIRE(port_b != 0);
+  CHECK_FALSE(std::filesystem::exists(b.path() / "admin.key"));
+
+  // An officer key made through instance b's data directory works on both.
+  ProcessResult r =
+      Tdv({"keys", "create", "--data", b.path().string(), "--role", "officer", "--label", "desk"});
+  REQUIRE(r.exit_code == 0);
+  std::string officer = r.out;
+  while (!officer.empty() && officer.back() == '\n') officer.pop_back();
+  const json body = {
+      {"mrz", testing::kTd3Specimen}, {"allow_specimens", true}, {"as_of", "2011-06-01"}};
+  auto post = [&](int port, const std::string& key) {
+    httplib::Client client("127.0.0.1", port);
+    client.set_bearer_token_auth(key);
+    auto res = client.Post("/v1/verify", body.dump(), "application/json");
+    REQUIRE(res);
+    return res->status == 200 ? json::parse(res->body)["verdict"].get<std::string>()
+                              : std::to_string(res->status);
+  };
+  CHECK(post(port_a, officer) == "clear");
+  CHECK(post(port_b, officer) == "clear");
+  CHECK(post(port_b, admin) == "clear");
+
+  // A list imported through a's data directory reaches both servers.
+  std::ofstream(a.path() / "l.csv")
+      << "issuing_state,document_type,document_number,status,reporting_agency\n"
+         "UTO,P,L898902C3,stolen,UTO-POLICE\n";
+  REQUIRE(Tdv({"lists", "import", "--data", a.path().string(), "--list", "l", "--source", "S",
+               (a.path() / "l.csv").string()})
+              .exit_code == 0);
+  CHECK(tdv::testing::PollFor("reject", [&] { return post(port_a, officer); }) == "reject");
+  CHECK(tdv::testing::PollFor("reject", [&] { return post(port_b, officer); }) == "reject");
+
+  // Revoked through a: refused by both on the next request.
+  REQUIRE(Tdv({"keys", "revoke", "--data", a.path().string(), officer.substr(4, 16)}).exit_code ==
+          0);
+  CHECK(post(port_a, officer) == "401");
+  CHECK(post(port_b, officer) == "401");
+
+  server_a.Signal(SIGTERM);
+  server_b.Signal(SIGTERM);
+  CHECK(server_a.Wait(5000) == 0);
+  CHECK(server_b.Wait(5000) == 0);
+
+  // One chain holds what both did, intact under the shared key.
+  r = Tdv({"audit", "verify", "--data", b.path().string(), "--json"});
+  INFO(r.out + r.err);
+  REQUIRE(r.exit_code == 0);
+  const json check = json::parse(r.out);
+  CHECK(check["intact"] == true);
+  // At least 5 verifications (3 clear, 2 reject; refused requests are no
+  // verifications), the key made, the list imported, the key revoked.
+  CHECK(check["entries"].get<int>() >= 8);
+  r = Tdv({"audit", "show", "--data", a.path().string(), "--json", "--action", "keys.revoke"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(json::parse(r.out)["entries"].size() == 1);
+  CHECK_FALSE(std::filesystem::exists(a.path() / "audit.db"));
+}
+
+}  // namespace
+}  // namespace tdv::app
