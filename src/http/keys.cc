@@ -116,7 +116,7 @@ Result<Principal> KeyManager::Authenticate(std::string_view authorization) const
                                                ? "no Authorization header"
                                                : "Authorization is not 'Bearer tdv_<id>_<secret>'"};
   }
-  auto found = store_.Find(id);
+  auto found = Find(id);
   if (!found) return found.error();
   if (!*found) return Error{ErrorCode::kPermissionDenied, "unknown key " + id};
   const lists::KeyRecord& key = **found;
@@ -126,6 +126,29 @@ Result<Principal> KeyManager::Authenticate(std::string_view authorization) const
   if (!key.revoked_at.empty())
     return Error{ErrorCode::kPermissionDenied, "key " + id + " is revoked"};
   return Principal{key.id, key.role, key.source};
+}
+
+Result<std::optional<lists::KeyRecord>> KeyManager::Find(const std::string& id) const {
+  // Read before the store, so that a change committed while the key is read
+  // leaves the cached copy under the old number.
+  const std::uint64_t generation = store_.Generation();
+  const auto now = std::chrono::steady_clock::now();
+  if (generation != 0) {
+    std::lock_guard lock(mu_);
+    auto it = cache_.find(id);
+    if (it != cache_.end() && it->second.generation == generation &&
+        now - it->second.read_at < std::chrono::seconds(1)) {
+      return std::optional<lists::KeyRecord>(it->second.record);
+    }
+  }
+  auto found = store_.Find(id);
+  if (!found || !*found || generation == 0) return found;
+  std::lock_guard lock(mu_);
+  // Only stored keys are kept (unknown ids are not: they cost a guesser
+  // nothing to vary), and no more than a store could sensibly hold.
+  if (cache_.size() >= 10000) cache_.clear();
+  cache_[id] = Cached{**found, generation, now};
+  return found;
 }
 
 std::string KeyManager::KeyIdOf(std::string_view authorization) {

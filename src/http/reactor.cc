@@ -203,7 +203,9 @@ void Reactor::Park(std::shared_ptr<Connection> c, std::chrono::seconds wait) {
 }
 
 void Reactor::Dispatch(std::shared_ptr<Connection> c) {
+  waiting_.fetch_add(1, std::memory_order_relaxed);
   pool_->enqueue([this, c]() mutable {
+    waiting_.fetch_sub(1, std::memory_order_relaxed);
     for (int in_a_row = 1;; ++in_a_row) {
       const bool last = ++c->served >= options_.keep_alive_max_count;
       if (!serve_(*c, last) || last || stopping_) return;  // closed as `c` goes
@@ -211,9 +213,13 @@ void Reactor::Dispatch(std::shared_ptr<Connection> c) {
       // a load test) has its next request here within a millisecond or
       // two: serve it without the round trip through the epoll set. Idle
       // connections hold the worker no longer than that.
-      // At most a few in a row, so that connections queued for a worker
-      // are not starved by one that always has its next request ready.
-      if (in_a_row >= kMaxInARow) break;
+      // Only while no other connection waits for a worker, and at most a
+      // few in a row: otherwise this one goes to the back of the queue
+      // (Park finds its next request and dispatches it), so that with more
+      // busy connections than workers each waits its turn once per request.
+      // (Serving 8 in a row while others queued made the latency bimodal at
+      // 64 connections: median 1.4 ms, p99 20 ms.)
+      if (in_a_row >= kMaxInARow || waiting_.load(std::memory_order_relaxed) > 0) break;
       bool closed = false;
       if (c->stream->HeaderReady(closed)) continue;
       if (closed) return;

@@ -123,6 +123,8 @@ class Reactor {
   std::mutex mu_;
   std::unordered_map<int, std::shared_ptr<Connection>> parked_;
   std::atomic<bool> stopping_{false};
+  // Connections dispatched to the pool that no worker has taken yet.
+  std::atomic<int> waiting_{0};
   std::unique_ptr<httplib::ThreadPool> pool_;
   std::thread loop_;
 };

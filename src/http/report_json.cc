@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
+#include "json_writer.h"
 #include "tdv/sig/base64.h"
 
 namespace tdv::http {
@@ -13,17 +14,22 @@ using nlohmann::json;
 
 namespace {
 
-void PutSpan(json& j, const mrz::Span& s) {
-  j["line"] = s.line;
-  j["start"] = s.start;
-  j["end"] = s.end;
+using internal::JsonWriter;
+
+void Span(JsonWriter& w, const mrz::Span& s) {
+  w.Member("line", s.line).Member("start", s.start).Member("end", s.end);
 }
 
-json IssueJson(const mrz::Issue& issue) {
-  json j = {{"field", issue.field}, {"code", issue.code}, {"message", issue.message}};
-  PutSpan(j, issue.span);
-  if (issue.expected != 0) j["expected"] = std::string(1, issue.expected);
-  return j;
+std::string Char(char c) { return std::string(1, c); }
+
+void Issue(JsonWriter& w, const mrz::Issue& issue) {
+  w.BeginObject()
+      .Member("field", issue.field)
+      .Member("code", issue.code)
+      .Member("message", issue.message);
+  Span(w, issue.span);
+  if (issue.expected != 0) w.Member("expected", Char(issue.expected));
+  w.EndObject();
 }
 
 const char* DateState(mrz::DateField::State s) {
@@ -42,75 +48,100 @@ const char* DateState(mrz::DateField::State s) {
   return "invalid";
 }
 
-json DateDetail(const mrz::DateField& d) {
-  json j = {{"raw", d.raw}, {"state", DateState(d.state)}};
-  j["year"] = d.year ? json(*d.year) : json(nullptr);
-  j["month"] = d.month ? json(*d.month) : json(nullptr);
-  j["day"] = d.day ? json(*d.day) : json(nullptr);
-  PutSpan(j, d.span);
-  return j;
+// The fields of an MRZ in the report's order; `name` stands between the
+// document number and the nationality.
+struct FieldRef {
+  const char* name;
+  const mrz::TextField* text;
+  const mrz::DateField* date;
+};
+
+std::vector<FieldRef> Fields(const mrz::Mrz& m) {
+  return {{"document_code", &m.document_code, nullptr},
+          {"issuing_state", &m.issuing_state, nullptr},
+          {"document_number", &m.document_number, nullptr},
+          {"name", nullptr, nullptr},
+          {"nationality", &m.nationality, nullptr},
+          {"birth_date", nullptr, &m.birth_date},
+          {"sex", &m.sex, nullptr},
+          {"expiry_date", nullptr, &m.expiry_date},
+          {"optional_data", &m.optional_data, nullptr},
+          {"optional_data_2", &m.optional_data_2, nullptr}};
 }
 
-json TextDetail(const mrz::TextField& f) {
-  json j = {{"raw", f.raw}, {"value", f.value}};
-  PutSpan(j, f.span);
-  return j;
-}
-
-json MrzJson(const mrz::Mrz& m) {
-  json out;
-  out["format"] =
-      m.format == mrz::MrzFormat::kUnknown ? json(nullptr) : json(mrz::FormatName(m.format));
-  out["lines"] = m.lines;
-  out["valid"] = m.valid();
-  json fields = json::object();
-  json details = json::object();
-  if (m.format != mrz::MrzFormat::kUnknown) {
-    auto text = [&](const char* name, const mrz::TextField& f) {
-      if (!f.present) return;
-      fields[name] = f.value;
-      details[name] = TextDetail(f);
-    };
-    auto date = [&](const char* name, const mrz::DateField& d) {
-      if (!d.present) return;
-      const std::string iso = d.Iso();
-      fields[name] = iso.empty() ? json(nullptr) : json(iso);
-      fields[std::string(name) + "_raw"] = d.raw;
-      details[name] = DateDetail(d);
-    };
-    text("document_code", m.document_code);
-    text("issuing_state", m.issuing_state);
-    text("document_number", m.document_number);
-    fields["primary_identifier"] = m.name.primary_identifier;
-    fields["secondary_identifier"] = m.name.secondary_identifier;
-    json name = {{"raw", m.name.raw}, {"truncated", m.name.truncated}};
-    PutSpan(name, m.name.span);
-    details["name"] = name;
-    text("nationality", m.nationality);
-    date("birth_date", m.birth_date);
-    text("sex", m.sex);
-    date("expiry_date", m.expiry_date);
-    text("optional_data", m.optional_data);
-    text("optional_data_2", m.optional_data_2);
-    details["document_number_overflow"] = m.document_number_overflow;
+void Mrz(JsonWriter& w, const mrz::Mrz& m) {
+  w.BeginObject().Key("format");
+  if (m.format == mrz::MrzFormat::kUnknown) {
+    w.Null();
+  } else {
+    w.Value(mrz::FormatName(m.format));
   }
-  out["fields"] = fields;
-  out["field_details"] = details;
-  json checks = json::array();
+  w.Member("lines", m.lines).Member("valid", m.valid());
+  const bool known = m.format != mrz::MrzFormat::kUnknown;
+  w.Key("fields").BeginObject();
+  if (known) {
+    for (const FieldRef& f : Fields(m)) {
+      if (f.text != nullptr && f.text->present) {
+        w.Member(f.name, f.text->value);
+      } else if (f.date != nullptr && f.date->present) {
+        const std::string iso = f.date->Iso();
+        w.Key(f.name);
+        if (iso.empty()) {
+          w.Null();
+        } else {
+          w.Value(iso);
+        }
+        w.Member(std::string(f.name) + "_raw", f.date->raw);
+      } else if (f.text == nullptr && f.date == nullptr) {
+        w.Member("primary_identifier", m.name.primary_identifier)
+            .Member("secondary_identifier", m.name.secondary_identifier);
+      }
+    }
+  }
+  w.EndObject().Key("field_details").BeginObject();
+  if (known) {
+    for (const FieldRef& f : Fields(m)) {
+      if (f.text != nullptr && f.text->present) {
+        w.Key(f.name).BeginObject().Member("raw", f.text->raw).Member("value", f.text->value);
+        Span(w, f.text->span);
+        w.EndObject();
+      } else if (f.date != nullptr && f.date->present) {
+        const mrz::DateField& d = *f.date;
+        w.Key(f.name)
+            .BeginObject()
+            .Member("raw", d.raw)
+            .Member("state", DateState(d.state))
+            .Member("year", d.year)
+            .Member("month", d.month)
+            .Member("day", d.day);
+        Span(w, d.span);
+        w.EndObject();
+      } else if (f.text == nullptr && f.date == nullptr) {
+        w.Key("name").BeginObject().Member("raw", m.name.raw).Member("truncated", m.name.truncated);
+        Span(w, m.name.span);
+        w.EndObject();
+      }
+    }
+    w.Member("document_number_overflow", m.document_number_overflow);
+  }
+  w.EndObject().Key("check_digits").BeginArray();
   for (const auto& c : m.checks) {
-    json j = {{"field", c.field}, {"actual", std::string(1, c.actual)}, {"ok", c.ok}};
-    j["expected"] = c.expected ? json(std::string(1, c.expected)) : json(nullptr);
-    if (!c.variant.empty()) j["variant"] = c.variant;
-    PutSpan(j, c.span);
-    checks.push_back(std::move(j));
+    w.BeginObject().Member("field", c.field).Member("actual", Char(c.actual)).Member("ok", c.ok);
+    w.Key("expected");
+    if (c.expected) {
+      w.Value(Char(c.expected));
+    } else {
+      w.Null();
+    }
+    if (!c.variant.empty()) w.Member("variant", c.variant);
+    Span(w, c.span);
+    w.EndObject();
   }
-  out["check_digits"] = checks;
-  json errors = json::array(), warnings = json::array();
-  for (const auto& e : m.errors) errors.push_back(IssueJson(e));
-  for (const auto& w : m.warnings) warnings.push_back(IssueJson(w));
-  out["errors"] = errors;
-  out["warnings"] = warnings;
-  return out;
+  w.EndArray().Key("errors").BeginArray();
+  for (const auto& e : m.errors) Issue(w, e);
+  w.EndArray().Key("warnings").BeginArray();
+  for (const auto& x : m.warnings) Issue(w, x);
+  w.EndArray().EndObject();
 }
 
 const char* ExpiryName(mrz::ExpiryStatus s) {
@@ -127,11 +158,12 @@ const char* ExpiryName(mrz::ExpiryStatus s) {
   return "unknown";
 }
 
-json OptionalDate(const std::optional<mrz::CivilDate>& d) {
-  return d ? json(d->ToIso()) : json(nullptr);
+std::optional<std::string> OptionalDate(const std::optional<mrz::CivilDate>& d) {
+  if (!d) return std::nullopt;
+  return d->ToIso();
 }
 
-json ListsJson(const lists::ListsCheck& c) {
+void Lists(JsonWriter& w, const lists::ListsCheck& c) {
   const char* status = "unavailable";
   switch (c.status) {
     case lists::ListsCheck::Status::kClear:
@@ -147,130 +179,169 @@ json ListsJson(const lists::ListsCheck& c) {
       status = "no_lists";
       break;
   }
-  json consulted = json::array();
+  w.BeginObject()
+      .Member("status", status)
+      .Member("detail", c.detail)
+      .Member("index_age_seconds", c.index_age_seconds)
+      .Key("consulted")
+      .BeginArray();
   for (const auto& l : c.consulted) {
-    consulted.push_back({{"name", l.info.name},
-                         {"source", l.info.source},
-                         {"version", l.info.version},
-                         {"updated_at", l.info.updated_at},
-                         {"age_seconds", l.age_seconds},
-                         {"records", l.indexed}});
+    w.BeginObject()
+        .Member("name", l.info.name)
+        .Member("source", l.info.source)
+        .Member("version", l.info.version)
+        .Member("updated_at", l.info.updated_at)
+        .Member("age_seconds", l.age_seconds)
+        .Member("records", l.indexed)
+        .EndObject();
   }
-  json hits = json::array();
+  w.EndArray().Key("hits").BeginArray();
   for (const auto& h : c.hits) {
     const lists::ListRecord& r = h.record;
-    hits.push_back({{"match", h.kind == lists::ListHit::Kind::kExact ? "exact" : "possible"},
-                    {"list", h.list},
-                    {"differing_positions", h.differing_positions},
-                    {"record",
-                     {{"issuing_state", r.issuing_state},
-                      {"document_type", r.document_type},
-                      {"document_number", r.document_number},
-                      {"status", lists::RecordStatusName(r.status)},
-                      {"reporting_agency", r.reporting_agency},
-                      {"date_reported", OptionalDate(r.date_reported)},
-                      {"expiry_date", OptionalDate(r.expiry_date)},
-                      {"review_date", OptionalDate(r.review_date)},
-                      {"national_reference", r.national_reference},
-                      {"reason", r.reason}}}});
+    w.BeginObject()
+        .Member("match", h.kind == lists::ListHit::Kind::kExact ? "exact" : "possible")
+        .Member("list", h.list)
+        .Member("differing_positions", h.differing_positions)
+        .Key("record")
+        .BeginObject()
+        .Member("issuing_state", r.issuing_state)
+        .Member("document_type", r.document_type)
+        .Member("document_number", r.document_number)
+        .Member("status", lists::RecordStatusName(r.status))
+        .Member("reporting_agency", r.reporting_agency)
+        .Member("date_reported", OptionalDate(r.date_reported))
+        .Member("expiry_date", OptionalDate(r.expiry_date))
+        .Member("review_date", OptionalDate(r.review_date))
+        .Member("national_reference", r.national_reference)
+        .Member("reason", r.reason)
+        .EndObject()
+        .EndObject();
   }
-  return {{"status", status},
-          {"detail", c.detail},
-          {"index_age_seconds", c.index_age_seconds},
-          {"consulted", consulted},
-          {"hits", hits}};
+  w.EndArray().EndObject();
 }
 
-json ImageJson(const vision::MrzImageReading& r) {
-  json polygon = json::array();
-  for (const auto& p : r.polygon) polygon.push_back({p.x, p.y});
-  json repairs = json::array();
+void Polygon(JsonWriter& w, const std::array<vision::Point, 4>& polygon) {
+  w.BeginArray();
+  for (const auto& p : polygon) w.BeginArray().Value(p.x).Value(p.y).EndArray();
+  w.EndArray();
+}
+
+void Image(JsonWriter& w, const vision::MrzImageReading& r) {
+  w.BeginObject().Member("width", r.image_width).Member("height", r.image_height).Key("polygon");
+  Polygon(w, r.polygon);
+  w.Member("rotation_degrees", r.rotation_degrees)
+      .Member("line_confidence", r.line_confidence)
+      .Member("char_confidence", r.char_confidence)
+      .Member("ocr_lines", r.raw_lines)
+      .Key("repairs")
+      .BeginArray();
   for (const auto& c : r.repair.repairs) {
-    repairs.push_back({{"line", c.line},
-                       {"position", c.position},
-                       {"from", std::string(1, c.from)},
-                       {"to", std::string(1, c.to)},
-                       {"field", c.field},
-                       {"reason", c.reason}});
+    w.BeginObject()
+        .Member("line", c.line)
+        .Member("position", c.position)
+        .Member("from", Char(c.from))
+        .Member("to", Char(c.to))
+        .Member("field", c.field)
+        .Member("reason", c.reason)
+        .EndObject();
   }
-  json uncertain = json::array();
+  w.EndArray()
+      .Member("check_digits_satisfied", r.repair.checks_satisfied)
+      .Member("ambiguous", r.repair.ambiguous)
+      .Key("uncertain")
+      .BeginArray();
   for (const auto& u : r.repair.uncertain) {
-    uncertain.push_back(
-        {{"line", u.line}, {"position", u.position}, {"field", u.field}, {"reason", u.reason}});
+    w.BeginObject()
+        .Member("line", u.line)
+        .Member("position", u.position)
+        .Member("field", u.field)
+        .Member("reason", u.reason)
+        .EndObject();
   }
-  return {{"width", r.image_width},
-          {"height", r.image_height},
-          {"polygon", polygon},
-          {"rotation_degrees", r.rotation_degrees},
-          {"line_confidence", r.line_confidence},
-          {"char_confidence", r.char_confidence},
-          {"ocr_lines", r.raw_lines},
-          {"repairs", repairs},
-          {"check_digits_satisfied", r.repair.checks_satisfied},
-          {"ambiguous", r.repair.ambiguous},
-          {"uncertain", uncertain},
-          {"timings_ms", {{"decode", r.decode_ms}, {"locate", r.locate_ms}, {"ocr", r.ocr_ms}}}};
+  w.EndArray()
+      .Key("timings_ms")
+      .BeginObject()
+      .Member("decode", r.decode_ms)
+      .Member("locate", r.locate_ms)
+      .Member("ocr", r.ocr_ms)
+      .EndObject()
+      .EndObject();
 }
 
-json SignerJson(const sig::SignerInfo& s) {
-  return {{"subject", s.subject},
-          {"issuer", s.issuer},
-          {"serial", s.serial},
-          {"country", s.country},
-          {"not_before", s.not_before},
-          {"not_after", s.not_after},
-          {"csca", s.csca},
-          {"chain", sig::ChainStatusName(s.chain)},
-          {"chain_detail", s.chain_detail},
-          {"crl", s.crl}};
+void Signer(JsonWriter& w, const std::optional<sig::SignerInfo>& signer) {
+  if (!signer) {
+    w.Null();
+    return;
+  }
+  const sig::SignerInfo& s = *signer;
+  w.BeginObject()
+      .Member("subject", s.subject)
+      .Member("issuer", s.issuer)
+      .Member("serial", s.serial)
+      .Member("country", s.country)
+      .Member("not_before", s.not_before)
+      .Member("not_after", s.not_after)
+      .Member("csca", s.csca)
+      .Member("chain", sig::ChainStatusName(s.chain))
+      .Member("chain_detail", s.chain_detail)
+      .Member("crl", s.crl)
+      .EndObject();
 }
 
-json OptionalBool(const std::optional<bool>& b) { return b ? json(*b) : json(nullptr); }
-
-json SealJson(const verify::SealReport& r) {
+void Seal(JsonWriter& w, const verify::SealReport& r) {
   const sig::SealVerification& v = r.verification;
-  json j = {{"status", sig::SealStatusName(v.status)}, {"detail", v.detail}, {"source", r.source}};
-  if (v.status == sig::SealStatus::kMalformed) j["offset"] = v.offset;
+  w.BeginObject()
+      .Member("status", sig::SealStatusName(v.status))
+      .Member("detail", v.detail)
+      .Member("source", r.source);
+  if (v.status == sig::SealStatus::kMalformed) w.Member("offset", v.offset);
   if (r.polygon) {
-    json poly = json::array();
-    for (const auto& p : *r.polygon) poly.push_back({p.x, p.y});
-    j["polygon"] = poly;
+    w.Key("polygon");
+    Polygon(w, *r.polygon);
   }
-  j["signer"] = v.signer ? SignerJson(*v.signer) : json(nullptr);
+  w.Key("signer");
+  Signer(w, v.signer);
   if (v.seal) {
     const sig::VdsHeader& h = v.seal->header;
-    j["header"] = {{"version", h.version},
-                   {"issuing_state", h.issuing_state},
-                   {"signer_id", h.signer_id},
-                   {"cert_reference", h.cert_reference},
-                   {"issue_date", h.issue_date},
-                   {"signature_date", h.signature_date},
-                   {"document_ref", h.feature_ref * 256 + h.type_category}};
-    j["profile"] = v.seal->profile;
-    json features = json::array();
+    w.Key("header")
+        .BeginObject()
+        .Member("version", h.version)
+        .Member("issuing_state", h.issuing_state)
+        .Member("signer_id", h.signer_id)
+        .Member("cert_reference", h.cert_reference)
+        .Member("issue_date", h.issue_date)
+        .Member("signature_date", h.signature_date)
+        .Member("document_ref", h.feature_ref * 256 + h.type_category)
+        .EndObject()
+        .Member("profile", v.seal->profile)
+        .Key("features")
+        .BeginArray();
     for (const auto& f : v.seal->features) {
-      features.push_back({{"tag", f.tag}, {"name", f.name}, {"value", f.value}});
+      w.BeginObject()
+          .Member("tag", f.tag)
+          .Member("name", f.name)
+          .Member("value", f.value)
+          .EndObject();
     }
-    j["features"] = features;
-    j["mrz"] = v.seal->mrz;
+    w.EndArray().Member("mrz", v.seal->mrz);
   }
-  j["mrz_match"] = OptionalBool(r.mrz_match);
-  j["passport_match"] = OptionalBool(r.passport_match);
-  return j;
+  w.Member("mrz_match", r.mrz_match).Member("passport_match", r.passport_match).EndObject();
 }
 
-json ChipJson(const verify::ChipReport& r) {
+void Chip(JsonWriter& w, const verify::ChipReport& r) {
   const sig::ChipVerification& v = r.verification;
-  json groups = json::array();
+  w.BeginObject()
+      .Member("status", sig::ChipStatusName(v.status))
+      .Member("detail", v.detail)
+      .Key("signer");
+  Signer(w, v.signer);
+  w.Member("hash_algorithm", v.hash_algorithm)
+      .Member("signature_algorithm", v.signature_algorithm)
+      .Key("data_groups")
+      .BeginArray();
   for (const auto& g : v.data_groups)
-    groups.push_back({{"number", g.number}, {"status", g.status}});
-  return {{"status", sig::ChipStatusName(v.status)},
-          {"detail", v.detail},
-          {"signer", v.signer ? SignerJson(*v.signer) : json(nullptr)},
-          {"hash_algorithm", v.hash_algorithm},
-          {"signature_algorithm", v.signature_algorithm},
-          {"data_groups", groups},
-          {"mrz_match", OptionalBool(r.mrz_match)}};
+    w.BeginObject().Member("number", g.number).Member("status", g.status).EndObject();
+  w.EndArray().Member("mrz_match", r.mrz_match).EndObject();
 }
 
 Error Invalid(std::string message) { return Error{ErrorCode::kInvalidInput, std::move(message)}; }
@@ -318,33 +389,57 @@ Result<sig::ChipData> ChipFromJson(const json& value) {
 }  // namespace
 
 std::string ReportToJson(const verify::VerificationReport& report, int indent) {
-  json j;
-  j["verdict"] = verify::VerdictName(report.verdict);
-  json reasons = json::array();
+  JsonWriter w;
+  w.BeginObject()
+      .Member("verdict", verify::VerdictName(report.verdict))
+      .Key("reasons")
+      .BeginArray();
   for (const auto& r : report.reasons)
-    reasons.push_back({{"code", r.code}, {"message", r.message}});
-  j["reasons"] = reasons;
-  json notes = json::array();
-  for (const auto& r : report.notes) notes.push_back({{"code", r.code}, {"message", r.message}});
-  j["notes"] = notes;
-  json checks = json::array();
+    w.BeginObject().Member("code", r.code).Member("message", r.message).EndObject();
+  w.EndArray().Key("notes").BeginArray();
+  for (const auto& r : report.notes)
+    w.BeginObject().Member("code", r.code).Member("message", r.message).EndObject();
+  w.EndArray().Key("checks").BeginArray();
   for (const auto& c : report.checks) {
-    checks.push_back({{"name", c.name},
-                      {"status", verify::CheckStatusName(c.status)},
-                      {"detail", c.detail},
-                      {"required", c.required}});
+    w.BeginObject()
+        .Member("name", c.name)
+        .Member("status", verify::CheckStatusName(c.status))
+        .Member("detail", c.detail)
+        .Member("required", c.required)
+        .EndObject();
   }
-  j["checks"] = checks;
-  j["as_of"] = report.as_of.ToIso();
-  j["policy"] = {{"allow_specimens", report.allow_specimens}, {"strict", report.strict}};
-  if (report.expiry) j["expiry"] = ExpiryName(*report.expiry);
-  j["mrz"] = MrzJson(report.mrz);
-  if (report.lists) j["lists"] = ListsJson(*report.lists);
-  if (report.image) j["image"] = ImageJson(*report.image);
-  j["mrz_source"] = report.mrz_source;
-  if (report.seal) j["seal"] = SealJson(*report.seal);
-  if (report.chip) j["chip"] = ChipJson(*report.chip);
-  return j.dump(indent, ' ', false, json::error_handler_t::replace);
+  w.EndArray()
+      .Member("as_of", report.as_of.ToIso())
+      .Key("policy")
+      .BeginObject()
+      .Member("allow_specimens", report.allow_specimens)
+      .Member("strict", report.strict)
+      .EndObject();
+  if (report.expiry) w.Member("expiry", ExpiryName(*report.expiry));
+  w.Key("mrz");
+  Mrz(w, report.mrz);
+  if (report.lists) {
+    w.Key("lists");
+    Lists(w, *report.lists);
+  }
+  if (report.image) {
+    w.Key("image");
+    Image(w, *report.image);
+  }
+  w.Member("mrz_source", report.mrz_source);
+  if (report.seal) {
+    w.Key("seal");
+    Seal(w, *report.seal);
+  }
+  if (report.chip) {
+    w.Key("chip");
+    Chip(w, *report.chip);
+  }
+  w.EndObject();
+  std::string compact = w.Take();
+  if (indent < 0) return compact;
+  // Indented (the CLI's --json): the same members in the same order.
+  return nlohmann::ordered_json::parse(compact).dump(indent);
 }
 
 Result<verify::VerifyRequest> ParseVerifyRequestJson(std::string_view body) {

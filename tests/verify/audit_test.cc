@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -184,6 +185,25 @@ TEST_CASE("audit: a verification is recorded with a keyed document hash", "[audi
   in_clear.document_number_in_clear = true;
   auto clear = Open((dir.path() / "c.db").string(), kSecret, in_clear);
   CHECK(clear->VerificationEntry("k", *report).document_number == "L898902C3");
+}
+
+TEST_CASE("audit: under steady appends the WAL stays bounded and the file takes the entries",
+          "[audit]") {
+  tdv::testing::TempDir dir;
+  const std::string file = (dir.path() / "audit.db").string();
+  auto trail = Open(file);
+  // One entry per commit, about two WAL pages each: never checkpointed, the
+  // WAL would pass 200 MB.
+  constexpr int kEntries = 30000;
+  RecordChanges(*trail, kEntries, "k");
+  const auto wal = std::filesystem::file_size(file + "-wal");
+  CHECK(wal < 128u * 1024 * 1024);
+  // The checkpoints (on their own thread) have moved entries into the file.
+  CHECK(std::filesystem::file_size(file) > 1024u * 1024);
+  auto check = trail->VerifyChain();
+  REQUIRE(check.has_value());
+  CHECK(check->entries == kEntries);
+  CHECK(check->intact());
 }
 
 // The trail in PostgreSQL, as every instance on one database keeps it.

@@ -12,13 +12,20 @@
 //   admin       all of the above, keys and trust
 //
 // Thread safety: a KeyManager may be used from any thread (the store
-// serialises its own access). Every Authenticate() reads the store, so a
-// key revoked by any process on the same store stops working at once.
+// serialises its own access). A key revoked by any process on the same
+// store stops working on the next request: Authenticate() reads the store,
+// or keeps a key it read only while the store's Generation() is unchanged
+// (and for at most a second, against changes made behind the store's back).
 #ifndef TDV_HTTP_KEYS_H_
 #define TDV_HTTP_KEYS_H_
 
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "tdv/lists/key_store.h"
@@ -70,7 +77,18 @@ class KeyManager {
   lists::KeyStore& store() { return store_; }
 
  private:
+  // The key `id`, from the cache when the store has not changed since it
+  // was read, else from the store.
+  Result<std::optional<lists::KeyRecord>> Find(const std::string& id) const;
+
   lists::KeyStore& store_;
+  struct Cached {
+    lists::KeyRecord record;
+    std::uint64_t generation;
+    std::chrono::steady_clock::time_point read_at;
+  };
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, Cached> cache_;
 };
 
 }  // namespace tdv::http

@@ -12,6 +12,7 @@
 #ifndef TDV_LISTS_KEY_STORE_H_
 #define TDV_LISTS_KEY_STORE_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,11 @@ class KeyStore {
   // Marks the key revoked now; kNotFound for an unknown id, kInvalidInput
   // when it is revoked already.
   virtual Status Revoke(const std::string& id) = 0;
+  // A number that changes after every Add or Revoke through any KeyStore on
+  // the same store, in any process on this machine, read without a system
+  // call: a caller may keep a key it has read for as long as the number
+  // stays the same. 0 when the store cannot tell (read every time).
+  virtual std::uint64_t Generation() const { return 0; }
 };
 
 // Opens (creating the table if needed) the key store in the SQLite file
