@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -14,6 +16,41 @@
 #include "tdv/sig/trust_store.h"
 
 namespace tdv::app {
+namespace {
+
+// Every setting of the file (README, "Configuration"); each is also read
+// from the environment as TDV_<NAME>.
+constexpr const char* kSettings[] = {"listen",
+                                     "threads",
+                                     "max_body_bytes",
+                                     "access_log",
+                                     "audit_key_file",
+                                     "audit_document_number_in_clear",
+                                     "tls_cert",
+                                     "tls_key",
+                                     "tls_client_ca",
+                                     "tls_require_client_cert",
+                                     "allow_specimens",
+                                     "strict",
+                                     "check_expiry",
+                                     "expired",
+                                     "expiring_within_days",
+                                     "minor_age",
+                                     "watch_states",
+                                     "review_visa_categories",
+                                     "rate_limits",
+                                     "expiry_window_years",
+                                     "store",
+                                     "require_lists",
+                                     "lists_refresh_seconds",
+                                     "lists_max_staleness_seconds",
+                                     "model_dir",
+                                     "trust_dir",
+                                     "crl_policy",
+                                     "batch_max_items",
+                                     "batch_threads"};
+
+}  // namespace
 
 std::filesystem::path ResolveDataDir(const std::string& flag) {
   if (!flag.empty()) return flag;
@@ -31,20 +68,41 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
   std::filesystem::path file =
       path.empty() ? data_dir / "config.json" : std::filesystem::path(path);
   std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) {
-    if (path.empty()) return config;
+  nlohmann::json j = nlohmann::json::object();
+  if (std::filesystem::exists(file, ec)) {
+    std::ifstream in(file);
+    if (!in) return Error{ErrorCode::kUnavailable, "cannot read config file " + file.string()};
+    std::stringstream text;
+    text << in.rdbuf();
+    j = nlohmann::json::parse(text.str(), nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+      return Error{ErrorCode::kInvalidInput, file.string() + ": not a JSON object"};
+  } else if (!path.empty()) {
     return Error{ErrorCode::kNotFound, "config file " + file.string() + " does not exist"};
   }
-  std::ifstream in(file);
-  if (!in) return Error{ErrorCode::kUnavailable, "cannot read config file " + file.string()};
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
+  // The environment overrides the file: TDV_<SETTING> (upper case), its
+  // value JSON (TDV_THREADS=8, TDV_WATCH_STATES='["XYZ"]') or else a string
+  // (TDV_LISTEN=0.0.0.0:8080). Only variables that name a setting count.
+  std::map<std::string, std::string> from_env;  // setting -> variable
+  for (const char* name : kSettings) {
+    std::string var = "TDV_";
+    for (const char* c = name; *c != '\0'; ++c)
+      var += static_cast<char>(std::toupper(static_cast<unsigned char>(*c)));
+    const char* value = std::getenv(var.c_str());
+    if (value == nullptr) continue;
+    nlohmann::json v = nlohmann::json::parse(value, nullptr, false);
+    j[name] = v.is_discarded() ? nlohmann::json(value) : v;
+    from_env[name] = var;
+  }
+  std::string current;  // the setting being read, for messages
   auto bad = [&](const std::string& what) {
-    return Error{ErrorCode::kInvalidInput, file.string() + ": " + what};
+    auto env = from_env.find(current);
+    return Error{
+        ErrorCode::kInvalidInput,
+        (env != from_env.end() ? "environment " + env->second : file.string()) + ": " + what};
   };
-  if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
   for (const auto& [key, value] : j.items()) {
+    current = key;
     if (key == "listen") {
       if (!value.is_string()) return bad("\"listen\" must be a string HOST:PORT");
       config.listen = value.get<std::string>();
@@ -137,6 +195,16 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
         limits[role] = rate.get<double>();
       }
       config.rate_limits = limits;
+    } else if (key == "batch_max_items") {
+      if (!value.is_number_unsigned() || value.get<std::size_t>() < 1) {
+        return bad("\"batch_max_items\" must be a positive integer");
+      }
+      config.batch_max_items = value.get<std::size_t>();
+    } else if (key == "batch_threads") {
+      if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > 256) {
+        return bad("\"batch_threads\" must be an integer 1-256");
+      }
+      config.batch_threads = value.get<int>();
     } else if (key == "max_body_bytes") {
       if (!value.is_number_unsigned() || value.get<std::size_t>() < 1024) {
         return bad("\"max_body_bytes\" must be an integer of at least 1024");

@@ -32,6 +32,9 @@ struct Config {
   int expiry_window_years = 50;
   int threads = 16;
   std::size_t max_body_bytes = 16u << 20;
+  // POST /v1/verify/batch: items per request, verifying threads per batch.
+  std::size_t batch_max_items = 10000000;
+  int batch_threads = 2;
   bool access_log = true;
   // The audit trail (DATA/audit.db) records a document as a keyed hash of
   // state, type and number; true adds the number in clear.

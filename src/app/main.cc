@@ -29,6 +29,7 @@
 #include "keys_cmd.h"
 #include "lists_cmd.h"
 #include "report_text.h"
+#include "service_status.h"
 #include "tdv/http/report_json.h"
 #include "tdv/http/server.h"
 #include "tdv/verify/verifier.h"
@@ -312,6 +313,16 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   options.tls_client_ca_file = config->tls_client_ca;
   options.tls_require_client_cert = config->tls_require_client_cert;
   options.rate_per_second_by_role = config->rate_limits;
+  options.batch_max_items = config->batch_max_items;
+  options.batch_threads = config->batch_threads;
+  ServiceParts parts;
+  parts.reader = reader.get();
+  parts.lists = lists.get();
+  parts.trust = trust.get();
+  parts.trust_dir = config->trust_dir;
+  parts.require_lists = config->require_lists;
+  options.readiness = [&parts] { return Readiness(parts); };
+  options.gauges = [&parts] { return Gauges(parts); };
   http::Server server(verifier, options);
   if (Status bound = server.Bind(); !bound) {
     stop_refresher();

@@ -80,6 +80,7 @@ ssize_t SocketStream::read(char* ptr, size_t size) {
 }
 
 ssize_t SocketStream::write(const char* ptr, size_t size) {
+  if (discard_writes) return static_cast<ssize_t>(size);
   for (;;) {
     const ssize_t n = ::send(fd_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n >= 0) return n;
@@ -105,6 +106,24 @@ bool SocketStream::HeaderReady(bool& closed) {
   if (seen.find("\r\n\r\n") != std::string_view::npos) return true;
   // Larger than any header we take: let httplib answer it (431/400).
   return static_cast<std::size_t>(n) >= kMaxHeaderBytes;
+}
+
+void Connection::LingeringClose(int fd) {
+  ::shutdown(fd, SHUT_WR);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+  std::size_t dropped = 0;
+  char scratch[16384];
+  while (dropped < (4u << 20)) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          until - std::chrono::steady_clock::now())
+                          .count();
+    if (left <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left)) <= 0) break;
+    const ssize_t n = ::recv(fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+    if (n <= 0) break;  // the client closed (or failed): done
+    dropped += static_cast<std::size_t>(n);
+  }
 }
 
 void ConnectionStream::get_remote_ip_and_port(std::string& ip, int& port) const {

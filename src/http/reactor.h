@@ -38,6 +38,9 @@ class ConnectionStream : public httplib::Stream {
   void get_remote_ip_and_port(std::string& ip, int& port) const final;
   void get_local_ip_and_port(std::string& ip, int& port) const final;
   socket_t socket() const final { return fd_; }
+  // Set by a handler that wrote its whole response itself (the batch
+  // route): what httplib writes after it is dropped.
+  bool discard_writes = false;
 
  protected:
   explicit ConnectionStream(int fd) : fd_(fd) {}
@@ -77,8 +80,16 @@ struct Connection {
   Connection(int f, std::unique_ptr<ConnectionStream> s) : fd(f), stream(std::move(s)) {}
   ~Connection() {
     stream.reset();
+    if (linger) LingeringClose(fd);
     ::close(fd);
   }
+  // Closed after an answer that left the request's body unread (401, 411,
+  // 413 ...): closing with unread bytes makes the kernel reset the
+  // connection, and a client still sending loses the answer. So: no more
+  // writes, then the rest read and dropped for a moment (at most 100 ms and
+  // 4 MB) before the close.
+  static void LingeringClose(int fd);
+  bool linger = false;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   int fd;

@@ -442,14 +442,25 @@ std::string ReportToJson(const verify::VerificationReport& report, int indent) {
   return nlohmann::ordered_json::parse(compact).dump(indent);
 }
 
-Result<verify::VerifyRequest> ParseVerifyRequestJson(std::string_view body) {
+Result<verify::VerifyRequest> ParseVerifyRequestJson(std::string_view body, std::string* id) {
+  if (id != nullptr) id->clear();
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Invalid("malformed JSON: the body is not a JSON document");
   if (!j.is_object()) return Invalid("the body must be a JSON object");
+  if (id != nullptr) {
+    auto it = j.find("id");
+    if (it != j.end()) {
+      if (!it->is_string() && !it->is_number_integer())
+        return Invalid("\"id\" must be a string or an integer");
+      *id = it->dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+  }
   verify::VerifyRequest request;
   bool have_mrz = false;
   for (const auto& [key, value] : j.items()) {
-    if (key == "mrz") {
+    if (key == "id" && id != nullptr) {
+      continue;
+    } else if (key == "mrz") {
       have_mrz = true;
       if (value.is_string()) {
         request.mrz_text = value.get<std::string>();

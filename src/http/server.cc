@@ -5,14 +5,22 @@
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <mutex>
 #include <optional>
+#include <regex>
 #include <thread>
+#include <unordered_map>
 
+#include "batch.h"
+#include "json_writer.h"
+#include "metrics.h"
+#include "openapi_json.h"
 #include "reactor.h"
 #include "tdv/http/rate_limit.h"
 #include "tdv/http/report_json.h"
@@ -48,6 +56,10 @@ std::string MediaType(const httplib::Request& req) {
 // from Authorize): httplib keeps reading the connection otherwise. Handlers
 // run on the thread of ServeOne, so a thread-local flag is enough.
 thread_local bool t_close_after_response = false;
+// The connection a handler runs on (ServeOne sets it), and when its request
+// header was complete (for the latency metric).
+thread_local internal::ConnectionStream* t_stream = nullptr;
+thread_local std::chrono::steady_clock::time_point t_request_start;
 
 void CloseAfterResponse(httplib::Response& res) {
   res.set_header("Connection", "close");
@@ -64,7 +76,11 @@ class ParkingServer final : public httplib::Server {
   bool ServeOne(internal::Connection& c, bool last) {
     bool closed = false;
     t_close_after_response = false;
+    t_stream = c.stream.get();
+    t_request_start = std::chrono::steady_clock::now();
     const bool ok = process_request(*c.stream, last, closed, nullptr);
+    t_stream = nullptr;
+    if (t_close_after_response) c.linger = true;
     return ok && !closed && !t_close_after_response;
   }
 
@@ -100,6 +116,44 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
   return ListenAddress{host, port};
 }
 
+// The routes: one table that registration, permissions, 405 answers, the
+// metrics' route label and the OpenAPI test all read.
+struct Route {
+  RouteInfo info;
+  std::optional<Permission> permission;
+  std::string pattern;  // httplib's regex for the path
+};
+
+const std::vector<Route>& RouteTable() {
+  static const std::vector<Route> routes = {
+      {{"GET", "/healthz", ""}, std::nullopt, "/healthz"},
+      {{"GET", "/readyz", ""}, std::nullopt, "/readyz"},
+      {{"GET", "/metrics", ""}, std::nullopt, "/metrics"},
+      {{"GET", "/openapi.json", ""}, std::nullopt, "/openapi.json"},
+      {{"POST", "/v1/verify", "verify"}, Permission::kVerify, "/v1/verify"},
+      {{"POST", "/v1/verify/batch", "batch"}, Permission::kBatch, "/v1/verify/batch"},
+      {{"GET", "/v1/audit", "audit"}, Permission::kAudit, "/v1/audit"},
+  };
+  return routes;
+}
+
+// The route `path` matches (any method), or nullptr.
+const Route* FindRoute(const std::string& method, const std::string& path) {
+  for (const Route& r : RouteTable()) {
+    if (r.pattern == path && (method.empty() || r.info.method == method)) return &r;
+  }
+  return nullptr;
+}
+
+const std::vector<RouteInfo>& Routes() {
+  static const std::vector<RouteInfo> infos = [] {
+    std::vector<RouteInfo> v;
+    for (const Route& r : RouteTable()) v.push_back(r.info);
+    return v;
+  }();
+  return infos;
+}
+
 struct Server::Impl {
   Impl(const verify::Verifier& v, ServerOptions o)
       : verifier(v), options(std::move(o)), limiter(options.rate_per_second_by_role) {}
@@ -107,6 +161,7 @@ struct Server::Impl {
   const verify::Verifier& verifier;
   ServerOptions options;
   RateLimiter limiter;
+  internal::Metrics metrics;
   ParkingServer server;
   std::unique_ptr<internal::TlsContext> tls;  // set by Bind() when options ask for TLS
   std::unique_ptr<internal::Reactor> reactor;
@@ -129,7 +184,8 @@ struct Server::Impl {
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
       listen_socket = sock;  // the last one tried is the one bound
     });
-    server.set_payload_max_length(options.max_body_bytes);
+    // Bodies are bounded in Authorize (the batch route's is streamed).
+    server.set_payload_max_length(std::numeric_limits<std::size_t>::max());
     server.set_read_timeout(options.read_timeout_seconds, 0);
     server.set_write_timeout(options.write_timeout_seconds, 0);
     server.set_keep_alive_timeout(options.keep_alive_seconds);
@@ -160,25 +216,48 @@ struct Server::Impl {
       return Authorize(req, res) ? httplib::Server::HandlerResponse::Unhandled
                                  : httplib::Server::HandlerResponse::Handled;
     });
-    server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content(R"({"status":"ok","version":")" TDV_VERSION R"("})", kJsonType);
-    });
-    server.Post("/v1/verify", [this](const httplib::Request& req, httplib::Response& res) {
-      HandleVerify(req, res);
-    });
-    server.Get("/v1/audit", [this](const httplib::Request& req, httplib::Response& res) {
-      HandleAudit(req, res);
-    });
-    for (const char* path : {"/v1/verify"}) {
-      server.Get(path, [](const httplib::Request&, httplib::Response& res) {
-        res.set_header("Allow", "POST");
-        SendProblem(res, 405, "method-not-allowed", "Method not allowed", "use POST");
-      });
+    using Handler = void (Impl::*)(const httplib::Request&, httplib::Response&);
+    const std::map<std::string, Handler> handlers = {
+        {"GET /healthz", &Impl::HandleHealth},    {"GET /readyz", &Impl::HandleReady},
+        {"GET /metrics", &Impl::HandleMetrics},   {"GET /openapi.json", &Impl::HandleOpenApi},
+        {"POST /v1/verify", &Impl::HandleVerify}, {"GET /v1/audit", &Impl::HandleAudit},
+    };
+    std::map<std::string, std::string> allow;  // path -> its methods
+    for (const Route& r : RouteTable()) {
+      std::string& methods = allow[r.pattern];
+      methods += (methods.empty() ? "" : ", ") + r.info.method;
+      if (r.info.method == "POST" && r.info.path == "/v1/verify/batch") {
+        // Streamed: the handler reads the body itself.
+        server.Post(r.pattern,
+                    [this](const httplib::Request& req, httplib::Response& res,
+                           const httplib::ContentReader& body) { HandleBatch(req, res, body); });
+        continue;
+      }
+      auto it = handlers.find(r.info.method + " " + r.info.path);
+      if (it == handlers.end()) throw std::logic_error("no handler for " + r.info.path);
+      const Handler h = it->second;
+      auto call = [this, h](const httplib::Request& req, httplib::Response& res) {
+        (this->*h)(req, res);
+      };
+      if (r.info.method == "GET") {
+        server.Get(r.pattern, call);
+      } else {
+        server.Post(r.pattern, call);
+      }
     }
-    server.Post("/healthz", [](const httplib::Request&, httplib::Response& res) {
-      res.set_header("Allow", "GET");
-      SendProblem(res, 405, "method-not-allowed", "Method not allowed", "use GET");
-    });
+    // A known path with another method: 405 with the methods it takes.
+    for (const auto& [path, methods] : allow) {
+      auto refuse = [methods = methods](const httplib::Request& req, httplib::Response& res) {
+        res.set_header("Allow", methods);
+        SendProblem(res, 405, "method-not-allowed", "Method not allowed",
+                    req.method + " is not taken here; use " + methods);
+      };
+      if (methods.find("GET") == std::string::npos) server.Get(path, refuse);
+      if (methods.find("POST") == std::string::npos) server.Post(path, refuse);
+      server.Put(path, refuse);
+      server.Delete(path, refuse);
+      server.Patch(path, refuse);
+    }
     // Statuses httplib produces itself (404, 413, 400 on a broken request)
     // arrive here with an empty body.
     server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
@@ -208,27 +287,34 @@ struct Server::Impl {
           Log("error: " + req.method + " " + req.path + ": " + what);
           SendProblem(res, 500, "internal", "Internal server error", "the error was logged");
         });
-    if (options.access_log) {
-      // No personal data: the address, the key's id, the route, the status.
-      server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-        std::string key = KeyManager::KeyIdOf(req.get_header_value("Authorization"));
-        Log(req.remote_addr + " " + (key.empty() ? "-" : key) + " " + req.method + " " + req.path +
-            " " + std::to_string(res.status) + " " + std::to_string(res.body.size()));
-      });
-    }
+    // No personal data in the log: the address, the key's id, the route,
+    // the status. The metrics count every request by its route's pattern.
+    server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+      // A known path with another method (405) keeps its path and method;
+      // anything else is "other", so that clients cannot grow the labels.
+      const Route* route = FindRoute("", req.path);
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t_request_start).count();
+      metrics.ObserveRequest(route != nullptr ? route->info.path : "other",
+                             route != nullptr ? req.method : "other", res.status, seconds);
+      if (!options.access_log) return;
+      std::string key = KeyManager::KeyIdOf(req.get_header_value("Authorization"));
+      Log(req.remote_addr + " " + (key.empty() ? "-" : key) + " " + req.method + " " + req.path +
+          " " + std::to_string(res.status) + " " + std::to_string(res.body.size()));
+    });
   }
 
   // The permission a route needs; nullopt for open routes and for unknown
   // ones (which answer 404 or 405 whoever asks).
   static std::optional<Permission> Needs(const httplib::Request& req) {
-    if (req.path == "/v1/verify") return Permission::kVerify;
-    if (req.path == "/v1/audit") return Permission::kAudit;
-    return std::nullopt;
+    const Route* route = FindRoute(req.method, req.path);
+    return route != nullptr ? route->permission : std::nullopt;
   }
 
   // Whether the request may go on; otherwise answers 401, 403 or 503 and
   // closes the connection (the body, if any, is not read).
   bool Authorize(const httplib::Request& req, httplib::Response& res) {
+    if (!BodyAllowed(req, res)) return false;
     if (options.keys == nullptr) return true;
     const std::optional<Permission> needed = Needs(req);
     if (!needed) return true;
@@ -259,6 +345,35 @@ struct Server::Impl {
     SendProblem(res, 403, "forbidden", "Forbidden",
                 "a key of role " + who->role + " may not " + PermissionName(*needed));
     return false;
+  }
+
+  // httplib's own limit is lifted for the streamed batch body; every other
+  // route takes a body of at most max_body_bytes, with its size given (a
+  // chunked one could not be bounded before it is read).
+  bool BodyAllowed(const httplib::Request& req, httplib::Response& res) {
+    if (req.path == "/v1/verify/batch") return true;
+    if (req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos) {
+      CloseAfterResponse(res);
+      SendProblem(res, 411, "length-required", "Length required",
+                  "send the body with Content-Length (chunked bodies: POST /v1/verify/batch only)");
+      return false;
+    }
+    const std::string length = req.get_header_value("Content-Length");
+    std::uint64_t size = 0;
+    const auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), size);
+    if (!length.empty() && (ec != std::errc() || end != length.data() + length.size())) {
+      CloseAfterResponse(res);
+      SendProblem(res, 400, "bad-request", "Bad request", "Content-Length is not a number");
+      return false;
+    }
+    if (size > options.max_body_bytes) {
+      CloseAfterResponse(res);
+      SendProblem(res, 413, "payload-too-large", "Payload too large",
+                  "the request body exceeds the limit of " +
+                      std::to_string(options.max_body_bytes) + " bytes");
+      return false;
+    }
+    return true;
   }
 
   void Log(const std::string& line) {
@@ -401,7 +516,75 @@ struct Server::Impl {
         return;
       }
     }
+    metrics.ObserveReport(*report);
     res.set_content(ReportToJson(*report), kJsonType);
+  }
+
+  void HandleHealth(const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"status":"ok","version":")" TDV_VERSION R"("})", kJsonType);
+  }
+
+  // 200 when every check passes, else 503; the body lists them all.
+  void HandleReady(const httplib::Request&, httplib::Response& res) {
+    std::vector<ReadyCheck> checks;
+    if (options.readiness) checks = options.readiness();
+    bool ready = true;
+    internal::JsonWriter w;
+    w.BeginObject().Key("checks").BeginArray();
+    for (const ReadyCheck& c : checks) {
+      ready = ready && c.ok;
+      w.BeginObject()
+          .Member("name", c.name)
+          .Member("ok", c.ok)
+          .Member("detail", c.detail)
+          .EndObject();
+    }
+    w.EndArray().Member("status", ready ? "ready" : "not_ready").EndObject();
+    res.status = ready ? 200 : 503;
+    res.set_content(w.Take(), kJsonType);
+  }
+
+  void HandleMetrics(const httplib::Request&, httplib::Response& res) {
+    std::vector<Gauge> gauges;
+    if (options.gauges) gauges = options.gauges();
+    res.set_content(metrics.Render(gauges), "text/plain; version=0.0.4");
+  }
+
+  void HandleOpenApi(const httplib::Request&, httplib::Response& res) {
+    res.set_content(internal::kOpenApiJson, kJsonType);
+  }
+
+  // The status line, headers and body are written by RunBatch itself, as
+  // items finish; what httplib writes afterwards is dropped and the
+  // connection closed.
+  void HandleBatch(const httplib::Request& req, httplib::Response& res,
+                   const httplib::ContentReader& body) {
+    const std::string type = MediaType(req);
+    if (type != "application/x-ndjson" && type != "application/jsonl" &&
+        type != "application/json-lines") {
+      SendProblem(res, 415, "unsupported-media-type", "Unsupported media type",
+                  "POST /v1/verify/batch takes application/x-ndjson (one verify request a line); "
+                  "got '" +
+                      type + "'");
+      return;
+    }
+    if (t_stream == nullptr) {
+      SendProblem(res, 500, "internal", "Internal server error", "no connection stream");
+      return;
+    }
+    internal::BatchOptions o;
+    o.max_items = options.batch_max_items;
+    o.max_line_bytes = options.batch_max_line_bytes;
+    o.window = options.batch_window;
+    o.threads = options.batch_threads;
+    const std::string key = KeyManager::KeyIdOf(req.get_header_value("Authorization"));
+    internal::BatchCounts counts;
+    const bool ok = internal::RunBatch(
+        verifier, options.audit, key.empty() ? "-" : key, o, body, *t_stream, counts,
+        [this](const verify::VerificationReport& r) { metrics.ObserveReport(r); });
+    if (!ok) Log("batch ended early after " + std::to_string(counts.items) + " items");
+    t_stream->discard_writes = true;
+    CloseAfterResponse(res);
   }
 
   void HandleAudit(const httplib::Request& req, httplib::Response& res) {

@@ -81,6 +81,7 @@ class TlsStream final : public ConnectionStream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
+    if (discard_writes) return static_cast<ssize_t>(size);
     for (;;) {
       const int n = SSL_write(ssl_, ptr, static_cast<int>(std::min<size_t>(size, 1 << 30)));
       if (n > 0) return n;

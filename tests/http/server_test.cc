@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "catch.h"
+#include "live_server.h"
 #include "process.h"
 #include "specimens.h"
 #include "tdv/http/keys.h"
@@ -25,55 +26,6 @@ namespace tdv::http {
 namespace {
 
 using nlohmann::json;
-
-class LiveServer {
- public:
-  explicit LiveServer(ServerOptions options = {}, verify::VerifierConfig config = Config())
-      : verifier_(std::move(config)) {
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.threads = 4;
-    options.access_log = false;
-    server_ = std::make_unique<Server>(verifier_, options);
-    REQUIRE(server_->Bind().has_value());
-    thread_ = std::thread([this] { (void)server_->Run(); });
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    client_->set_connection_timeout(5);
-    client_->set_read_timeout(5);
-  }
-  ~LiveServer() {
-    server_->Stop();
-    thread_.join();
-  }
-  httplib::Client& client() { return *client_; }
-  int port() const { return server_->port(); }
-
- public:
-  static verify::VerifierConfig Config() {
-    verify::VerifierConfig c;
-    c.today = [] { return mrz::CivilDate{2011, 1, 1}; };
-    return c;
-  }
-
- private:
-  verify::Verifier verifier_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-  std::unique_ptr<httplib::Client> client_;
-};
-
-// Checks a problem+json answer and returns its body.
-json Problem(const httplib::Result& res, int status) {
-  REQUIRE(res);
-  CHECK(res->status == status);
-  CHECK(res->get_header_value("Content-Type") == "application/problem+json");
-  json body = json::parse(res->body);
-  CHECK(body["status"] == status);
-  CHECK(body["type"].get<std::string>().rfind("urn:tdv:problem:", 0) == 0);
-  CHECK(body.contains("title"));
-  CHECK(body.contains("detail"));
-  return body;
-}
 
 TEST_CASE("GET /healthz answers ok", "[http]") {
   LiveServer s;
@@ -189,18 +141,6 @@ TEST_CASE("a body over the limit is refused with 413", "[http]") {
 }
 
 // A key store on a real SQLite file in a temporary directory.
-struct KeyFixture {
-  tdv::testing::TempDir dir;
-  std::unique_ptr<lists::KeyStore> store = Open(dir);
-  KeyManager keys{*store};
-  std::string file() const { return (dir.path() / "lists.db").string(); }
-  static std::unique_ptr<lists::KeyStore> Open(const tdv::testing::TempDir& d) {
-    auto opened = lists::OpenSqliteKeyStore((d.path() / "lists.db").string());
-    REQUIRE(opened.has_value());
-    return std::move(*opened);
-  }
-};
-
 TEST_CASE("keys: no key 401, another role 403, a revoked key 401 at once", "[http][keys]") {
   KeyFixture fx;
   KeyManager& keys = fx.keys;

@@ -23,7 +23,11 @@ std::string ReportToJson(const verify::VerificationReport& report, int indent = 
 // Fails with kInvalidInput (message says what and where) for malformed JSON,
 // unknown members, wrong types or a missing "mrz". A message that starts with
 // "malformed JSON" marks a syntax error rather than a schema error.
-Result<verify::VerifyRequest> ParseVerifyRequestJson(std::string_view body);
+// With `id` (a batch item), a member "id" (a string or an integer) is taken
+// too and stored in *id as its JSON text, even when the rest fails; *id is
+// "" when there is none.
+Result<verify::VerifyRequest> ParseVerifyRequestJson(std::string_view body,
+                                                     std::string* id = nullptr);
 
 // An RFC 9457 problem document: {"type","title","status","detail"}.
 // Audit entries as {"entries": [...], "next_after": SEQ or null}: next_after

@@ -1,23 +1,31 @@
 // SPDX-License-Identifier: Apache-2.0
 // The TDV HTTP service.
 //
-// Routes (README.md documents the bodies):
-//   GET  /healthz     liveness: {"status":"ok","version":...}
-//   POST /v1/verify   application/json verify request -> VerificationReport
-//                     (role officer, integrator or admin); recorded in the
-//                     audit trail before the answer is sent
-//   GET  /v1/audit    audit entries, oldest first (role auditor or admin);
-//                     filters after, limit, from, to, key, action, verdict,
-//                     document or state+type+number
+// Routes (Routes() lists them; docs/api.md documents the bodies and
+// GET /openapi.json describes them):
+//   GET  /healthz          liveness: {"status":"ok","version":...}
+//   GET  /readyz           readiness: each check of ServerOptions::readiness;
+//                          503 when one fails
+//   GET  /metrics          Prometheus text: requests, latencies, verdicts ...
+//   GET  /openapi.json     the OpenAPI 3.1 document of the API
+//   POST /v1/verify        application/json verify request -> VerificationReport
+//                          (role officer, integrator or admin); recorded in the
+//                          audit trail before the answer is sent
+//   POST /v1/verify/batch  NDJSON verify requests -> NDJSON answers, both
+//                          streamed (role integrator or admin; see batch.h)
+//   GET  /v1/audit         audit entries, oldest first (role auditor or admin);
+//                          filters after, limit, from, to, key, action, verdict,
+//                          document or state+type+number
 // Every error answers with an application/problem+json body: 400 malformed
 // JSON, 401 no valid key, 403 a key whose role may not use the route, 429 a
-// key over its rate (with Retry-After), 422 a
-// well-formed request TDV cannot act on, 404/405 unknown route or method, 413
-// body too large, 415 wrong content type, 503 the key store or another
-// dependency unavailable, 500 a bug (logged).
+// key over its rate (with Retry-After), 422 a well-formed request TDV cannot
+// act on, 404 unknown route, 405 a known route with another method (with
+// Allow), 411 a chunked body where only a sized one is taken, 413 body too
+// large, 415 wrong content type, 503 the key store or another dependency
+// unavailable, 500 a bug (logged).
 //
-// Limits are explicit: body size, read/write timeouts, keep-alive, and the
-// worker-thread count (one connection holds one worker while it is open).
+// Limits are explicit: body size, batch items and line size, read/write
+// timeouts, keep-alive, and the worker-thread count.
 //
 // Thread safety: Stop() may be called from any thread (a signal handler's
 // thread, a test); the other members from the owning thread.
@@ -25,10 +33,12 @@
 #define TDV_HTTP_SERVER_H_
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tdv/http/keys.h"
 #include "tdv/mrz/result.h"
@@ -36,6 +46,22 @@
 #include "tdv/verify/verifier.h"
 
 namespace tdv::http {
+
+// One check of GET /readyz: "model", "lists", "trust" ...; `ok` false makes
+// the instance not ready (503).
+struct ReadyCheck {
+  std::string name;
+  bool ok = true;
+  std::string detail;
+};
+
+// A gauge for GET /metrics: name (tdv_...), labels as `k="v",...` (or ""),
+// value, and the help text of its name.
+struct Gauge {
+  std::string name, labels;
+  double value = 0;
+  std::string help;
+};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -67,7 +93,26 @@ struct ServerOptions {
   // one. Bind() reports a certificate or key that cannot be used.
   std::string tls_cert_file, tls_key_file, tls_client_ca_file;
   bool tls_require_client_cert = false;
+  // POST /v1/verify/batch: items per request (beyond: an error line and the
+  // end of the batch), bytes per item line, items between reading and
+  // answering, verifying threads per batch.
+  std::size_t batch_max_items = 10000000;
+  std::size_t batch_max_line_bytes = 16u << 20;
+  std::size_t batch_window = 1024;
+  int batch_threads = 2;
+  // GET /readyz asks these (empty: ready once serving); GET /metrics adds
+  // these gauges (list records and ages ...). Called from request threads.
+  std::function<std::vector<ReadyCheck>()> readiness;
+  std::function<std::vector<Gauge>()> gauges;
 };
+
+// A route: its method, its path as OpenAPI writes it, and the permission it
+// needs ("verify", "batch", "audit" ...; "" for an open route).
+struct RouteInfo {
+  std::string method, path, permission;
+};
+// Every route the server registers, in order.
+const std::vector<RouteInfo>& Routes();
 
 struct ListenAddress {
   std::string host;
