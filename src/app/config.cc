@@ -60,9 +60,21 @@ std::filesystem::path ResolveDataDir(const std::string& flag) {
   return std::filesystem::path(home != nullptr && *home != '\0' ? home : ".") / ".local/share/tdv";
 }
 
+// The built-in models: once installed, ../share/tdv/models beside the
+// binary; in a build tree, the source tree's models/ (TDV_MODEL_DIR).
+std::string DefaultModelDir() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return TDV_MODEL_DIR;
+  const auto installed = exe.parent_path().parent_path() / "share" / "tdv" / "models";
+  return std::filesystem::exists(installed / "mrz.traineddata", ec) ? installed.string()
+                                                                    : TDV_MODEL_DIR;
+}
+
 Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::string& path) {
   Config config;
   config.data_dir = data_dir;
+  config.model_dir = DefaultModelDir();
   config.store = "sqlite:" + (data_dir / "lists.db").string();
   config.trust_dir = data_dir / "trust";
   std::filesystem::path file =

@@ -317,6 +317,7 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   options.batch_threads = config->batch_threads;
   ServiceParts parts;
   parts.reader = reader.get();
+  parts.model_dir = config->model_dir;
   parts.lists = lists.get();
   parts.trust = trust.get();
   parts.trust_dir = config->trust_dir;

@@ -76,9 +76,10 @@ TrustState Trust(const ServiceParts& parts) {
 
 std::vector<http::ReadyCheck> Readiness(const ServiceParts& parts) {
   std::vector<http::ReadyCheck> checks;
-  checks.push_back({"model", parts.reader != nullptr,
-                    parts.reader != nullptr ? "the OCR model is loaded"
-                                            : "no OCR model: images cannot be read"});
+  checks.push_back(
+      {"model", parts.reader != nullptr,
+       (parts.reader != nullptr ? "the OCR model is loaded from " : "no OCR model in ") +
+           parts.model_dir + (parts.reader != nullptr ? "" : ": images cannot be read")});
   if (parts.lists != nullptr) {
     const lists::ListsCheck now = ListsNow(*parts.lists);
     using S = lists::ListsCheck::Status;

@@ -6,6 +6,7 @@
 #define TDV_APP_SERVICE_STATUS_H_
 
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "tdv/http/server.h"
@@ -17,6 +18,7 @@ namespace tdv::app {
 
 struct ServiceParts {
   const vision::MrzReader* reader = nullptr;  // nullptr: images cannot be read
+  std::string model_dir;
   const lists::ListService* lists = nullptr;
   const TrustSnapshot* trust = nullptr;
   std::filesystem::path trust_dir;
