@@ -138,10 +138,21 @@ class JsonWriter {
     }
     return n;
   }
+  // Whether ASCII `c` goes into a JSON string as it is.
+  static bool Plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
   void Quoted(std::string_view s) {
     static constexpr char kHex[] = "0123456789abcdef";
     out_ += '"';
     for (std::size_t i = 0; i < s.size();) {
+      // Runs of plain characters in one append (MRZ text is all plain).
+      std::size_t run = i;
+      while (run < s.size() && Plain(static_cast<unsigned char>(s[run]))) ++run;
+      if (run > i) {
+        out_.append(s.data() + i, run - i);
+        i = run;
+        continue;
+      }
       const auto c = static_cast<unsigned char>(s[i]);
       if (c >= 0x80) {
         const std::size_t n = Utf8Length(s, i);
@@ -177,13 +188,9 @@ class JsonWriter {
           out_ += "\\f";
           break;
         default:
-          if (c < 0x20) {
-            out_ += "\\u00";
-            out_ += kHex[c >> 4];
-            out_ += kHex[c & 15];
-          } else {
-            out_ += static_cast<char>(c);
-          }
+          out_ += "\\u00";
+          out_ += kHex[c >> 4];
+          out_ += kHex[c & 15];
       }
       ++i;
     }

@@ -2,7 +2,11 @@
 // The SQLite audit store: one table `audit` (seq = rowid) in its own file,
 // WAL mode, indexed by document only (every index page is written on each
 // commit: a time index cost about 15 % of the grouped write rate; time filters
-// scan from `after`). synchronous=NORMAL: a committed entry survives the process
+// scan from `after`). The index holds a 63-bit hash of the document
+// (`doc_key`), not its 32 hex digits: on random keys the text index was half
+// of a batch's time (51,000 -> 97,000 verifications/s without it); a lookup
+// reads doc_key and then compares the document itself. Trails made before
+// doc_key keep their index on the text. synchronous=NORMAL: a committed entry survives the process
 // dying; the last moments before a power cut may not (README, "Audit").
 //
 // Checkpoints (copying the WAL back into the file, with its fsyncs) run on a
@@ -65,8 +69,8 @@ class SqliteAuditStore final : public AuditStore {
         verdict TEXT NOT NULL,
         reasons TEXT NOT NULL,
         detail TEXT NOT NULL,
-        mac TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS audit_by_document ON audit(document);
+        mac TEXT NOT NULL,
+        doc_key INTEGER);
     )sql";
     sqlite3_busy_timeout(db_, 10000);
     char* err = nullptr;
@@ -75,6 +79,14 @@ class SqliteAuditStore final : public AuditStore {
       sqlite3_free(err);
       return Error{ErrorCode::kUnavailable, "audit trail: " + message};
     }
+    sqlite3_stmt* info = Prepare("SELECT 1 FROM pragma_table_info('audit') WHERE name = 'doc_key'");
+    doc_key_ = info != nullptr && sqlite3_step(info) == SQLITE_ROW;
+    sqlite3_finalize(info);
+    const char* index = doc_key_
+                            ? "CREATE INDEX IF NOT EXISTS audit_by_doc_key ON audit(doc_key) "
+                              "WHERE doc_key IS NOT NULL"
+                            : "CREATE INDEX IF NOT EXISTS audit_by_document ON audit(document)";
+    if (!Exec(index)) return Failure();
     const char* file = sqlite3_db_filename(db_, "main");
     if (file != nullptr && *file != '\0' &&
         sqlite3_open_v2(file, &checkpoint_db_, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
@@ -103,8 +115,11 @@ class SqliteAuditStore final : public AuditStore {
       // processes cannot both chain onto it.
       begin_ = Prepare("BEGIN IMMEDIATE");
       last_ = Prepare("SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1");
-      insert_ = Prepare(std::string("INSERT INTO audit (") + kColumns +
-                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+      insert_ = Prepare(doc_key_ ? std::string("INSERT INTO audit (") + kColumns +
+                                       ", doc_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                                       "?10, ?11)"
+                                 : std::string("INSERT INTO audit (") + kColumns +
+                                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
       commit_ = Prepare("COMMIT");
       if (!begin_ || !last_ || !insert_ || !commit_) {
         Error e = Failure();
@@ -134,6 +149,13 @@ class SqliteAuditStore final : public AuditStore {
       for (const std::string* v : {&e.time, &e.key_id, &e.action, &e.document, &e.document_number,
                                    &e.verdict, &e.reasons, &e.detail, &e.mac}) {
         sqlite3_bind_text(insert_, i++, v->data(), static_cast<int>(v->size()), SQLITE_STATIC);
+      }
+      if (doc_key_) {
+        if (e.document.empty()) {
+          sqlite3_bind_null(insert_, 11);
+        } else {
+          sqlite3_bind_int64(insert_, 11, DocKey(e.document));
+        }
       }
       const int step = sqlite3_step(insert_);
       sqlite3_reset(insert_);
@@ -177,6 +199,8 @@ class SqliteAuditStore final : public AuditStore {
     filter(q.action, "action = ?");
     filter(q.verdict, "verdict = ?");
     filter(q.document, "document = ?");
+    if (doc_key_ && !q.document.empty())
+      sql += " AND doc_key = " + std::to_string(DocKey(q.document));
     sql += " ORDER BY seq LIMIT " + std::to_string(q.limit);
     sqlite3_stmt* s = Prepare(sql);
     if (s == nullptr) return Failure();
@@ -194,6 +218,14 @@ class SqliteAuditStore final : public AuditStore {
   }
 
  private:
+  // FNV-1a of the document, 63 bits (an index key, not a secret: the
+  // document is itself a keyed hash).
+  static std::int64_t DocKey(const std::string& document) {
+    std::uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : document) h = (h ^ c) * 1099511628211ull;
+    return static_cast<std::int64_t>(h >> 1);
+  }
+
   // Called by SQLite after each commit of db_ with the WAL's size.
   static int AfterCommit(void* self, sqlite3* db, const char*, int frames) {
     auto* store = static_cast<SqliteAuditStore*>(self);
@@ -265,6 +297,7 @@ class SqliteAuditStore final : public AuditStore {
   }
 
   sqlite3* db_;
+  bool doc_key_ = false;  // this trail has the doc_key column and index
   sqlite3* checkpoint_db_ = nullptr;
   std::thread checkpointer_;
   std::mutex checkpoint_mu_;

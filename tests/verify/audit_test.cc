@@ -206,6 +206,40 @@ TEST_CASE("audit: under steady appends the WAL stays bounded and the file takes 
   CHECK(check->intact());
 }
 
+TEST_CASE("audit: a trail made before doc_key still finds documents", "[audit]") {
+  tdv::testing::TempDir dir;
+  const std::string file = (dir.path() / "audit.db").string();
+  // The table as earlier versions made it: no doc_key, an index on the text.
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  Tamper(file,
+         "CREATE TABLE audit (seq INTEGER PRIMARY KEY, time TEXT NOT NULL, key_id TEXT NOT NULL, "
+         "action TEXT NOT NULL, document TEXT NOT NULL, document_number TEXT NOT NULL, "
+         "verdict TEXT NOT NULL, reasons TEXT NOT NULL, detail TEXT NOT NULL, mac TEXT NOT NULL); "
+         "CREATE INDEX audit_by_document ON audit(document);");
+  for (const bool legacy : {true, false}) {
+    INFO(legacy);
+    const std::string f = legacy ? file : (dir.path() / "new.db").string();
+    auto trail = Open(f);
+    TrailEntry e = AuditTrail::ChangeEntry("k", "verify", "");
+    e.document = trail->DocumentHash("UTO", "P", "L898902C3");
+    REQUIRE(trail->Record(e).has_value());
+    REQUIRE(trail->Record(AuditTrail::ChangeEntry("k", "lists.add", "x")).has_value());
+    TrailQuery q;
+    q.document = e.document;
+    auto found = trail->Query(q);
+    REQUIRE(found.has_value());
+    REQUIRE(found->size() == 1);
+    CHECK((*found)[0].seq == 1);
+    q.document = trail->DocumentHash("UTO", "P", "L898902C4");
+    CHECK(trail->Query(q)->empty());
+    CHECK(trail->VerifyChain()->intact());
+  }
+}
+
 // The trail in PostgreSQL, as every instance on one database keeps it.
 std::unique_ptr<AuditTrail> OpenPg(const std::string& url, std::string secret = kSecret) {
   auto store = lists::OpenPostgresAuditStore(url);
