@@ -32,6 +32,7 @@
 #include "service_status.h"
 #include "tdv/http/report_json.h"
 #include "tdv/http/server.h"
+#include "tdv/lists/list_store.h"
 #include "tdv/verify/verifier.h"
 #include "tdv/vision/mrz_reader.h"
 #include "trust_cmd.h"
@@ -323,6 +324,9 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   parts.trust_dir = config->trust_dir;
   parts.require_lists = config->require_lists;
   options.readiness = [&parts] { return Readiness(parts); };
+  const std::string store_url = config->store;
+  options.open_lists = [store_url] { return lists::OpenStore(store_url); };
+  options.trust_dir = config->trust_dir.string();
   options.gauges = [&parts] { return Gauges(parts); };
   http::Server server(verifier, options);
   if (Status bound = server.Bind(); !bound) {

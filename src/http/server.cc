@@ -17,7 +17,9 @@
 #include <thread>
 #include <unordered_map>
 
+#include "admin.h"
 #include "batch.h"
+#include "http_util.h"
 #include "json_writer.h"
 #include "metrics.h"
 #include "openapi_json.h"
@@ -30,27 +32,14 @@ namespace tdv::http {
 
 namespace {
 
-constexpr const char* kProblemType = "application/problem+json";
+using internal::kJsonType;
+using internal::MediaType;
+using internal::SendProblem;
+
 // Requests one connection may make before it is closed (a bound on its
 // lifetime; each new connection costs a handshake, with TLS a dear one).
 constexpr std::size_t kRequestsPerConnection = 10000;
 constexpr int kListenBacklog = 1024;
-constexpr const char* kJsonType = "application/json";
-
-void SendProblem(httplib::Response& res, int status, std::string_view type, std::string_view title,
-                 std::string_view detail) {
-  res.status = status;
-  res.set_content(ProblemJson(status, type, title, detail), kProblemType);
-}
-
-// Media type without parameters, lower case.
-std::string MediaType(const httplib::Request& req) {
-  std::string type = req.get_header_value("Content-Type");
-  type = type.substr(0, type.find(';'));
-  while (!type.empty() && type.back() == ' ') type.pop_back();
-  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return type;
-}
 
 // Set by a handler that answered "Connection: close" (401, 403, 429, 503
 // from Authorize): httplib keeps reading the connection otherwise. Handlers
@@ -60,6 +49,8 @@ thread_local bool t_close_after_response = false;
 // header was complete (for the latency metric).
 thread_local internal::ConnectionStream* t_stream = nullptr;
 thread_local std::chrono::steady_clock::time_point t_request_start;
+// The caller Authorize found (for handlers that act on its behalf).
+thread_local Principal t_principal;
 
 void CloseAfterResponse(httplib::Response& res) {
   res.set_header("Connection", "close");
@@ -121,7 +112,8 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
 struct Route {
   RouteInfo info;
   std::optional<Permission> permission;
-  std::string pattern;  // httplib's regex for the path
+  std::string pattern;    // httplib's regex for the path
+  bool streamed = false;  // the handler reads the body itself (no size limit here)
 };
 
 const std::vector<Route>& RouteTable() {
@@ -131,16 +123,49 @@ const std::vector<Route>& RouteTable() {
       {{"GET", "/metrics", ""}, std::nullopt, "/metrics"},
       {{"GET", "/openapi.json", ""}, std::nullopt, "/openapi.json"},
       {{"POST", "/v1/verify", "verify"}, Permission::kVerify, "/v1/verify"},
-      {{"POST", "/v1/verify/batch", "batch"}, Permission::kBatch, "/v1/verify/batch"},
+      {{"POST", "/v1/verify/batch", "batch"}, Permission::kBatch, "/v1/verify/batch", true},
       {{"GET", "/v1/audit", "audit"}, Permission::kAudit, "/v1/audit"},
+      {{"GET", "/v1/lists", "lists"}, Permission::kLists, "/v1/lists"},
+      {{"GET", "/v1/trust", "admin"}, Permission::kAdmin, "/v1/trust"},
+      {{"POST", "/v1/trust", "admin"}, Permission::kAdmin, "/v1/trust"},
+      // Paths with parts last: FindRoute tries the plain ones first.
+      {{"POST", "/v1/lists/{list}/import", "lists"},
+       Permission::kLists,
+       "/v1/lists/([^/]+)/import",
+       true},
+      {{"POST", "/v1/lists/{list}/records", "lists"},
+       Permission::kLists,
+       "/v1/lists/([^/]+)/records"},
+      {{"DELETE", "/v1/lists/{list}/records/{state}/{type}/{number}", "lists"},
+       Permission::kLists,
+       "/v1/lists/([^/]+)/records/([^/]+)/([^/]+)/([^/]+)"},
+      {{"GET", "/v1/lists/{list}/changes", "lists"},
+       Permission::kLists,
+       "/v1/lists/([^/]+)/changes"},
+      {{"DELETE", "/v1/trust/{id}", "admin"}, Permission::kAdmin, "/v1/trust/([0-9A-Fa-f]+)"},
   };
   return routes;
 }
 
-// The route `path` matches (any method), or nullptr.
+// The route `path` matches (with `method`, or any when it is empty), or
+// nullptr.
 const Route* FindRoute(const std::string& method, const std::string& path) {
-  for (const Route& r : RouteTable()) {
-    if (r.pattern == path && (method.empty() || r.info.method == method)) return &r;
+  static const std::vector<std::optional<std::regex>> patterns = [] {
+    std::vector<std::optional<std::regex>> v;
+    for (const Route& r : RouteTable()) {
+      if (r.pattern.find('(') == std::string::npos) {
+        v.emplace_back();
+      } else {
+        v.emplace_back(std::regex(r.pattern));
+      }
+    }
+    return v;
+  }();
+  const auto& table = RouteTable();
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const Route& r = table[i];
+    if (!method.empty() && r.info.method != method) continue;
+    if (patterns[i] ? std::regex_match(path, *patterns[i]) : r.pattern == path) return &r;
   }
   return nullptr;
 }
@@ -217,20 +242,37 @@ struct Server::Impl {
                                  : httplib::Server::HandlerResponse::Handled;
     });
     using Handler = void (Impl::*)(const httplib::Request&, httplib::Response&);
+    using internal::AdminContext;
     const std::map<std::string, Handler> handlers = {
-        {"GET /healthz", &Impl::HandleHealth},    {"GET /readyz", &Impl::HandleReady},
-        {"GET /metrics", &Impl::HandleMetrics},   {"GET /openapi.json", &Impl::HandleOpenApi},
-        {"POST /v1/verify", &Impl::HandleVerify}, {"GET /v1/audit", &Impl::HandleAudit},
+        {"GET /healthz", &Impl::HandleHealth},
+        {"GET /readyz", &Impl::HandleReady},
+        {"GET /metrics", &Impl::HandleMetrics},
+        {"GET /openapi.json", &Impl::HandleOpenApi},
+        {"POST /v1/verify", &Impl::HandleVerify},
+        {"GET /v1/audit", &Impl::HandleAudit},
+        {"GET /v1/lists", &Impl::HandleListsStats},
+        {"POST /v1/lists/{list}/records", &Impl::HandleAddRecord},
+        {"DELETE /v1/lists/{list}/records/{state}/{type}/{number}", &Impl::HandleRemoveRecord},
+        {"GET /v1/lists/{list}/changes", &Impl::HandleChanges},
+        {"GET /v1/trust", &Impl::HandleTrustList},
+        {"POST /v1/trust", &Impl::HandleTrustImport},
+        {"DELETE /v1/trust/{id}", &Impl::HandleTrustRemove},
     };
     std::map<std::string, std::string> allow;  // path -> its methods
     for (const Route& r : RouteTable()) {
       std::string& methods = allow[r.pattern];
       methods += (methods.empty() ? "" : ", ") + r.info.method;
-      if (r.info.method == "POST" && r.info.path == "/v1/verify/batch") {
-        // Streamed: the handler reads the body itself.
-        server.Post(r.pattern,
-                    [this](const httplib::Request& req, httplib::Response& res,
-                           const httplib::ContentReader& body) { HandleBatch(req, res, body); });
+      if (r.streamed) {
+        // The handler reads the body itself.
+        const bool batch = r.info.path == "/v1/verify/batch";
+        server.Post(r.pattern, [this, batch](const httplib::Request& req, httplib::Response& res,
+                                             const httplib::ContentReader& body) {
+          if (batch) {
+            HandleBatch(req, res, body);
+          } else {
+            internal::ListsImport(Admin(), t_principal, req, res, body);
+          }
+        });
         continue;
       }
       auto it = handlers.find(r.info.method + " " + r.info.path);
@@ -241,8 +283,10 @@ struct Server::Impl {
       };
       if (r.info.method == "GET") {
         server.Get(r.pattern, call);
-      } else {
+      } else if (r.info.method == "POST") {
         server.Post(r.pattern, call);
+      } else {
+        server.Delete(r.pattern, call);
       }
     }
     // A known path with another method: 405 with the methods it takes.
@@ -254,8 +298,8 @@ struct Server::Impl {
       };
       if (methods.find("GET") == std::string::npos) server.Get(path, refuse);
       if (methods.find("POST") == std::string::npos) server.Post(path, refuse);
+      if (methods.find("DELETE") == std::string::npos) server.Delete(path, refuse);
       server.Put(path, refuse);
-      server.Delete(path, refuse);
       server.Patch(path, refuse);
     }
     // Statuses httplib produces itself (404, 413, 400 on a broken request)
@@ -314,12 +358,14 @@ struct Server::Impl {
   // Whether the request may go on; otherwise answers 401, 403 or 503 and
   // closes the connection (the body, if any, is not read).
   bool Authorize(const httplib::Request& req, httplib::Response& res) {
+    t_principal = Principal{};
     if (!BodyAllowed(req, res)) return false;
     if (options.keys == nullptr) return true;
     const std::optional<Permission> needed = Needs(req);
     if (!needed) return true;
     Result<Principal> who = options.keys->Authenticate(req.get_header_value("Authorization"));
     if (who && Allows(who->role, *needed)) {
+      t_principal = *who;
       int retry_after = 0;
       if (limiter.Take(who->key_id, who->role, retry_after)) return true;
       res.set_header("Retry-After", std::to_string(retry_after));
@@ -351,7 +397,8 @@ struct Server::Impl {
   // route takes a body of at most max_body_bytes, with its size given (a
   // chunked one could not be bounded before it is read).
   bool BodyAllowed(const httplib::Request& req, httplib::Response& res) {
-    if (req.path == "/v1/verify/batch") return true;
+    const Route* route = FindRoute(req.method, req.path);
+    if (route != nullptr && route->streamed) return true;
     if (req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos) {
       CloseAfterResponse(res);
       SendProblem(res, 411, "length-required", "Length required",
@@ -518,6 +565,31 @@ struct Server::Impl {
     }
     metrics.ObserveReport(*report);
     res.set_content(ReportToJson(*report), kJsonType);
+  }
+
+  internal::AdminContext Admin() const {
+    return internal::AdminContext{options.open_lists, options.trust_dir, options.audit};
+  }
+  void HandleListsStats(const httplib::Request& req, httplib::Response& res) {
+    internal::ListsStats(Admin(), req, res);
+  }
+  void HandleAddRecord(const httplib::Request& req, httplib::Response& res) {
+    internal::ListsAddRecord(Admin(), t_principal, req, res);
+  }
+  void HandleRemoveRecord(const httplib::Request& req, httplib::Response& res) {
+    internal::ListsRemoveRecord(Admin(), t_principal, req, res);
+  }
+  void HandleChanges(const httplib::Request& req, httplib::Response& res) {
+    internal::ListsChanges(Admin(), req, res);
+  }
+  void HandleTrustList(const httplib::Request& req, httplib::Response& res) {
+    internal::TrustList(Admin(), req, res);
+  }
+  void HandleTrustImport(const httplib::Request& req, httplib::Response& res) {
+    internal::TrustImport(Admin(), t_principal, req, res);
+  }
+  void HandleTrustRemove(const httplib::Request& req, httplib::Response& res) {
+    internal::TrustRemove(Admin(), t_principal, req, res);
   }
 
   void HandleHealth(const httplib::Request&, httplib::Response& res) {

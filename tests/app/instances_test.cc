@@ -2,7 +2,8 @@
 // Two `tdv serve` instances, each with a data directory of its own, on one
 // real PostgreSQL database: they share the API keys (one admin key made,
 // a key revoked through one is refused by both at once), the lists (an
-// import reaches both) and one audit chain (with a shared audit key).
+// import over HTTP through one reaches both) and one audit chain (with a
+// shared audit key).
 #include <httplib.h>
 
 #include <fstream>
@@ -73,13 +74,18 @@ TEST_CASE("two instances on one PostgreSQL share keys, lists and the audit chain
   CHECK(post(port_b, officer) == "clear");
   CHECK(post(port_b, admin) == "clear");
 
-  // A list imported through a's data directory reaches both servers.
-  std::ofstream(a.path() / "l.csv")
-      << "issuing_state,document_type,document_number,status,reporting_agency\n"
-         "UTO,P,L898902C3,stolen,UTO-POLICE\n";
-  REQUIRE(Tdv({"lists", "import", "--data", a.path().string(), "--list", "l", "--source", "S",
-               (a.path() / "l.csv").string()})
-              .exit_code == 0);
+  // A list imported through instance a's API reaches both servers.
+  {
+    httplib::Client client("127.0.0.1", port_a);
+    client.set_bearer_token_auth(admin);
+    auto res = client.Post("/v1/lists/l/import?source=S",
+                           "issuing_state,document_type,document_number,status,reporting_agency\n"
+                           "UTO,P,L898902C3,stolen,UTO-POLICE\n",
+                           "text/csv");
+    REQUIRE(res);
+    INFO(res->body);
+    REQUIRE(res->status == 200);
+  }
   CHECK(tdv::testing::PollFor("reject", [&] { return post(port_a, officer); }) == "reject");
   CHECK(tdv::testing::PollFor("reject", [&] { return post(port_b, officer); }) == "reject");
 

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "live_server.h"
+#include "schema_check.h"
 #include "specimens.h"
 #include "tdv/lists/audit_store.h"
 #include "tdv/verify/audit.h"
@@ -291,66 +292,6 @@ TEST_CASE("routes: another method is 405 with Allow, unknown paths 404, body rul
       },
       "application/json");
   Problem(res, 411);
-}
-
-// A JSON Schema check of the subset docs/openapi.json uses: $ref, type (one
-// or a list), properties, required, additionalProperties: false, items,
-// enum. Collects what does not match.
-void Validate(const json& root, const json& schema, const json& value, const std::string& where,
-              std::vector<std::string>& problems) {
-  if (schema.contains("$ref")) {
-    const std::string ref = schema["$ref"];
-    REQUIRE(ref.rfind("#/components/schemas/", 0) == 0);
-    const json& target = root["components"]["schemas"][ref.substr(21)];
-    REQUIRE_FALSE(target.is_null());
-    Validate(root, target, value, where, problems);
-    return;
-  }
-  if (schema.contains("type")) {
-    std::vector<std::string> types;
-    if (schema["type"].is_array()) {
-      for (const auto& t : schema["type"]) types.push_back(t);
-    } else {
-      types.push_back(schema["type"]);
-    }
-    auto is = [&](const std::string& t) {
-      return (t == "null" && value.is_null()) || (t == "string" && value.is_string()) ||
-             (t == "boolean" && value.is_boolean()) ||
-             (t == "integer" && value.is_number_integer()) ||
-             (t == "number" && value.is_number()) || (t == "array" && value.is_array()) ||
-             (t == "object" && value.is_object());
-    };
-    if (std::none_of(types.begin(), types.end(), is)) {
-      problems.push_back(where + ": " + value.type_name() + " is not " + schema["type"].dump());
-      return;
-    }
-  }
-  if (schema.contains("enum") &&
-      std::find(schema["enum"].begin(), schema["enum"].end(), value) == schema["enum"].end()) {
-    problems.push_back(where + ": " + value.dump() + " is not one of " + schema["enum"].dump());
-  }
-  if (value.is_object() && schema.contains("properties")) {
-    for (const auto& r : schema.value("required", json::array())) {
-      if (!value.contains(r.get<std::string>()))
-        problems.push_back(where + ": missing " + r.get<std::string>());
-    }
-    for (const auto& [k, v] : value.items()) {
-      if (schema["properties"].contains(k)) {
-        Validate(root, schema["properties"][k], v, where + "." + k, problems);
-      } else if (schema.value("additionalProperties", true) == false) {
-        problems.push_back(where + ": " + k + " is not in the document");
-      }
-    }
-  }
-  if (value.is_object() && schema.contains("additionalProperties") &&
-      schema["additionalProperties"].is_object()) {
-    for (const auto& [k, v] : value.items())
-      Validate(root, schema["additionalProperties"], v, where + "." + k, problems);
-  }
-  if (value.is_array() && schema.contains("items")) {
-    for (std::size_t i = 0; i < value.size(); ++i)
-      Validate(root, schema["items"], value[i], where + "[" + std::to_string(i) + "]", problems);
-  }
 }
 
 TEST_CASE("openapi: the document names every route and no other; reports match its schema",

@@ -16,6 +16,8 @@
 //   GET  /v1/audit         audit entries, oldest first (role auditor or admin);
 //                          filters after, limit, from, to, key, action, verdict,
 //                          document or state+type+number
+//   /v1/lists..., /v1/trust...  administration as on the CLI (list-admin,
+//                          admin; see src/http/admin.h)
 // Every error answers with an application/problem+json body: 400 malformed
 // JSON, 401 no valid key, 403 a key whose role may not use the route, 429 a
 // key over its rate (with Retry-After), 422 a well-formed request TDV cannot
@@ -41,6 +43,7 @@
 #include <vector>
 
 #include "tdv/http/keys.h"
+#include "tdv/lists/list_store.h"
 #include "tdv/mrz/result.h"
 #include "tdv/verify/audit.h"
 #include "tdv/verify/verifier.h"
@@ -104,6 +107,11 @@ struct ServerOptions {
   // these gauges (list records and ages ...). Called from request threads.
   std::function<std::vector<ReadyCheck>()> readiness;
   std::function<std::vector<Gauge>()> gauges;
+  // The administration routes (docs/api.md): a new connection to the list
+  // store for each request that changes or reads lists, and the trust
+  // store's directory. Unset: those routes answer 503.
+  std::function<Result<std::unique_ptr<lists::ListStore>>()> open_lists;
+  std::string trust_dir;
 };
 
 // A route: its method, its path as OpenAPI writes it, and the permission it
