@@ -20,6 +20,8 @@
 // milliseconds (at 64 connections: p99 20 ms, 6 ms without checkpoints).
 #include <array>
 #include <condition_variable>
+#include <deque>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -46,6 +48,8 @@ constexpr int kMaxFrames = 4 * kRestartFrames;
 constexpr std::int64_t kBlock = 4096;
 constexpr std::uint32_t kBloomBits = 16 * kBlock;
 constexpr std::size_t kHashes = 11;
+// 32 MB of filters (16.8 million entries) are kept in memory.
+constexpr std::size_t kCachedBlocks = 4096;
 
 constexpr const char* kColumns =
     "seq, time, key_id, action, document, document_number, verdict, reasons, detail, mac";
@@ -199,12 +203,14 @@ class SqliteAuditStore final : public AuditStore {
 
   Result<std::vector<TrailEntry>> Query(const TrailQuery& q) override {
     std::lock_guard lock(mu_);
-    std::string sql = std::string("SELECT ") + kColumns + " FROM audit WHERE seq > ?1";
+    // seq > ?1 AND seq <= ?2: one range of seq at a time.
+    std::string sql =
+        std::string("SELECT ") + kColumns + " FROM audit WHERE seq > ?1 AND seq <= ?2";
     std::vector<const std::string*> args;
     auto filter = [&](const std::string& value, const char* clause) {
       if (value.empty()) return;
       args.push_back(&value);
-      sql += " AND " + std::string(clause) + std::to_string(args.size() + 1);
+      sql += " AND " + std::string(clause) + std::to_string(args.size() + 2);
     };
     filter(q.from, "time >= ?");
     filter(q.to, "time < ?");
@@ -212,26 +218,36 @@ class SqliteAuditStore final : public AuditStore {
     filter(q.action, "action = ?");
     filter(q.verdict, "verdict = ?");
     filter(q.document, "document = ?");
-    if (blooms_ && !q.document.empty()) {
-      // Only the blocks whose filter may hold the document, and the last,
-      // unfinished one.
-      auto ranges = CandidateRanges(q.document, q.after_seq);
-      if (!ranges) return ranges.error();
-      sql += " AND (" + *ranges + ")";
-    }
     sql += " ORDER BY seq LIMIT " + std::to_string(q.limit);
+    // Everything after after_seq; with a document and the filters, only the
+    // blocks that may hold it and the last, unfinished one.
+    std::vector<std::pair<std::int64_t, std::int64_t>> ranges = {
+        {q.after_seq, std::numeric_limits<std::int64_t>::max()}};
+    if (blooms_ && !q.document.empty()) {
+      auto candidates = CandidateRanges(q.document, q.after_seq);
+      if (!candidates) return candidates.error();
+      ranges = std::move(*candidates);
+    }
     sqlite3_stmt* s = Prepare(sql);
     if (s == nullptr) return Failure();
-    sqlite3_bind_int64(s, 1, q.after_seq);
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      sqlite3_bind_text(s, static_cast<int>(i) + 2, args[i]->data(),
-                        static_cast<int>(args[i]->size()), SQLITE_STATIC);
-    }
     std::vector<TrailEntry> out;
-    int rc = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) out.push_back(Row(s));
+    for (const auto& [after, last] : ranges) {
+      sqlite3_bind_int64(s, 1, std::max(after, q.after_seq));
+      sqlite3_bind_int64(s, 2, last);
+      for (std::size_t i = 0; i < args.size(); ++i) {
+        sqlite3_bind_text(s, static_cast<int>(i) + 3, args[i]->data(),
+                          static_cast<int>(args[i]->size()), SQLITE_STATIC);
+      }
+      int rc = 0;
+      while (out.size() < q.limit && (rc = sqlite3_step(s)) == SQLITE_ROW) out.push_back(Row(s));
+      sqlite3_reset(s);
+      if (rc != SQLITE_DONE && rc != SQLITE_ROW && rc != 0) {
+        sqlite3_finalize(s);
+        return Failure();
+      }
+      if (out.size() >= q.limit) break;
+    }
     sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) return Failure();
     return out;
   }
 
@@ -284,33 +300,69 @@ class SqliteAuditStore final : public AuditStore {
     return ok;
   }
 
-  // "seq BETWEEN a AND b OR ... OR seq > t": the blocks after `after_seq`
-  // whose filter may hold `document`, and every seq after the last filter.
-  Result<std::string> CandidateRanges(const std::string& document, std::int64_t after_seq) {
+  // The ranges (after, last] of seq to read, in order: the blocks from
+  // `after_seq` on whose filter may hold `document`, and everything after
+  // the last filter.
+  // The newest kCachedBlocks filters are kept in memory (they never change
+  // once written); older ones are read for each lookup.
+  Result<std::vector<std::pair<std::int64_t, std::int64_t>>> CandidateRanges(
+      const std::string& document, std::int64_t after_seq) {
     std::array<std::uint32_t, kHashes> bits{};
     BloomBits(document, bits);
+    auto may_hold = [&](const unsigned char* bloom, std::size_t size) {
+      if (bloom == nullptr || size != kBloomBits / 8) return true;  // not a filter: read the block
+      for (std::uint32_t bit : bits) {
+        if (((bloom[bit / 8] >> (bit % 8)) & 1u) == 0) return false;
+      }
+      return true;
+    };
+    std::vector<std::pair<std::int64_t, std::int64_t>> out;
+    auto add = [&](std::int64_t block) { out.emplace_back(block * kBlock, (block + 1) * kBlock); };
+    // Filters written since the last lookup join the cache.
     sqlite3_stmt* s =
         Prepare("SELECT block, bits FROM audit_blooms WHERE block >= ?1 ORDER BY block");
     if (s == nullptr) return Failure();
-    sqlite3_bind_int64(s, 1, after_seq / kBlock);
-    std::string out;
-    std::int64_t next = 0;  // the first block without a filter
+    sqlite3_bind_int64(s, 1, cache_first_ + static_cast<std::int64_t>(cache_.size()));
     int rc = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
       const std::int64_t block = sqlite3_column_int64(s, 0);
-      next = block + 1;
-      const auto* bloom = static_cast<const unsigned char*>(sqlite3_column_blob(s, 1));
-      const int size = sqlite3_column_bytes(s, 1);
-      bool maybe = bloom != nullptr && size == static_cast<int>(kBloomBits / 8);
-      for (std::size_t i = 0; maybe && i < kHashes; ++i)
-        maybe = (bloom[bits[i] / 8] >> (bits[i] % 8)) & 1u;
-      if (!maybe) continue;
-      out += (out.empty() ? "" : " OR ") + std::string("seq BETWEEN ") +
-             std::to_string(block * kBlock + 1) + " AND " + std::to_string((block + 1) * kBlock);
+      while (cache_first_ + static_cast<std::int64_t>(cache_.size()) < block)
+        cache_.emplace_back();  // a block without a filter: read whenever asked
+      const auto* bloom = static_cast<const char*>(sqlite3_column_blob(s, 1));
+      cache_.emplace_back(bloom != nullptr ? bloom : "",
+                          static_cast<std::size_t>(sqlite3_column_bytes(s, 1)));
+      while (cache_.size() > kCachedBlocks) {
+        cache_.pop_front();
+        ++cache_first_;
+      }
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE) return Failure();
-    return out + (out.empty() ? "" : " OR ") + "seq > " + std::to_string(next * kBlock);
+    const std::int64_t from = after_seq / kBlock;
+    if (from < cache_first_) {
+      // Blocks older than the cache, from the table.
+      s = Prepare("SELECT block, bits FROM audit_blooms WHERE block >= ?1 AND block < ?2");
+      if (s == nullptr) return Failure();
+      sqlite3_bind_int64(s, 1, from);
+      sqlite3_bind_int64(s, 2, cache_first_);
+      while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (may_hold(static_cast<const unsigned char*>(sqlite3_column_blob(s, 1)),
+                     static_cast<std::size_t>(sqlite3_column_bytes(s, 1)))) {
+          add(sqlite3_column_int64(s, 0));
+        }
+      }
+      sqlite3_finalize(s);
+      if (rc != SQLITE_DONE) return Failure();
+    }
+    for (std::size_t i = 0; i < cache_.size(); ++i) {
+      const std::int64_t block = cache_first_ + static_cast<std::int64_t>(i);
+      if (block < from) continue;
+      if (may_hold(reinterpret_cast<const unsigned char*>(cache_[i].data()), cache_[i].size()))
+        add(block);
+    }
+    const std::int64_t next = cache_first_ + static_cast<std::int64_t>(cache_.size());
+    out.emplace_back(next * kBlock, std::numeric_limits<std::int64_t>::max());
+    return out;
   }
 
   // Called by SQLite after each commit of db_ with the WAL's size.
@@ -384,7 +436,9 @@ class SqliteAuditStore final : public AuditStore {
   }
 
   sqlite3* db_;
-  bool blooms_ = false;  // documents found by block filters (else by an index)
+  bool blooms_ = false;            // documents found by block filters (else by an index)
+  std::deque<std::string> cache_;  // filters of blocks cache_first_ ...
+  std::int64_t cache_first_ = 0;
   sqlite3* checkpoint_db_ = nullptr;
   std::thread checkpointer_;
   std::mutex checkpoint_mu_;
