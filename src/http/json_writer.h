@@ -10,6 +10,7 @@
 #ifndef TDV_SRC_HTTP_JSON_WRITER_H_
 #define TDV_SRC_HTTP_JSON_WRITER_H_
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -138,8 +139,16 @@ class JsonWriter {
     }
     return n;
   }
-  // Whether ASCII `c` goes into a JSON string as it is.
-  static bool Plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+  // Whether byte `c` goes into a JSON string as it is (printable ASCII but
+  // the quote and the backslash).
+  static bool Plain(unsigned char c) {
+    static const auto kPlain = [] {
+      std::array<bool, 256> t{};
+      for (int b = 0x20; b < 0x80; ++b) t[static_cast<std::size_t>(b)] = b != '"' && b != '\\';
+      return t;
+    }();
+    return kPlain[c];
+  }
 
   void Quoted(std::string_view s) {
     static constexpr char kHex[] = "0123456789abcdef";
