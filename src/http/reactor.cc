@@ -110,7 +110,7 @@ bool SocketStream::HeaderReady(bool& closed) {
 
 void Connection::LingeringClose(int fd) {
   ::shutdown(fd, SHUT_WR);
-  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
   std::size_t dropped = 0;
   char scratch[16384];
   while (dropped < (4u << 20)) {

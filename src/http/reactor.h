@@ -86,8 +86,10 @@ struct Connection {
   // Closed after an answer that left the request's body unread (401, 411,
   // 413 ...): closing with unread bytes makes the kernel reset the
   // connection, and a client still sending loses the answer. So: no more
-  // writes, then the rest read and dropped for a moment (at most 100 ms and
-  // 4 MB) before the close.
+  // writes, then the rest read and dropped for a moment (at most 50 ms and
+  // 4 MB) before the close. Not for a caller without a key (401), who could
+  // hold a worker that long with every connection: the server then closes
+  // at once, as before.
   static void LingeringClose(int fd);
   bool linger = false;
   Connection(const Connection&) = delete;

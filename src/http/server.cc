@@ -45,6 +45,9 @@ constexpr int kListenBacklog = 1024;
 // from Authorize): httplib keeps reading the connection otherwise. Handlers
 // run on the thread of ServeOne, so a thread-local flag is enough.
 thread_local bool t_close_after_response = false;
+// Set with a 401: a caller without a key gets no lingering close (it could
+// otherwise hold a worker for the lingering time with every connection).
+thread_local bool t_no_linger = false;
 // The connection a handler runs on (ServeOne sets it), and when its request
 // header was complete (for the latency metric).
 thread_local internal::ConnectionStream* t_stream = nullptr;
@@ -67,11 +70,12 @@ class ParkingServer final : public httplib::Server {
   bool ServeOne(internal::Connection& c, bool last) {
     bool closed = false;
     t_close_after_response = false;
+    t_no_linger = false;
     t_stream = c.stream.get();
     t_request_start = std::chrono::steady_clock::now();
     const bool ok = process_request(*c.stream, last, closed, nullptr);
     t_stream = nullptr;
-    if (t_close_after_response) c.linger = true;
+    if (t_close_after_response && !t_no_linger) c.linger = true;
     return ok && !closed && !t_close_after_response;
   }
 
@@ -382,6 +386,7 @@ struct Server::Impl {
         return false;
       }
       res.set_header("WWW-Authenticate", R"(Bearer realm="tdv")");
+      t_no_linger = true;
       SendProblem(res, 401, "unauthorized", "Unauthorized",
                   who.error().code == ErrorCode::kInvalidInput
                       ? "send Authorization: Bearer KEY (a key made by `tdv keys create`)"
