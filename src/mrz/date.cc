@@ -17,9 +17,20 @@ bool CivilDate::IsValid() const noexcept {
 }
 
 std::string CivilDate::ToIso() const {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", year, month, day);
-  return buf;
+  // Every report writes a few of these: digits by hand, not snprintf.
+  if (year < 0 || year > 9999 || month < 0 || month > 99 || day < 0 || day > 99) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", year, month, day);
+    return buf;
+  }
+  std::string out = "0000-00-00";
+  for (int i = 3, y = year; i >= 0; --i, y /= 10)
+    out[static_cast<std::size_t>(i)] = static_cast<char>('0' + y % 10);
+  out[5] = static_cast<char>('0' + month / 10);
+  out[6] = static_cast<char>('0' + month % 10);
+  out[8] = static_cast<char>('0' + day / 10);
+  out[9] = static_cast<char>('0' + day % 10);
+  return out;
 }
 
 std::optional<CivilDate> ParseIsoDate(std::string_view text) {
