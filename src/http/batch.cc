@@ -16,6 +16,8 @@ namespace tdv::http::internal {
 namespace {
 
 constexpr std::size_t kFlushBytes = 64u << 10;
+// Items a worker takes at once (and records in one commit).
+constexpr std::size_t kGroup = 64;
 
 struct Item {
   std::size_t line = 0;
@@ -28,6 +30,7 @@ struct Answer {
   std::string json;  // the whole output line, without its newline
   std::optional<lists::TrailEntry> entry;
   std::optional<verify::Verdict> verdict;  // none: an error line
+  bool unrecorded = false;                 // the audit trail failed for it
 };
 
 std::string ErrorLine(const std::string& id, std::size_t line, int status, std::string_view type,
@@ -195,29 +198,53 @@ class Batch {
     return in_flight_;
   }
 
+  // Takes up to kGroup items at a time, verifies them, records their
+  // entries in the audit trail in one commit (the trail joins both workers'
+  // commits), then hands the answers to the writing thread: the audit
+  // trail's work runs beside the reading and writing, not in between.
   void Work() {
+    std::vector<Item> items;
+    std::vector<Answer> done;
     for (;;) {
-      Item item;
+      items.clear();
       {
         std::unique_lock lock(mu_);
         work_cv_.wait(lock, [this] { return !input_.empty() || input_done_ || abandon_; });
         if (abandon_ || input_.empty()) return;
-        item = std::move(input_.front());
-        input_.pop_front();
+        while (!input_.empty() && items.size() < kGroup) {
+          items.push_back(std::move(input_.front()));
+          input_.pop_front();
+        }
       }
-      Answer a = Verify(verifier_, audit_, key_id_, item, observe_);
+      done.clear();
+      std::vector<lists::TrailEntry> entries;
+      for (const Item& item : items) {
+        done.push_back(Verify(verifier_, audit_, key_id_, item, observe_));
+        if (done.back().entry) entries.push_back(std::move(*done.back().entry));
+      }
+      if (audit_ != nullptr && !entries.empty() && !audit_->RecordAll(std::move(entries))) {
+        for (Answer& a : done) {
+          if (!a.verdict) continue;
+          // Not recorded, so not answered (as POST /v1/verify answers 503).
+          a.verdict.reset();
+          a.unrecorded = true;
+          a.json =
+              ErrorLine(a.id, a.line, 503, "unavailable", "Service unavailable",
+                        "the check cannot be recorded in the audit trail; it was not answered");
+        }
+      }
       bool was_empty = false;
       {
         std::lock_guard lock(mu_);
         was_empty = answers_.empty();
-        answers_.push_back(std::move(a));
+        for (Answer& a : done) answers_.push_back(std::move(a));
       }
       if (was_empty) done_cv_.notify_one();
     }
   }
 
-  // Writes the answers that are ready (waiting for one when `wait`), each
-  // after its entry is in the audit trail: one commit for all of them.
+  // Writes the answers that are ready (waiting for one when `wait`); each
+  // is in the audit trail already.
   void Drain(bool wait) {
     std::vector<Answer> ready;
     {
@@ -226,21 +253,8 @@ class Batch {
       ready.swap(answers_);
     }
     if (ready.empty()) return;
-    std::vector<lists::TrailEntry> entries;
     for (Answer& a : ready) {
-      if (a.entry) entries.push_back(std::move(*a.entry));
-    }
-    bool recorded = true;
-    if (audit_ != nullptr && !entries.empty())
-      recorded = audit_->RecordAll(std::move(entries)).has_value();
-    for (Answer& a : ready) {
-      if (a.verdict && !recorded) {
-        // Not recorded, so not answered (as POST /v1/verify answers 503).
-        a.verdict.reset();
-        a.json = ErrorLine(a.id, a.line, 503, "unavailable", "Service unavailable",
-                           "the check cannot be recorded in the audit trail; it was not answered");
-        stop_reading_ = true;
-      }
+      if (a.unrecorded) stop_reading_ = true;  // the trail failed: the batch ends
       if (!a.verdict) {
         ++counts_.errors;
       } else if (*a.verdict == verify::Verdict::kClear) {

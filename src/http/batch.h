@@ -3,9 +3,10 @@
 //
 // Each input line is a verify request (the members of POST /v1/verify) with
 // an optional "id" (string or number) that its answer carries. Items are
-// verified by a few threads as the body arrives, and each answer line is
-// written as soon as its entry is in the audit trail, in the order items
-// finish: {"id":..., "line":N, "report":{...}} or {"id":..., "line":N,
+// verified by a few threads as the body arrives, up to 64 at a time each,
+// whose entries go into the audit trail in one commit; the thread that
+// reads the body also writes the answers, each once its entry is in the
+// trail, in the order items finish: {"id":..., "line":N, "report":{...}} or {"id":..., "line":N,
 // "error":{problem}}. A bad line is an error line, never the end of the
 // batch. The last line is {"summary":{...}}; a stream without it was cut
 // short. At most `window` items are between reading and writing, so a

@@ -333,6 +333,32 @@ class FullDiskAuditStore final : public lists::AuditStore {
   }
 };
 
+TEST_CASE("audit: batch items that cannot be recorded get no report; the batch stops",
+          "[http][keys][batch]") {
+  KeyFixture fx;
+  auto integrator = fx.keys.Create("integrator", "", "system");
+  REQUIRE(integrator.has_value());
+  verify::AuditTrail trail(std::make_unique<FullDiskAuditStore>(), std::string(64, 'a'), {});
+  ServerOptions o;
+  o.keys = &fx.keys;
+  o.audit = &trail;
+  LiveServer s(o);
+  std::string body;
+  for (int i = 0; i < 3; ++i) {
+    body +=
+        json{{"id", i}, {"mrz", testing::kTd3Specimen}, {"allow_specimens", true}}.dump() + "\n";
+  }
+  auto r = s.client().Post("/v1/verify/batch", {{"Authorization", "Bearer " + integrator->key}},
+                           body, "application/x-ndjson");
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  CHECK(r->body.find("\"report\"") == std::string::npos);
+  CHECK(r->body.find("\"status\":503") != std::string::npos);
+  CHECK(r->body.find("\"id\":0") != std::string::npos);
+  CHECK(r->body.find("{\"summary\":") != std::string::npos);
+  CHECK(r->body.find("\"clear\":0") != std::string::npos);
+}
+
 TEST_CASE("audit: a check that cannot be recorded is not answered", "[http][keys]") {
   KeyFixture fx;
   auto officer = fx.keys.Create("officer", "", "desk");
