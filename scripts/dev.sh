@@ -27,7 +27,7 @@ RUNTIME_PKGS=(
 TEST_PKGS=(
   catch2 libbenchmark-dev clang libclang-rt-14-dev clang-format
   postgresql-15
-  openssl python3 wrk
+  openssl python3 wrk curl
 )
 
 log() { printf '\033[1m[dev]\033[0m %s\n' "$*" >&2; }
