@@ -158,9 +158,13 @@ std::function<int()> AddTrustCommands(CLI::App& parent, std::function<Result<Con
   add_common(import);
   import->add_option("FILE", flags->files, "files to import")->required();
   import->add_option("--as", flags->as, "force the kind: csca, signer or crl");
-  import->add_option(
-      "--root", flags->roots,
-      "certificate a master list must chain to (repeatable; default: the stored CSCAs)");
+  // One value per --root (repeat it for more): a vector option would take
+  // every word up to the next option, the files to import included.
+  import
+      ->add_option("--root", flags->roots,
+                   "certificate a master list must chain to (repeat for more; default: the "
+                   "stored CSCAs)")
+      ->allow_extra_args(false);
   import->add_flag("--json", flags->json, "print what was imported as JSON");
   CLI::App* list = trust->add_subcommand("list", "list the trust store");
   add_common(list);

@@ -44,6 +44,28 @@ void FillTrust(const std::string& d) {
   CHECK(r.out.find("master list verified; added 2") != std::string::npos);
 }
 
+TEST_CASE("tdv trust import: --root and the files in every natural order", "[cli][trust]") {
+  const std::string root = kPki + "/csca/de-old.pem", ml = kPki + "/ml/masterlist.ml";
+  const std::vector<std::vector<std::string>> orders = {
+      {"--root", root, ml, "--json"},
+      {ml, "--root", root, "--json"},
+      {"--json", "--root", root, ml},
+      {"--root=" + root, ml, "--json"},
+      {"--root", root, "--root", kPki + "/csca/nl.pem", ml, "--json"},
+  };
+  for (const auto& order : orders) {
+    TempDir data;
+    std::vector<std::string> args = {"trust", "import", "--data", data.path().string()};
+    args.insert(args.end(), order.begin(), order.end());
+    ProcessResult r = Tdv(args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const json j = json::parse(r.out);
+    REQUIRE(j.size() == 1);  // one file: the master list
+    CHECK(j[0]["added"].size() == 2);
+  }
+}
+
 TEST_CASE("tdv trust import, list, remove", "[cli][trust]") {
   TempDir data;
   const std::string d = data.path().string();
