@@ -5,6 +5,7 @@
 #include <openssl/objects.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <set>
 #include <string_view>
@@ -268,8 +269,17 @@ ChipVerification VerifyChip(const ChipData& chip, const TrustAnchors* anchors, s
   }
   std::string state = out.dg1_mrz.substr(2, 3);
   std::string alpha2 = Alpha2ForMrzCode(state);
-  if (alpha2.empty() || alpha2 != out.signer->country ||
-      out.signer->country != out.signer->csca_country) {
+  // Country names are compared without regard to case: RFC 5280 leaves a
+  // PrintableString's case to the issuer, and British certificates of 2011
+  // write C=gb.
+  auto same = [](const std::string& a, const std::string& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::toupper(static_cast<unsigned char>(x)) ==
+                    std::toupper(static_cast<unsigned char>(y));
+           });
+  };
+  if (alpha2.empty() || !same(alpha2, out.signer->country) ||
+      !same(out.signer->country, out.signer->csca_country)) {
     return Fail(out, ChipStatus::kCountryMismatch,
                 "DG1 issuing state " + state + " (" + (alpha2.empty() ? "no state" : alpha2) +
                     "), document signer C=" + out.signer->country +

@@ -217,6 +217,13 @@ TEST_CASE("tdv check --chip: passive authentication", "[cli][trust]") {
 
   CHECK(json::parse(chip("de-dg2-tampered").out)["chip"]["status"] == "hash_mismatch");
   CHECK(json::parse(chip("de-country").out)["chip"]["status"] == "country_mismatch");
+  // Signer and CSCA write the country in lower case (C=gb, as British
+  // certificates of 2011 do): the same country as GBR.
+  REQUIRE(Tdv({"trust", "import", "--data", d, kPki + "/csca/gb.pem"}).exit_code == 0);
+  ProcessResult gb = chip("gb-lowercase");
+  INFO(gb.out);
+  CHECK(json::parse(gb.out)["chip"]["status"] == "valid");
+  CHECK(json::parse(gb.out)["chip"]["signer"]["country"] == "gb");
   json unknown = json::parse(chip("xx-unknown-csca").out);
   CHECK(unknown["chip"]["status"] == "unknown_csca");
   CHECK(unknown["verdict"] == "review");

@@ -297,6 +297,7 @@ def make_chips(pki):
     de = td3("D", "MUSTERFRAU", "ERIKA", "C01X00T47", "D", "640812", "F", "310101")
     nl = td3("NLD", "DE TESTER", "JAN", "NT0000001", "NLD", "750505", "M", "320202")
     fr = td3("FRA", "ESSAI", "CLAIRE", "12AB34567", "FRA", "881111", "F", "330303")
+    gb = td3("GBR", "SPECIMEN", "ANGELA", "925665416", "GBR", "820301", "F", "340404")
     std = lambda mrz: {1: dg1(*mrz), 2: face}
 
     make_chip(pki, "de-valid", "ds-de", "sha256", std(de), de)
@@ -305,6 +306,8 @@ def make_chips(pki):
     make_chip(pki, "fr-pss", "ds-fr-pss", "sha384", std(fr), fr, pss=True)
     make_chip(pki, "fr-sha1", "ds-fr", "sha1", std(fr), fr)
     make_chip(pki, "nl-sha224", "ds-nl", "sha224", std(nl), nl)
+    # Signer and CSCA write C=gb (lower case).
+    make_chip(pki, "gb-lowercase", "ds-gb", "sha256", std(gb), gb)
     make_chip(pki, "de-nocerts", "ds-de", "sha256", std(de), de, nocerts=True)
 
     # DG2 changed after signing.

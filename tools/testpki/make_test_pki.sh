@@ -92,11 +92,14 @@ ec_key de-new brainpoolP256r1
 ec_key nl prime256v1
 rsa_key fr
 ec_key xx prime256v1
+ec_key gb prime256v1
 csca de-old "/C=DE/O=TDV Test PKI/CN=TDV Test CSCA DE 1"
 csca de-new "/C=DE/O=TDV Test PKI/CN=TDV Test CSCA DE 2"
 csca nl "/C=NL/O=TDV Test PKI/CN=TDV Test CSCA NL"
 csca fr "/C=FR/O=TDV Test PKI/CN=TDV Test CSCA FR"
 csca xx "/C=DE/O=TDV Test PKI/CN=TDV Unknown CSCA"
+# The country in lower case, as British certificates of 2011 write it.
+csca gb "/C=gb/O=TDV Test PKI/CN=TDV Test CSCA GB"
 # Link certificate: DE 2's subject and key, signed by DE 1.
 openssl req -new -key keys/de-new.key -subj "/C=DE/O=TDV Test PKI/CN=TDV Test CSCA DE 2" -out ca/de-link.csr
 openssl x509 -req -in ca/de-link.csr -CA csca/de-old.pem -CAkey keys/de-old.key -set_serial 0x100 \
@@ -110,6 +113,8 @@ rsa_key ds-fr
 rsa_key ds-fr-pss
 ec_key ds-xx prime256v1
 ec_key ds-de-revoked brainpoolP256r1
+ec_key ds-gb prime256v1
+issue signer/ds-gb "/C=gb/O=TDV Test PKI/CN=TDV Document Signer GB" csca/gb signer 0x6001
 issue signer/ds-de "/C=DE/O=TDV Test PKI/CN=TDV Document Signer DE" csca/de-new signer 0x2001
 issue signer/ds-nl "/C=NL/O=TDV Test PKI/CN=TDV Document Signer NL" csca/nl signer 0x3001
 issue signer/ds-fr "/C=FR/O=TDV Test PKI/CN=TDV Document Signer FR" csca/fr signer 0x4001
