@@ -120,6 +120,7 @@ std::string ReportToText(const verify::VerificationReport& report) {
   if (report.seal) {
     const auto& v = report.seal->verification;
     out << "seal (" << report.seal->source << "): " << sig::SealStatusName(v.status) << "\n";
+    Row(out, "signature alone", v.signature);
     if (v.seal) {
       Row(out, "profile", v.seal->profile);
       Row(out, "signer", v.seal->header.signer_id + " " + v.seal->header.cert_reference);
@@ -140,6 +141,7 @@ std::string ReportToText(const verify::VerificationReport& report) {
   if (report.chip) {
     const auto& v = report.chip->verification;
     out << "chip: " << sig::ChipStatusName(v.status) << "\n";
+    Row(out, "signature alone", v.signature);
     if (v.signer)
       Row(out, "document signer",
           v.signer->subject + " (chain " + sig::ChainStatusName(v.signer->chain) + ")");

@@ -299,7 +299,7 @@ void Seal(JsonWriter& w, const verify::SealReport& r) {
     w.Key("polygon");
     Polygon(w, *r.polygon);
   }
-  w.Key("signer");
+  w.Member("signature", v.signature).Key("signer");
   Signer(w, v.signer);
   if (v.seal) {
     const sig::VdsHeader& h = v.seal->header;
@@ -333,6 +333,7 @@ void Chip(JsonWriter& w, const verify::ChipReport& r) {
   w.BeginObject()
       .Member("status", sig::ChipStatusName(v.status))
       .Member("detail", v.detail)
+      .Member("signature", v.signature)
       .Key("signer");
   Signer(w, v.signer);
   w.Member("hash_algorithm", v.hash_algorithm)

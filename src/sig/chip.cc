@@ -208,8 +208,10 @@ ChipVerification VerifyChip(const ChipData& chip, const TrustAnchors* anchors, s
   BioPtr content(BIO_new(BIO_s_mem()));
   if (CMS_verify(cms.get(), nullptr, nullptr, nullptr, content.get(),
                  CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
+    out.signature = "invalid";
     return Fail(out, ChipStatus::kInvalidSignature, "EF.SOD signature: " + OpensslError());
   }
+  out.signature = "valid";
   char* data = nullptr;
   long n = BIO_get_mem_data(content.get(), &data);
   LdsSecurityObject lds;

@@ -119,6 +119,7 @@ SealVerification VerifySeal(std::span<const std::uint8_t> bytes, const TrustAnch
   EVP_PKEY* key_ptr = X509_get0_pubkey(cert);
   if (!key_ptr || EVP_PKEY_get_base_id(key_ptr) != EVP_PKEY_EC) {
     out.status = SealStatus::kInvalidSignature;
+    out.signature = "invalid";
     out.detail = "the signer certificate has no EC key";
     ERR_clear_error();
     return out;
@@ -127,6 +128,7 @@ SealVerification VerifySeal(std::span<const std::uint8_t> bytes, const TrustAnch
   std::size_t field = static_cast<std::size_t>((bits + 7) / 8);
   if (seal.signature.size() != 2 * field) {
     out.status = SealStatus::kInvalidSignature;
+    out.signature = "invalid";
     out.detail = "signature is " + std::to_string(seal.signature.size()) + " bytes, the " +
                  std::to_string(bits) + "-bit key needs " + std::to_string(2 * field);
     return out;
@@ -142,9 +144,11 @@ SealVerification VerifySeal(std::span<const std::uint8_t> bytes, const TrustAnch
   ERR_clear_error();
   if (ok != 1) {
     out.status = SealStatus::kInvalidSignature;
+    out.signature = "invalid";
     out.detail = "the ECDSA signature does not verify with " + out.signer->subject;
     return out;
   }
+  out.signature = "valid";
   VerifyChain(*impl, cert, nullptr, at, &*out.signer);
   switch (out.signer->chain) {
     case ChainStatus::kValid:

@@ -142,12 +142,13 @@ TEST_CASE("tdv check --seal: verdicts and the seal report", "[cli][trust]") {
     const char* seal;
     const char* status;
     const char* verdict;
+    const char* signature;  // the signature alone, apart from the chain
   };
-  for (Case c : {Case{"visa-tampered", "invalid_signature", "reject"},
-                 Case{"visa-revoked", "revoked", "reject"},
-                 Case{"visa-unknown-signer", "unknown_signer", "review"},
-                 Case{"visa-unsigned", "unsigned", "review"},
-                 Case{"visa-truncated", "malformed", "reject"}}) {
+  for (Case c : {Case{"visa-tampered", "invalid_signature", "reject", "invalid"},
+                 Case{"visa-revoked", "revoked", "reject", "valid"},
+                 Case{"visa-unknown-signer", "unknown_signer", "review", "not_checked"},
+                 Case{"visa-unsigned", "unsigned", "review", "not_checked"},
+                 Case{"visa-truncated", "malformed", "reject", "not_checked"}}) {
     INFO(c.seal);
     ProcessResult r = Tdv({"check", "--data", d, "--json", "--mrz", mrz, "--seal",
                            kPki + "/seals/" + c.seal + ".vds"});
@@ -155,6 +156,7 @@ TEST_CASE("tdv check --seal: verdicts and the seal report", "[cli][trust]") {
     json rj = json::parse(r.out);
     CHECK(rj["seal"]["status"] == c.status);
     CHECK(rj["verdict"] == c.verdict);
+    CHECK(rj["seal"]["signature"] == c.signature);
   }
   // The P-224 residence permit signer was not imported: unknown, so review.
   ProcessResult unknown = Tdv(
@@ -227,6 +229,11 @@ TEST_CASE("tdv check --chip: passive authentication", "[cli][trust]") {
   json unknown = json::parse(chip("xx-unknown-csca").out);
   CHECK(unknown["chip"]["status"] == "unknown_csca");
   CHECK(unknown["verdict"] == "review");
+  // The chain could not be completed, but the signature itself holds; a
+  // flipped byte does not.
+  CHECK(unknown["chip"]["signature"] == "valid");
+  CHECK(json::parse(chip("de-badsig").out)["chip"]["signature"] == "invalid");
+  CHECK(json::parse(chip("de-valid").out)["chip"]["signature"] == "valid");
 
   CHECK(Tdv({"check", "--data", d, "--chip", kPki + "/chips/de-valid/sod.bin"}).exit_code ==
         2);  // no DG1

@@ -57,6 +57,11 @@ struct ChipVerification {
   std::string signature_algorithm;  // "ecdsa-with-SHA256", "rsassaPss", ...
   std::vector<DataGroupCheck> data_groups;
   std::string dg1_mrz;  // DG1's MRZ characters (no line breaks) when DG1 was given
+  // Whether EF.SOD's signature verified with the document signer's key,
+  // apart from the chain: "valid", "invalid", or "not_checked" (no signer
+  // certificate, unreadable SOD). A chip whose CSCA is unknown may still
+  // carry a valid signature.
+  std::string signature = "not_checked";
 };
 
 ChipVerification VerifyChip(const ChipData& chip, const TrustAnchors* anchors, std::time_t at);

@@ -39,6 +39,11 @@ struct SealVerification {
   std::size_t offset = 0;       // kMalformed: where decoding failed
   std::optional<VdsSeal> seal;  // everything but kMalformed
   std::optional<SignerInfo> signer;
+  // Whether the signature itself verified with the signer's key, apart from
+  // the chain: "valid", "invalid", or "not_checked" (no signer certificate,
+  // unsigned, malformed). An untrusted or revoked seal may still have a
+  // valid signature; an officer and an auditor need both facts.
+  std::string signature = "not_checked";
 };
 
 // `anchors` may be null (no trust store): a decodable signed seal is then
