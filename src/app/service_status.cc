@@ -23,19 +23,6 @@ std::string Label(const std::string& v) {
   return out;
 }
 
-// "YYYY-MM-DDTHH:MM:SSZ" (or a prefix of it) before now.
-bool Past(const std::string& iso) {
-  if (iso.size() < 19) return false;
-  std::tm t{};
-  t.tm_year = std::stoi(iso.substr(0, 4)) - 1900;
-  t.tm_mon = std::stoi(iso.substr(5, 2)) - 1;
-  t.tm_mday = std::stoi(iso.substr(8, 2));
-  t.tm_hour = std::stoi(iso.substr(11, 2));
-  t.tm_min = std::stoi(iso.substr(14, 2));
-  t.tm_sec = std::stoi(iso.substr(17, 2));
-  return timegm(&t) < std::time(nullptr);
-}
-
 struct TrustState {
   bool readable = false;
   std::string error;
@@ -65,7 +52,7 @@ TrustState Trust(const ServiceParts& parts) {
     if (e.kind == sig::TrustKind::kSigner) ++s.signer;
     if (e.kind == sig::TrustKind::kCrl) {
       ++s.crl;
-      if (!e.not_after.empty() && Past(e.not_after))
+      if (sig::CrlExpired(e, std::time(nullptr)))
         s.expired_crls.push_back(e.country + " (next update " + e.not_after + ")");
     }
   }

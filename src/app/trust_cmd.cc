@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "trust_cmd.h"
 
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -47,24 +48,37 @@ Result<std::vector<std::uint8_t>> ReadAll(const std::string& path) {
 }
 
 nlohmann::json EntryJson(const sig::TrustEntry& e) {
-  return {{"id", e.id},
-          {"kind", sig::TrustKindName(e.kind)},
-          {"subject", e.subject},
-          {"issuer", e.issuer},
-          {"country", e.country},
-          {"serial", e.serial},
-          {"not_before", e.not_before},
-          {"not_after", e.not_after},
-          {"self_signed", e.self_signed},
-          {"revoked", e.revoked}};
+  nlohmann::json j = {{"id", e.id},
+                      {"kind", sig::TrustKindName(e.kind)},
+                      {"subject", e.subject},
+                      {"issuer", e.issuer},
+                      {"country", e.country},
+                      {"serial", e.serial},
+                      {"not_before", e.not_before},
+                      {"not_after", e.not_after},
+                      {"self_signed", e.self_signed},
+                      {"revoked", e.revoked}};
+  if (e.kind == sig::TrustKind::kCrl) {
+    // A CRL past its next update: the chips and seals of its state come out
+    // revocation_unknown until a newer one is imported.
+    const std::time_t now = std::time(nullptr);
+    const std::int64_t issued = sig::TrustTimeToUnix(e.not_before);
+    j["expired"] = sig::CrlExpired(e, now);
+    j["age_seconds"] = issued >= 0 ? nlohmann::json(now - issued) : nlohmann::json(nullptr);
+  }
+  return j;
 }
 
 std::string EntryLine(const sig::TrustEntry& e) {
   std::string name = e.kind == sig::TrustKind::kCrl ? "CRL of " + e.issuer : e.subject;
   std::string line = e.id + "  " + sig::TrustKindName(e.kind) + "  " + name;
   if (e.kind == sig::TrustKind::kCrl) {
-    line += "  (" + std::to_string(e.revoked) + " revoked, next update " +
-            (e.not_after.empty() ? "none" : e.not_after) + ")";
+    const std::time_t now = std::time(nullptr);
+    const std::int64_t issued = sig::TrustTimeToUnix(e.not_before);
+    line += "  (" + std::to_string(e.revoked) + " revoked, issued " +
+            (issued >= 0 ? std::to_string((now - issued) / 86400) + " days ago" : "?") +
+            ", next update " + (e.not_after.empty() ? "none" : e.not_after) + ")";
+    if (sig::CrlExpired(e, now)) line += "  EXPIRED: revocation unknown for " + e.country;
   } else {
     line += "  serial " + e.serial + ", valid to " + e.not_after;
     if (e.kind == sig::TrustKind::kCsca && !e.self_signed) line += ", link certificate";

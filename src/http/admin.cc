@@ -94,15 +94,7 @@ void Entry(JsonWriter& w, const sig::TrustEntry& e) {
       .Member("not_after", e.not_after);
   if (crl) {
     // nextUpdate passed: chips and seals of this state are revocation_unknown.
-    std::tm t{};
-    bool expired = false;
-    if (e.not_after.size() >= 19 &&
-        std::sscanf(e.not_after.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &t.tm_year, &t.tm_mon,
-                    &t.tm_mday, &t.tm_hour, &t.tm_min, &t.tm_sec) == 6) {
-      t.tm_year -= 1900;
-      t.tm_mon -= 1;
-      expired = timegm(&t) < std::time(nullptr);
-    }
+    const bool expired = sig::CrlExpired(e, std::time(nullptr));
     w.Member("revoked", e.revoked).Member("expired", expired);
   } else {
     w.Member("self_signed", e.self_signed);

@@ -423,6 +423,34 @@ std::time_t ValidationTime(std::time_t as_of_unix) noexcept {
   return as_of_unix != 0 ? as_of_unix : std::time(nullptr);
 }
 
+std::int64_t TrustTimeToUnix(std::string_view iso) noexcept {
+  // YYYY-MM-DDTHH:MM:SSZ
+  if (iso.size() < 19 || iso[4] != '-' || iso[7] != '-' || iso[10] != 'T' || iso[13] != ':' ||
+      iso[16] != ':')
+    return -1;
+  auto num = [&](std::size_t at, std::size_t n, int& out) {
+    out = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (iso[i] < '0' || iso[i] > '9') return false;
+      out = out * 10 + (iso[i] - '0');
+    }
+    return true;
+  };
+  std::tm t{};
+  if (!num(0, 4, t.tm_year) || !num(5, 2, t.tm_mon) || !num(8, 2, t.tm_mday) ||
+      !num(11, 2, t.tm_hour) || !num(14, 2, t.tm_min) || !num(17, 2, t.tm_sec))
+    return -1;
+  t.tm_year -= 1900;
+  t.tm_mon -= 1;
+  return static_cast<std::int64_t>(timegm(&t));
+}
+
+bool CrlExpired(const TrustEntry& entry, std::time_t now) noexcept {
+  if (entry.kind != TrustKind::kCrl) return false;
+  const std::int64_t next = TrustTimeToUnix(entry.not_after);
+  return next >= 0 && next < now;
+}
+
 Result<TrustStore> TrustStore::Open(const fs::path& dir) {
   std::error_code ec;
   for (TrustKind k : kKinds) {

@@ -80,6 +80,12 @@ TEST_CASE("tdv trust import, list, remove", "[cli][trust]") {
     cscas += e["kind"] == "csca";
     crls += e["kind"] == "crl";
     if (e["kind"] == "csca" && e["self_signed"] == false) link_id = e["id"];
+    if (e["kind"] == "crl") {
+      // A CRL says whether it is past its next update, and how old it is.
+      CHECK(e["expired"] == false);
+      CHECK(e["age_seconds"].get<std::int64_t>() >= 0);
+      CHECK(e["age_seconds"].get<std::int64_t>() < 86400 * 30);
+    }
   }
   CHECK(cscas == 4);
   CHECK(crls == 1);

@@ -286,3 +286,29 @@ TEST_CASE("MRZ state codes to ISO alpha-2", "[chip]") {
 
 }  // namespace
 }  // namespace tdv::sig
+
+namespace tdv::sig {
+namespace {
+
+TEST_CASE("trust times: ISO 8601 UTC read back; a CRL past its next update is expired",
+          "[sig][trust]") {
+  CHECK(TrustTimeToUnix("1970-01-01T00:00:00Z") == 0);
+  CHECK(TrustTimeToUnix("2026-12-04T03:36:24Z") == 1796355384);
+  CHECK(TrustTimeToUnix("") == -1);
+  CHECK(TrustTimeToUnix("2026-12-04") == -1);
+  CHECK(TrustTimeToUnix("2026-1x-04T03:36:24Z") == -1);
+  TrustEntry crl;
+  crl.kind = TrustKind::kCrl;
+  crl.not_after = "2026-12-04T03:36:24Z";
+  CHECK_FALSE(CrlExpired(crl, 1796355384));
+  CHECK(CrlExpired(crl, 1796355385));
+  crl.not_after = "";  // no next update: never expires
+  CHECK_FALSE(CrlExpired(crl, 1796355385));
+  TrustEntry cert = crl;
+  cert.kind = TrustKind::kCsca;
+  cert.not_after = "2000-01-01T00:00:00Z";
+  CHECK_FALSE(CrlExpired(cert, 1796355385));  // certificates are not CRLs
+}
+
+}  // namespace
+}  // namespace tdv::sig

@@ -141,6 +141,12 @@ class TrustAnchors {
 // Validation time helpers: `as_of_unix` 0 means now.
 std::time_t ValidationTime(std::time_t as_of_unix) noexcept;
 
+// Seconds since the epoch of a TrustEntry time ("2026-12-04T03:36:24Z");
+// -1 when it is empty or not such a time.
+std::int64_t TrustTimeToUnix(std::string_view iso) noexcept;
+// A CRL entry past its next update at `now` (a certificate: false).
+bool CrlExpired(const TrustEntry& entry, std::time_t now) noexcept;
+
 }  // namespace tdv::sig
 
 #endif  // TDV_SIG_TRUST_STORE_H_
