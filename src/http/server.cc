@@ -276,6 +276,9 @@ struct Server::Impl {
           } else {
             internal::ListsImport(Admin(), t_principal, req, res, body);
           }
+          // Refused before its body was read: the connection cannot carry
+          // another request.
+          if (res.status >= 400) CloseAfterResponse(res);
         });
         continue;
       }
