@@ -14,17 +14,9 @@ TDV="$1"
 ITEMS="${2:-1000000}"
 shift $(($# < 2 ? $# : 2))
 [[ "${1:-}" == "--" ]] && shift
-DATA="$(mktemp -d)"
-PORT=$((20000 + RANDOM % 20000))
-echo '{"access_log": false}' >"$DATA/config.json"
-"$TDV" serve --data "$DATA" --listen "127.0.0.1:$PORT" "$@" >"$DATA/serve.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
-for _ in $(seq 50); do
-  grep -q "serving on" "$DATA/serve.log" 2>/dev/null && break
-  sleep 0.1
-done
-KEY="$(cat "$DATA/admin.key")"
+# shellcheck source=bench_server.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench_server.sh"
+start_bench_server "$@"
 
 # Resident memory of the server, once a second, until the batch ends.
 start_sampler() {

@@ -16,17 +16,9 @@ SECONDS_EACH="${3:-8}"
 shift $(($# < 3 ? $# : 3))
 [[ "${1:-}" == "--" ]] && shift
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-DATA="$(mktemp -d)"
-PORT=$((20000 + RANDOM % 20000))
-echo '{"access_log": false}' >"$DATA/config.json"
-"$TDV" serve --data "$DATA" --listen "127.0.0.1:$PORT" "$@" >"$DATA/serve.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
-for _ in $(seq 50); do
-  grep -q "serving on" "$DATA/serve.log" 2>/dev/null && break
-  sleep 0.1
-done
-KEY="$(cat "$DATA/admin.key")"
+# shellcheck source=bench_server.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench_server.sh"
+start_bench_server "$@"
 export TDV_KEY="$KEY"
 echo "tdv serve $* on 127.0.0.1:$PORT ($(nproc) cores; wrk on the same cores)"
 for c in 16 64; do
