@@ -20,7 +20,7 @@ RUNTIME_PKGS=(
   libssl-dev libsqlite3-dev libpq-dev
   nlohmann-json3-dev libcpp-httplib-dev libcli11-dev
   libbrotli-dev zlib1g-dev
-  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-ml-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-ml-dev libopencv-dnn-dev
   libtesseract-dev libleptonica-dev libdmtx-dev
 )
 # Extra packages for the test suite and the measurement tools.

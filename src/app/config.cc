@@ -45,6 +45,7 @@ constexpr const char* kSettings[] = {"listen",
                                      "lists_refresh_seconds",
                                      "lists_max_staleness_seconds",
                                      "model_dir",
+                                     "recogniser",
                                      "trust_dir",
                                      "crl_policy",
                                      "batch_max_items",
@@ -121,6 +122,11 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
     } else if (key == "model_dir") {
       if (!value.is_string()) return bad("\"model_dir\" must be a directory path");
       config.model_dir = value.get<std::string>();
+    } else if (key == "recogniser") {
+      if (!value.is_string() ||
+          (value.get<std::string>() != "crnn" && value.get<std::string>() != "tesseract"))
+        return bad("\"recogniser\" must be \"crnn\" or \"tesseract\"");
+      config.recogniser = value.get<std::string>();
     } else if (key == "trust_dir") {
       if (!value.is_string() || value.get<std::string>().empty())
         return bad("\"trust_dir\" must be a directory path");

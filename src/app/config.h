@@ -49,8 +49,11 @@ struct Config {
   // Lost-and-stolen lists: "sqlite:PATH" (default DATA_DIR/lists.db) or a
   // PostgreSQL URL.
   std::string store;
-  // Where mrz.traineddata is (default: the build's or the installed models/).
+  // Where the reading models are (default: the build's or the installed
+  // models/), and which reads the lines: "crnn" (mrz_crnn.onnx) or
+  // "tesseract" (mrz.traineddata with mrz_glyphs.yml.gz).
   std::string model_dir = TDV_MODEL_DIR;
+  std::string recogniser = "crnn";
   // Trust store directory (CSCAs, signers, CRLs; default DATA_DIR/trust) and
   // its revocation policy: "if-present", "require" or "ignore".
   std::filesystem::path trust_dir;

@@ -93,6 +93,7 @@ std::unique_ptr<lists::ListService> OpenLists(const CommonFlags& common, const C
 std::unique_ptr<vision::MrzReader> OpenReader(const Config& config) {
   vision::ReaderOptions o;
   o.model_dir = config.model_dir;
+  o.recogniser = config.recogniser;
   auto reader = vision::MrzReader::Create(o);
   if (!reader) {
     std::cerr << "tdv: images cannot be read: " << reader.error().message << "\n";

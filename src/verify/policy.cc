@@ -27,7 +27,7 @@ void Expiry(const PolicyConfig& policy, const VerifyRequest&, VerificationReport
     case mrz::ExpiryStatus::kExpired:
       report.checks.push_back(
           {"expiry", policy.expired == "review" ? CheckStatus::kReview : CheckStatus::kFail,
-           "expired" + on});
+           "expired on " + m.expiry_date.Iso() + " (as of " + report.as_of.ToIso() + ")"});
       report.reasons.push_back({"document_expired", "the document expired on " +
                                                         m.expiry_date.Iso() +
                                                         ": check whether it may still be used"});

@@ -344,6 +344,10 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
   }
 
   if (report.image) CheckReading(*report.image, report);
+  if (report.image && report.image->truncated_file) {
+    report.notes.push_back(
+        {"image_truncated", "the image file ends early: the MRZ was read from the part it holds"});
+  }
 
   internal::ApplyPolicy(config_.policy, o.check_expiry.value_or(config_.check_expiry), request,
                         report);

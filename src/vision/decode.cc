@@ -10,7 +10,7 @@
 namespace tdv::vision {
 
 Result<cv::Mat> DecodeGray(std::span<const std::uint8_t> file, std::size_t max_file_bytes,
-                           std::uint64_t max_pixels) {
+                           std::uint64_t max_pixels, bool* truncated) {
   if (file.empty()) return Error{ErrorCode::kInvalidInput, "the image is empty"};
   if (file.size() > max_file_bytes) {
     return Error{ErrorCode::kInvalidInput, "the image file has " + std::to_string(file.size()) +
@@ -33,7 +33,10 @@ Result<cv::Mat> DecodeGray(std::span<const std::uint8_t> file, std::size_t max_f
                                                std::to_string(h) + " pixels; the limit is " +
                                                std::to_string(max_pixels)};
   }
-  // A decoder fills a truncated file's missing part with grey; refuse it.
+  // A decoder fills a truncated file's missing part with grey: a PNG is
+  // refused, a JPEG read as far as it goes when the caller can say so (a
+  // phone's upload cut short still holds most of the page).
+  if (truncated != nullptr) *truncated = false;
   auto tail_has = [&](const char* marker, std::size_t n, std::size_t window) {
     const std::size_t from = file.size() > window ? file.size() - window : 0;
     for (std::size_t i = from; i + n <= file.size(); ++i) {
@@ -41,10 +44,13 @@ Result<cv::Mat> DecodeGray(std::span<const std::uint8_t> file, std::size_t max_f
     }
     return false;
   };
-  if ((format == "jpeg" && !tail_has("\xff\xd9", 2, 64)) ||
-      (format == "png" && !tail_has("IEND", 4, 64))) {
-    return Error{ErrorCode::kInvalidInput, "the " + format + " file is truncated"};
+  if (format == "jpeg" && !tail_has("\xff\xd9", 2, 64)) {
+    if (truncated == nullptr)
+      return Error{ErrorCode::kInvalidInput, "the " + format + " file is truncated"};
+    *truncated = true;
   }
+  if (format == "png" && !tail_has("IEND", 4, 64))
+    return Error{ErrorCode::kInvalidInput, "the " + format + " file is truncated"};
   cv::Mat gray;
   try {
     const cv::Mat buf(1, static_cast<int>(file.size()), CV_8U,

@@ -15,8 +15,11 @@ namespace tdv::vision {
 // PNG, JPEG or BMP file bytes to an 8-bit grey image, EXIF orientation
 // applied. Refuses (kInvalidInput) empty, oversized, truncated, corrupt and
 // other-format files, and images over `max_pixels`, before decoding them.
+// With `truncated` given, a JPEG that ends early (no end-of-image marker) is
+// decoded as far as its data goes (the rest left grey) and `*truncated` set;
+// without, it is refused.
 Result<cv::Mat> DecodeGray(std::span<const std::uint8_t> file, std::size_t max_file_bytes,
-                           std::uint64_t max_pixels);
+                           std::uint64_t max_pixels, bool* truncated = nullptr);
 
 }  // namespace tdv::vision
 

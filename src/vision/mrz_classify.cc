@@ -86,10 +86,6 @@ tesseract::TessBaseAPI* ThreadEngine(const std::string& model_dir) {
 
 std::vector<OcrSymbol> Recognise(tesseract::TessBaseAPI& api, const cv::Mat& line,
                                  float& confidence) {
-  if (const char* debug = std::getenv("TDV_VISION_DEBUG_DIR")) {
-    static std::atomic<int> n{0};
-    cv::imwrite(std::string(debug) + "/line" + std::to_string(n++) + ".png", line);
-  }
   api.SetImage(line.data, line.cols, line.rows, 1, static_cast<int>(line.step));
   api.SetSourceResolution(300);
   std::vector<OcrSymbol> out;

@@ -255,4 +255,26 @@ void MarkUnsure(const std::vector<SlotOpinions>& opinions,
   ConfirmByCheckDigits(opinions, result);
 }
 
+void MarkUnsureCalibrated(const std::vector<SlotOpinions>& opinions, float sure,
+                          const std::vector<std::string>& raw, mrz::RepairResult& result) {
+  for (std::size_t l = 0; l < result.lines.size() && l < opinions.size(); ++l) {
+    for (std::size_t p = 0; p < result.lines[l].size(); ++p) {
+      const int line = static_cast<int>(l) + 1, position = static_cast<int>(p) + 1;
+      const char chosen = result.lines[l][p];
+      const char read = l < raw.size() && p < raw[l].size() ? raw[l][p] : '\0';
+      const std::string field = mrz::FieldAt(result.format, line, position);
+      // A change between characters of equal weight: no check digit can
+      // have chosen it.
+      if (read != '\0' && read != chosen && mrz::EqualWeight(read, chosen)) {
+        mrz::AddUncertain(result, {line, position, field, "ambiguous"});
+        continue;
+      }
+      const float q = p < opinions[l].size() ? OpinionOf(opinions[l][p], chosen) : -1.0f;
+      if (q >= sure) continue;
+      mrz::AddUncertain(result, {line, position, field, "low_confidence"});
+    }
+  }
+  ConfirmByCheckDigits(opinions, result);
+}
+
 }  // namespace tdv::vision::internal

@@ -75,6 +75,18 @@ void MarkUnsure(const std::vector<SlotOpinions>& opinions,
                 const std::vector<std::vector<float>>& confidence,
                 const std::vector<std::string>& raw, mrz::RepairResult& result);
 
+// The learned recogniser's rule, with one calibrated probability per
+// character (`opinions`: per line, per slot, over kGlyphAlphabet; empty
+// where nothing was read): a position is sure when the model gives its
+// chosen character `sure` or more, or when a check digit of its own field
+// holds and it is the field's only doubtful position with no equal-weight
+// rival the model rates kEqualWeightRival or more. Fields no check digit of
+// their own covers (names, codes, optional data) are sure on the model's
+// word alone. A change between characters of equal weight from the model's
+// reading `raw` is "ambiguous".
+void MarkUnsureCalibrated(const std::vector<SlotOpinions>& opinions, float sure,
+                          const std::vector<std::string>& raw, mrz::RepairResult& result);
+
 }  // namespace tdv::vision::internal
 
 #endif  // TDV_SRC_VISION_MRZ_DECIDE_H_

@@ -29,6 +29,8 @@ double Sharpness(const cv::Mat& inv, int dim) {
   return dev[0];
 }
 
+}  // namespace
+
 // The paper's grey level: a bright percentile, robust to the ink.
 double Paper(const cv::Mat& gray) {
   int hist[256] = {};
@@ -45,8 +47,6 @@ double Paper(const cv::Mat& gray) {
   return 255;
 }
 
-}  // namespace
-
 // The band, cut from the full-resolution image and turned horizontal
 // (`flip`: turned a further 180 degrees).
 cv::Mat Straighten(const cv::Mat& gray, const cv::RotatedRect& r, bool flip, double& angle_out) {
@@ -59,7 +59,11 @@ cv::Mat Straighten(const cv::Mat& gray, const cv::RotatedRect& r, bool flip, dou
   double angle = std::atan2(dir.y, dir.x) * 180.0 / CV_PI;
   const double L = std::max(r.size.width, r.size.height), S = std::min(r.size.width, r.size.height);
   if (flip) angle += 180.0;
-  const cv::Size out(static_cast<int>(L * 1.06 + 8), static_cast<int>(S * 1.5 + 8));
+  // Lengthwise the band gets half its height more at either end (one and
+  // a half to two character pitches): a zone found a glyph short, its
+  // narrow first `I` or last `<` left out of the blob, is cut whole; the
+  // line crops keep to the ink found in the line's own rows.
+  const cv::Size out(static_cast<int>(L * 1.06 + S + 8), static_cast<int>(S * 1.5 + 8));
   // Beyond the image's edge lies paper: a zone cut close by the edge (a
   // scan of the MRZ alone, a page cropped at its last line) must not have
   // its edge row of ink repeated into streaks that read as `S` and `1`.

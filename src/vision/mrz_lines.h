@@ -9,6 +9,10 @@
 
 namespace tdv::vision::internal {
 
+// The paper's grey level: the value three quarters of the pixels are at or
+// below (a bright percentile, robust to the ink).
+double Paper(const cv::Mat& gray);
+
 struct LineImage {
   cv::Mat pixels;  // 8-bit, dark text on light, scaled for OCR
 };

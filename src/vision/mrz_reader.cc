@@ -23,6 +23,7 @@
 
 #include "decode.h"
 #include "mrz_classify.h"
+#include "mrz_crnn.h"
 #include "mrz_decide.h"
 #include "mrz_glyphs.h"
 #include "mrz_lines.h"
@@ -58,6 +59,7 @@ struct Attempt {
 struct MrzReader::Impl {
   ReaderOptions options;
   std::unique_ptr<internal::GlyphClassifier> glyphs;
+  std::unique_ptr<internal::LineRecogniser> crnn;  // null: Tesseract reads
 
   Attempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& full_rect, bool flip) const {
     Attempt a;
@@ -69,26 +71,50 @@ struct MrzReader::Impl {
     }
     std::vector<LineImage> lines = internal::SegmentLines(band);
     if (lines.size() < 2 || lines.size() > 3 + kStrayLines) return a;
-    tesseract::TessBaseAPI* api = internal::ThreadEngine(options.model_dir);
-    if (api == nullptr) return a;
+    // The learned recogniser reads each line when it is loaded; Tesseract
+    // otherwise (ReaderOptions::recogniser).
+    tesseract::TessBaseAPI* api = nullptr;
+    if (!crnn) {
+      api = internal::ThreadEngine(options.model_dir);
+      if (api == nullptr) return a;
+    }
     std::vector<std::vector<OcrSymbol>> symbols;
+    std::vector<std::vector<std::vector<float>>> symbol_opinions;  // the model's, per symbol
     std::vector<float> conf;
     for (const LineImage& l : lines) {
+      if (const char* debug = std::getenv("TDV_VISION_DEBUG_DIR")) {
+        static std::atomic<int> n{0};
+        cv::imwrite(std::string(debug) + "/line" + std::to_string(n++) + ".png", l.pixels);
+      }
       float c = 0;
-      symbols.push_back(internal::Recognise(*api, l.pixels, c));
+      std::vector<std::vector<float>> op;
+      symbols.push_back(crnn ? crnn->Read(l.pixels, op, c)
+                             : internal::Recognise(*api, l.pixels, c));
+      symbol_opinions.push_back(std::move(op));
       conf.push_back(c);
     }
     // A band cut from a page often takes in a row of ink above or below the
     // MRZ (a guilloche's edge, the last line of the visual zone, the page's
     // border): a line too short or too long to be an MRZ line at either end
     // is not part of it.
+    // An MRZ's lines are all of one length: with three rows, an end row
+    // whose symbol count is more than a quarter off the other two's (both
+    // alike) is print beside the zone, however long (a wave of guilloche
+    // read as 28 symbols over two lines of 44).
+    const auto odd_one = [&](std::size_t i) {
+      if (symbols.size() != 3) return false;
+      const std::size_t n1 = symbols[(i + 1) % 3].size(), n2 = symbols[(i + 2) % 3].size();
+      const auto off = [](std::size_t x, std::size_t y) { return 4 * (x > y ? x - y : y - x) > y; };
+      return !off(n1, n2) && off(symbols[i].size(), std::max(n1, n2));
+    };
     const auto stray = [&](std::size_t i) {
-      return symbols[i].size() < kShortestLine || symbols[i].size() > kLongestLine;
+      return symbols[i].size() < kShortestLine || symbols[i].size() > kLongestLine || odd_one(i);
     };
     while (lines.size() > 2 && (stray(0) || stray(lines.size() - 1))) {
       const std::size_t i = stray(0) ? 0 : lines.size() - 1;
       lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(i));
       symbols.erase(symbols.begin() + static_cast<std::ptrdiff_t>(i));
+      symbol_opinions.erase(symbol_opinions.begin() + static_cast<std::ptrdiff_t>(i));
       conf.erase(conf.begin() + static_cast<std::ptrdiff_t>(i));
     }
     const bool trace = std::getenv("TDV_VISION_DEBUG_DIR") != nullptr;
@@ -101,8 +127,10 @@ struct MrzReader::Impl {
     a.lines = true;
     std::size_t longest = 0;
     for (std::size_t i = 0; i < lines.size(); ++i) {
-      internal::ApplyHeightCue(symbols[i]);
-      internal::ApplyShapeCue(symbols[i], lines[i].pixels);
+      if (!crnn) {  // cues for Tesseract's legacy classifier
+        internal::ApplyHeightCue(symbols[i]);
+        internal::ApplyShapeCue(symbols[i], lines[i].pixels);
+      }
       longest = std::max(longest, symbols[i].size());
     }
     // The layout: 3 lines of 30, or 2 lines of 36 or 44, nearest to the
@@ -118,8 +146,19 @@ struct MrzReader::Impl {
       const auto& s = symbols[i];
       if (std::abs(static_cast<int>(s.size()) - length) > length / 4) return a;  // not an MRZ line
       candidates.push_back(internal::ToSlots(s, length, origins[i]));
-      opinions.push_back(internal::ClassifySlots(candidates.back(), origins[i], lines[i].pixels,
-                                                 *glyphs, changed));
+      if (crnn) {
+        // Each slot holds the model's distribution of the symbol it took.
+        internal::SlotOpinions slot_opinions(origins[i].size());
+        for (std::size_t p = 0; p < origins[i].size(); ++p) {
+          if (origins[i][p] != nullptr)
+            slot_opinions[p] =
+                symbol_opinions[i][static_cast<std::size_t>(origins[i][p] - s.data())];
+        }
+        opinions.push_back(std::move(slot_opinions));
+      } else {
+        opinions.push_back(internal::ClassifySlots(candidates.back(), origins[i], lines[i].pixels,
+                                                   *glyphs, changed));
+      }
     }
     auto repaired = mrz::RepairMrz(candidates, internal::ImageRepairOptions());
     if (!repaired) return a;
@@ -156,8 +195,13 @@ struct MrzReader::Impl {
       }
       a.reading.char_confidence.push_back(std::move(per_char));
     }
-    internal::MarkUnsure(opinions, a.reading.char_confidence, a.reading.raw_lines,
-                         a.reading.repair);
+    if (crnn) {
+      internal::MarkUnsureCalibrated(opinions, internal::kCrnnSure, a.reading.raw_lines,
+                                     a.reading.repair);
+    } else {
+      internal::MarkUnsure(opinions, a.reading.char_confidence, a.reading.raw_lines,
+                           a.reading.repair);
+    }
     a.reading.rotation_degrees = static_cast<int>(std::lround(-angle)) % 360;
     cv::Point2f pts[4];
     full_rect.points(pts);
@@ -166,6 +210,19 @@ struct MrzReader::Impl {
     double mean = 0;
     for (float c : conf) mean += c;
     a.quality = *grammar + (repaired->checks_satisfied ? 10.0 : 0.0) + mean / double(conf.size());
+    if (crnn) {
+      // The model's probabilities are calibrated: how likely it finds the
+      // reading chosen weighs as much as the check digits. Text read upside
+      // down, or a band of other print, can be repaired into an MRZ whose
+      // check digits hold from its many doubtful characters' alternatives;
+      // the model gives such a reading a low mean probability.
+      double chosen = 0;
+      std::size_t n = 0;
+      for (const auto& line : a.reading.char_confidence) {
+        for (float c : line) chosen += c, ++n;
+      }
+      a.quality += 10.0 * chosen / double(std::max<std::size_t>(1, n));
+    }
     a.ok = true;
     if (trace) {
       std::fprintf(stderr, "candidate quality %.2f:", a.quality);
@@ -182,13 +239,28 @@ MrzReader::MrzReader(ReaderOptions options) : impl_(std::make_unique<Impl>()) {
 MrzReader::~MrzReader() = default;
 
 Result<std::unique_ptr<MrzReader>> MrzReader::Create(const ReaderOptions& options) {
-  const auto model = std::filesystem::path(options.model_dir) / "mrz.traineddata";
+  std::unique_ptr<MrzReader> reader(new MrzReader(options));
+  const std::filesystem::path dir(options.model_dir);
+  cv::setNumThreads(1);  // requests run in parallel already
+  if (options.recogniser == "crnn") {
+    const auto model = dir / "mrz_crnn.onnx";
+    reader->impl_->crnn = internal::LineRecogniser::Load(model.string());
+    if (!reader->impl_->crnn) {
+      return Error{ErrorCode::kUnavailable,
+                   "the line recogniser " + model.string() + " is missing or not such a model"};
+    }
+    return reader;
+  }
+  if (options.recogniser != "tesseract") {
+    return Error{ErrorCode::kInvalidInput,
+                 "unknown recogniser \"" + options.recogniser + "\" (crnn or tesseract)"};
+  }
+  const auto model = dir / "mrz.traineddata";
   std::error_code ec;
   if (!std::filesystem::is_regular_file(model, ec)) {
     return Error{ErrorCode::kUnavailable, "the MRZ model " + model.string() + " is missing"};
   }
-  std::unique_ptr<MrzReader> reader(new MrzReader(options));
-  const auto glyphs = std::filesystem::path(options.model_dir) / "mrz_glyphs.yml.gz";
+  const auto glyphs = dir / "mrz_glyphs.yml.gz";
   reader->impl_->glyphs = internal::GlyphClassifier::Load(glyphs.string());
   if (!reader->impl_->glyphs) {
     return Error{ErrorCode::kUnavailable,
@@ -198,14 +270,14 @@ Result<std::unique_ptr<MrzReader>> MrzReader::Create(const ReaderOptions& option
   if (internal::ThreadEngine(options.model_dir) == nullptr) {
     return Error{ErrorCode::kUnavailable, "Tesseract cannot load " + model.string()};
   }
-  cv::setNumThreads(1);  // requests run in parallel already
   return reader;
 }
 
 Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) const {
   const auto t0 = Clock::now();
   const ReaderOptions& o = impl_->options;
-  auto decoded = DecodeGray(file, o.max_file_bytes, o.max_pixels);
+  bool truncated = false;
+  auto decoded = DecodeGray(file, o.max_file_bytes, o.max_pixels, &truncated);
   if (!decoded) return decoded.error();
   cv::Mat gray = std::move(*decoded);
   const auto t1 = Clock::now();
@@ -255,7 +327,13 @@ Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) cons
   const auto sure = [](const Attempt& a) {
     return a.ok && a.reading.repair.checks_satisfied && a.reading.repair.uncertain.empty();
   };
-  const auto done = [](const Attempt& a) { return a.ok && a.reading.repair.checks_satisfied; };
+  // With the learned recogniser, a reading is done only when it is also
+  // sure (see the quality above); a doubtful one is compared with the
+  // other bands and the other way up.
+  const bool learned = impl_->crnn != nullptr;
+  const auto done = [&](const Attempt& a) {
+    return a.ok && a.reading.repair.checks_satisfied && (!learned || sure(a));
+  };
   Attempt best;
   for (std::size_t r = 0; r < regions.size() && !done(best); ++r) {
     // A glyph-row band is often part of a zone the closings found whole
@@ -274,7 +352,12 @@ Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) cons
     }
   }
   const auto t3 = Clock::now();
-  if (!best.ok) return Error{ErrorCode::kNotFound, "no MRZ found in the image"};
+  if (!best.ok) {
+    return Error{ErrorCode::kNotFound, truncated ? "no MRZ found in the part of the image the "
+                                                   "truncated JPEG file holds"
+                                                 : "no MRZ found in the image"};
+  }
+  best.reading.truncated_file = truncated;
   best.reading.image_width = gray.cols;
   best.reading.image_height = gray.rows;
   best.reading.decode_ms = Ms(t0, t1);

@@ -44,6 +44,11 @@ TEST_CASE("policy: an expired document is rejected by default, or reviewed", "[v
   VerificationReport r = Check(Defaults(), {2012, 4, 16});
   CHECK(r.verdict == Verdict::kReject);
   CHECK(Has(r.reasons, "document_expired"));
+  // The check's detail names the expiry date itself, then the date judged on.
+  const auto expiry = std::find_if(r.checks.begin(), r.checks.end(),
+                                   [](const auto& c) { return c.name == "expiry"; });
+  REQUIRE(expiry != r.checks.end());
+  CHECK(expiry->detail == "expired on 2012-04-15 (as of 2012-04-16)");
   VerifierConfig review = Defaults();
   review.policy.expired = "review";
   r = Check(review, {2012, 4, 16});

@@ -15,6 +15,7 @@
 
 #include "catch.h"
 #include "mrz_classify.h"
+#include "mrz_crnn.h"
 #include "mrz_decide.h"
 #include "mrz_glyphs.h"
 #include "mrz_locate.h"
@@ -117,6 +118,13 @@ struct SureOpinions {
     return r;
   }
   mrz::RepairResult Mark() const { return Mark(lines); }
+  // The same after the learned recogniser's rule.
+  mrz::RepairResult Calibrated(const std::vector<std::string>& raw) const {
+    mrz::RepairResult r = *mrz::RepairMrzText(lines);
+    MarkUnsureCalibrated(opinions, kCrnnSure, raw, r);
+    return r;
+  }
+  mrz::RepairResult Calibrated() const { return Calibrated(lines); }
 };
 
 bool Marked(const mrz::RepairResult& r, int line, int position) {
@@ -201,6 +209,67 @@ TEST_CASE("decide: a swap of equal check-digit weight is never confirmed", "[vis
   REQUIRE(names.uncertain.size() == 1);
   CHECK(names.uncertain[0].position == 6);
   CHECK(names.uncertain[0].reason == "unconfirmed_change");
+}
+
+TEST_CASE("decide: one calibrated probability, or a check digit of the field's own, makes sure",
+          "[vision][decide][crnn]") {
+  SureOpinions o(kTd3, 1.0f);
+  CHECK(o.Calibrated().uncertain.empty());
+  SECTION("below the threshold in a name: uncertain, whatever else holds") {
+    o.Set(1, 6, 'E', kCrnnSure - 0.05f);  // ERIKSSON's E
+    const auto r = o.Calibrated();
+    REQUIRE(r.uncertain.size() == 1);
+    CHECK(r.uncertain[0].position == 6);
+    CHECK(r.uncertain[0].reason == "low_confidence");
+  }
+  SECTION("at the threshold: sure on the model's word") {
+    o.Set(1, 6, 'E', kCrnnSure);
+    CHECK(o.Calibrated().uncertain.empty());
+  }
+  SECTION("the only doubtful character of a field whose check digit holds: confirmed") {
+    // Document number L898902C3, its C at line 2 position 8.
+    o.Set(2, 8, 'C', 0.6f);
+    o.Set(2, 8, 'G', 0.3f);
+    CHECK(o.Calibrated().uncertain.empty());
+    // Two doubtful characters under one check digit: both stay.
+    o.Set(2, 2, '8', 0.6f);
+    o.Set(2, 2, 'B', 0.3f);
+    const auto r = o.Calibrated();
+    CHECK(Marked(r, 2, 8));
+    CHECK(Marked(r, 2, 2));
+  }
+  SECTION("a rival of equal check-digit weight keeps the doubt") {
+    // Birth date 740812: its 0 at line 2 position 16; U weighs the same.
+    o.Set(2, 16, '0', 0.7f);
+    o.Set(2, 16, 'U', kEqualWeightRival + 0.05f);
+    CHECK(Marked(o.Calibrated(), 2, 16));
+    o.Set(2, 16, 'U', kEqualWeightRival - 0.05f);
+    CHECK_FALSE(Marked(o.Calibrated(), 2, 16));
+  }
+  SECTION("a change of equal weight from what the model read: ambiguous") {
+    std::vector<std::string> raw = kTd3;
+    raw[1][1] = 'S';  // read S, the reading has 8
+    const auto r = o.Calibrated(raw);
+    REQUIRE(r.uncertain.size() == 1);
+    CHECK(r.uncertain[0].reason == "ambiguous");
+  }
+  SECTION("no opinion (nothing read there) is no confirmation") {
+    o.opinions[0][10].clear();
+    CHECK(Marked(o.Calibrated(), 1, 11));
+  }
+}
+
+TEST_CASE("crnn: the model loads, refuses what is not a model, reads no ink as nothing",
+          "[vision][crnn]") {
+  CHECK(LineRecogniser::Load("/nonexistent/mrz_crnn.onnx") == nullptr);
+  CHECK(LineRecogniser::Load((kModels / "mrz_glyphs.yml.gz").string()) == nullptr);
+  const auto model = LineRecogniser::Load((kModels / "mrz_crnn.onnx").string());
+  REQUIRE(model != nullptr);
+  std::vector<std::vector<float>> opinions;
+  float confidence = 1;
+  CHECK(model->Read(cv::Mat(60, 900, CV_8U, cv::Scalar(230)), opinions, confidence).empty());
+  CHECK(opinions.empty());
+  CHECK(confidence == 0.0f);
 }
 
 OcrSymbol Symbol(int left, char c) {
@@ -427,6 +496,7 @@ TEST_CASE("reader: without the glyph model the reader does not start", "[vision]
   fs::remove(dir / "mrz_glyphs.yml.gz");
   ReaderOptions o;
   o.model_dir = dir.string();
+  o.recogniser = "tesseract";
   auto r = MrzReader::Create(o);
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == ErrorCode::kUnavailable);

@@ -3,16 +3,20 @@
 //
 //   bytes -> bounded decode (size and pixel limits checked on the header,
 //   before decoding; EXIF orientation honoured) -> MRZ band located at any
-//   rotation -> deskewed, lines segmented -> Tesseract with our OCR-B model
-//   (models/mrz.traineddata), several candidates per character -> the mrz
-//   module's check-digit-guided repair chooses the reading.
+//   rotation -> deskewed, lines segmented -> a learned line recogniser
+//   (models/mrz_crnn.onnx; or Tesseract with models/mrz.traineddata), one
+//   calibrated probability per candidate character -> the mrz module's
+//   check-digit-guided repair chooses the reading.
 //
-// Errors: kInvalidInput for a file that is too large, truncated, corrupt or
-// of an unsupported format; kNotFound when the image holds no readable MRZ;
-// kUnavailable when the model cannot be loaded.
+// Errors: kInvalidInput for a file that is too large, corrupt, of an
+// unsupported format or a truncated PNG (a truncated JPEG is read as far as
+// it goes, MrzImageReading::truncated_file); kNotFound when the image holds no readable MRZ;
+// kUnavailable when the model cannot be loaded; kInvalidInput (Create) for
+// an unknown recogniser.
 //
 // Thread safety: Read() may be called from many threads at once. Each thread
-// creates its Tesseract engine once, on its first Read(), and keeps it.
+// creates its network (or Tesseract engine) once, on its first Read(), and
+// keeps it.
 #ifndef TDV_VISION_MRZ_READER_H_
 #define TDV_VISION_MRZ_READER_H_
 
@@ -30,7 +34,11 @@
 namespace tdv::vision {
 
 struct ReaderOptions {
-  std::string model_dir;                   // holds mrz.traineddata
+  std::string model_dir;  // holds the models
+  // Which recogniser reads the lines: "crnn", the learned line recogniser
+  // (mrz_crnn.onnx, OpenCV dnn), or "tesseract", Tesseract's legacy engine
+  // (mrz.traineddata) with the glyph classifier (mrz_glyphs.yml.gz).
+  std::string recogniser = "crnn";
   std::size_t max_file_bytes = 25u << 20;  // 25 MB
   std::uint64_t max_pixels = 50'000'000;   // 50 megapixels
 };
@@ -53,6 +61,9 @@ struct MrzImageReading {
   // verdict is never clear: reason uncertain_reading).
   mrz::RepairResult repair;
   int image_width = 0, image_height = 0;
+  // The JPEG file ended early: what it holds was decoded and read, the rest
+  // of the page is missing (grey).
+  bool truncated_file = false;
   double decode_ms = 0, locate_ms = 0, ocr_ms = 0;
 };
 

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+// Stage 3 of the MRZ reader (classify), learned: a small convolutional line
+// recogniser read out with CTC (models/mrz_crnn.onnx, trained on generated
+// OCR-B lines by tools/train/train_crnn.sh; its card is models/README.md),
+// run by OpenCV's dnn module. It answers the one question the stages after
+// it ask: what characters, where, with what probabilities. The model's
+// temperature is folded into it, so its probabilities are calibrated as
+// they come.
+#ifndef TDV_SRC_VISION_MRZ_CRNN_H_
+#define TDV_SRC_VISION_MRZ_CRNN_H_
+
+#include <memory>
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+#include "mrz_classify.h"
+
+namespace tdv::vision::internal {
+
+// The model's input: a line scaled to kCrnnHeight rows with its aspect kept,
+// squeezed to kCrnnWidth columns when wider, padded with the paper's level
+// otherwise, then standardised (as to_input() and standardise() in
+// tools/train/render_ctc_lines.py and train_crnn.py). One output column per
+// kCrnnStride input columns.
+inline constexpr int kCrnnHeight = 32, kCrnnWidth = 512, kCrnnStride = 4;
+
+// A calibrated probability at or above which a character is taken as read
+// on the model's word alone. Chosen on generated calibration lines held out
+// from training: above it, one character in 2,000 or fewer was wrong
+// (models/README.md, "sure threshold").
+inline constexpr float kCrnnSure = 0.95f;
+
+class LineRecogniser {
+ public:
+  // nullptr when `path` is missing or OpenCV cannot load it as a model of
+  // this shape (checked with one blank line).
+  static std::unique_ptr<LineRecogniser> Load(const std::string& path);
+  ~LineRecogniser();
+
+  // The characters of one line image (8-bit, dark on light, as SegmentLines
+  // makes them), left to right: each with its box in the line's
+  // coordinates (a pitch wide, the line's full height), its candidates
+  // over kGlyphAlphabet by probability, best first (those of
+  // 1 - kCrnnSure or more), and Tesseract's `read` field set to the best. `opinions`
+  // receives each symbol's whole distribution over kGlyphAlphabet (blank
+  // left out, renormalised); `confidence` the mean probability of the
+  // characters read. Safe to call from several threads at once (one
+  // network per thread).
+  std::vector<OcrSymbol> Read(const cv::Mat& line, std::vector<std::vector<float>>& opinions,
+                              float& confidence) const;
+
+ private:
+  explicit LineRecogniser(std::string path);
+  std::string path_;
+};
+
+}  // namespace tdv::vision::internal
+
+#endif  // TDV_SRC_VISION_MRZ_CRNN_H_

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Trains models/mrz_crnn.onnx, the learned MRZ line recogniser
+# (src/vision/mrz_crnn.h), end to end: generated lines (render_ctc_lines.py;
+# training, validation and calibration sets from seeds 1, 2 and 3), training
+# with CTC, temperature calibration and ONNX export (train_crnn.py). Fixed
+# seeds: the same arguments give the same model. Never trained on the
+# development images.
+#
+#   tools/train/train_crnn.sh [WORKDIR]
+#
+# Needs Debian's python3-torch, python3-onnx, python3-opencv, python3-pil,
+# python3-numpy and fonts-ocr-b (training only: the service runs the model
+# with OpenCV's dnn). TDV_CRNN_LINES training lines (default 30000) and
+# TDV_CRNN_STEPS steps of 32 lines (default 3000); on these 2 cores the
+# lines take about 12 minutes and the steps about 45. A run stopped half way
+# resumes from WORKDIR/checkpoint.pt. The model card (models/README.md)
+# takes its figures from WORKDIR/card.json.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$HERE/../.."
+WORK="${1:-/tmp/tdv-crnn}"
+mkdir -p "$WORK"
+cd "$HERE"
+start=$(date +%s)
+gen() {  # FILE LINES SEED
+  [[ -f "$WORK/$1" ]] || /usr/bin/python3 render_ctc_lines.py "$WORK/$1" --lines "$2" --seed "$3"
+}
+gen val.npz 2000 2
+gen calib.npz 3000 3
+gen train.npz "${TDV_CRNN_LINES:-30000}" 1
+echo "lines generated in $(($(date +%s) - start)) s" >&2
+/usr/bin/python3 train_crnn.py --train "$WORK/train.npz" --val "$WORK/val.npz" \
+  --calib "$WORK/calib.npz" --out "$WORK" --steps "${TDV_CRNN_STEPS:-3000}"
+cp "$WORK/mrz_crnn.onnx" "$ROOT/models/mrz_crnn.onnx"
+echo "trained in $(($(date +%s) - start)) s in all" >&2
+ls -l "$ROOT/models/mrz_crnn.onnx" >&2
