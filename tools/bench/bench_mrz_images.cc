@@ -59,20 +59,30 @@ double Pct(std::vector<double> v, double p) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: bench_mrz_images DIR [--model-dir DIR] [--verbose]\n");
+    std::fprintf(stderr,
+                 "usage: bench_mrz_images DIR [--model-dir DIR] [--recogniser crnn|tesseract] "
+                 "[--verbose]\n");
     return 2;
   }
-  std::string dir = argv[1], model_dir = "models";
+  std::string dir = argv[1];
+  tdv::vision::ReaderOptions options;
+  options.model_dir = "models";
   bool verbose = false;
   for (int i = 2; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--model-dir") && i + 1 < argc) model_dir = argv[++i];
+    if (!std::strcmp(argv[i], "--model-dir") && i + 1 < argc) options.model_dir = argv[++i];
+    if (!std::strcmp(argv[i], "--recogniser") && i + 1 < argc) options.recogniser = argv[++i];
     if (!std::strcmp(argv[i], "--verbose")) verbose = true;
   }
-  auto reader = tdv::vision::MrzReader::Create({model_dir});
+  const auto load_start = std::chrono::steady_clock::now();
+  auto reader = tdv::vision::MrzReader::Create(options);
   if (!reader) {
     std::fprintf(stderr, "%s\n", reader.error().message.c_str());
     return 1;
   }
+  std::printf(
+      "recogniser %s: model loaded in %.1f ms\n", options.recogniser.c_str(),
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start)
+          .count());
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir)) {
     if (e.path().extension() == ".jpg" || e.path().extension() == ".png") files.push_back(e.path());
