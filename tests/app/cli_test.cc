@@ -326,7 +326,10 @@ TEST_CASE("tdv check IMAGE: a report with the image, exit 3 without an MRZ, 2 fo
   CHECK(r.out.find("OCR line 2") != std::string::npos);
   CHECK(r.out.find("confidence 0.") != std::string::npos);
   CHECK(r.out.find("time") != std::string::npos);
+  // With Tesseract (no longer the default), the glyph cues are reported.
+  setenv("TDV_RECOGNISER", "tesseract", 1);
   r = Tdv({"check", "--data", data.path().string(), dir + "td3-hard-026.jpg"});
+  unsetenv("TDV_RECOGNISER");
   CHECK(r.out.find("H -> M (primary_identifier, glyph_shape)") != std::string::npos);
   r = Tdv({"check", "--data", data.path().string(), dir + "nomrz-000.jpg"});
   CHECK(r.exit_code == 3);

@@ -542,8 +542,10 @@ TEST_CASE("images: multipart and raw bodies, and their errors", "[http][vision]"
 
   json b = Problem(s.client().Post("/v1/verify", nomrz, "image/jpeg"), 422);
   CHECK(b["type"] == "urn:tdv:problem:no-mrz-found");
+  // A truncated JPEG is read as far as it goes (issue 23): half a page
+  // holds no MRZ here.
   b = Problem(s.client().Post("/v1/verify", jpeg.substr(0, jpeg.size() / 2), "image/jpeg"), 422);
-  CHECK(b["type"] == "urn:tdv:problem:invalid-image");
+  CHECK(b["type"] == "urn:tdv:problem:no-mrz-found");
   b = Problem(s.client().Post("/v1/verify", "GIF89a", "image/gif"), 422);
   CHECK(b["type"] == "urn:tdv:problem:invalid-image");
   Problem(s.client().Post("/v1/verify?strict=maybe", jpeg, "image/jpeg"), 422);
