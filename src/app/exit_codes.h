@@ -11,7 +11,8 @@ constexpr int kExitNotClear =
 constexpr int kExitUsage = 2;   // bad flags, unreadable input, broken configuration
 constexpr int kExitNoMrz = 3;   // check IMAGE: no MRZ in the image
 constexpr int kExitDenied = 4;  // lists: the list belongs to another source
-constexpr int kExitUnavailable = 5;  // lists: the store cannot be reached
+constexpr int kExitUnavailable = 5;    // lists: the store cannot be reached; the audit trail failed
+constexpr int kExitInterrupted = 130;  // bulk: stopped by Ctrl-C (run again to resume)
 
 }  // namespace tdv::app
 

@@ -5,6 +5,7 @@
 //   tdv trust import|list|remove, tdv lists ..., tdv keys create|list|revoke
 //   tdv policy [--json]   the verdict policy's reasons and their effects
 //   tdv audit verify|show  the audit trail of every check and change
+//   tdv bulk INPUT [--out OUT] [--jobs N] ...  a file of applications (bulk_cmd.h)
 //   tdv serve [--listen HOST:PORT] [--threads N]
 // Every command takes --data DIR and --config FILE (see config.h).
 // Exit codes: 0 clear/valid, 1 invalid (verdict not clear), 2 usage or
@@ -24,6 +25,7 @@
 #include <thread>
 
 #include "audit_cmd.h"
+#include "bulk_cmd.h"
 #include "config.h"
 #include "exit_codes.h"
 #include "keys_cmd.h"
@@ -171,6 +173,20 @@ verify::VerifierConfig VerifierConfigFrom(const Config& config, const lists::Lis
   return v;
 }
 
+// --allow-specimens, --strict, --[no-]check-expiry and --as-of as options.
+Result<verify::VerifyOptions> OptionsFrom(const CheckFlags& flags) {
+  verify::VerifyOptions o;
+  if (flags.allow_specimens) o.allow_specimens = true;
+  if (flags.strict) o.strict = true;
+  if (flags.check_expiry) o.check_expiry = true;
+  if (flags.no_check_expiry) o.check_expiry = false;
+  if (!flags.as_of.empty()) {
+    o.as_of = mrz::ParseIsoDate(flags.as_of);
+    if (!o.as_of) return Error{ErrorCode::kInvalidInput, "--as-of must be a date YYYY-MM-DD"};
+  }
+  return o;
+}
+
 int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
   Result<Config> config = Load(common);
   if (!config) return Fail(kExitUsage, config.error().message);
@@ -202,14 +218,9 @@ int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
       request.mrz_text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Fail(kExitUsage, "no MRZ text given");
   }
-  if (flags.allow_specimens) request.options.allow_specimens = true;
-  if (flags.strict) request.options.strict = true;
-  if (flags.check_expiry) request.options.check_expiry = true;
-  if (flags.no_check_expiry) request.options.check_expiry = false;
-  if (!flags.as_of.empty()) {
-    request.options.as_of = mrz::ParseIsoDate(flags.as_of);
-    if (!request.options.as_of) return Fail(kExitUsage, "--as-of must be a date YYYY-MM-DD");
-  }
+  auto options = OptionsFrom(flags);
+  if (!options) return Fail(kExitUsage, options.error().message);
+  request.options = *options;
   // Every check is recorded: no audit trail, no check.
   auto audit = OpenAudit(*config);
   if (!audit) return Fail(kExitUnavailable, audit.error().message);
@@ -230,6 +241,23 @@ int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
     std::cout << ReportToText(*report);
   }
   return report->verdict == verify::Verdict::kClear ? kExitOk : kExitNotClear;
+}
+
+int RunBulkCommand(const CommonFlags& common, const CheckFlags& check, BulkFlags flags) {
+  Result<Config> config = Load(common);
+  if (!config) return Fail(kExitUsage, config.error().message);
+  auto options = OptionsFrom(check);
+  if (!options) return Fail(kExitUsage, options.error().message);
+  flags.options = *options;
+  auto audit = OpenAudit(*config);
+  if (!audit) return Fail(kExitUnavailable, audit.error().message);
+  // Built once for the whole run: the list index, the reader, the trust store.
+  const auto lists = OpenLists(common, *config);
+  const auto reader = OpenReader(*config);
+  const auto trust = OpenTrust(*config);
+  const verify::Verifier verifier(
+      VerifierConfigFrom(*config, lists.get(), reader.get(), trust.get()));
+  return RunBulk(flags, verifier, **audit, CliActor(), std::cerr);
 }
 
 int RunServe(const CommonFlags& common, const ServeFlags& flags) {
@@ -408,6 +436,34 @@ int Main(int argc, char** argv) {
   check_cmd->add_option("--as-of", check.as_of,
                         "judge dates as of YYYY-MM-DD (default: today, UTC)");
 
+  CheckFlags bulk_check;
+  BulkFlags bulk;
+  CLI::App* bulk_cmd = cli.add_subcommand(
+      "bulk", "check a file of applications (CSV or JSON Lines) into JSON Lines or CSV");
+  add_common(bulk_cmd);
+  bulk_cmd
+      ->add_option("INPUT", bulk.input, "CSV or JSON Lines file of applications, or - for stdin")
+      ->required();
+  bulk_cmd->add_option(
+      "--out", bulk.out,
+      "answers file (.jsonl or .csv); an existing one is resumed (default: stdout)");
+  bulk_cmd->add_option("--input-format", bulk.input_format, "csv or jsonl (default: by extension)");
+  bulk_cmd->add_option("--format", bulk.out_format, "jsonl or csv (default: by --out's extension)");
+  bulk_cmd->add_option("--jobs", bulk.jobs, "checking threads (default: one per core)")
+      ->check(CLI::Range(1, 256));
+  bulk_cmd
+      ->add_option("--progress", bulk.progress,
+                   "auto (a bar on a terminal, else a line every 10 s), plain or none")
+      ->check(CLI::IsMember({"auto", "plain", "none"}));
+  bulk_cmd->add_flag("--allow-specimens", bulk_check.allow_specimens,
+                     "accept UTO, the ICAO specimen state");
+  bulk_cmd->add_flag("--strict", bulk_check.strict, "ICAO-strict rules (sex X, digits in names)");
+  bulk_cmd->add_flag("--check-expiry", bulk_check.check_expiry, "judge expiry on --as-of");
+  bulk_cmd->add_flag("--no-check-expiry", bulk_check.no_check_expiry, "do not judge expiry")
+      ->excludes("--check-expiry");
+  bulk_cmd->add_option("--as-of", bulk_check.as_of,
+                       "judge dates as of YYYY-MM-DD (default: today, UTC)");
+
   ServeFlags serve;
   CLI::App* serve_cmd = cli.add_subcommand("serve", "run the HTTP service");
   add_common(serve_cmd);
@@ -436,6 +492,7 @@ int Main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   if (check_cmd->parsed()) return RunCheck(common, check);
+  if (bulk_cmd->parsed()) return RunBulkCommand(common, bulk_check, bulk);
   if (serve_cmd->parsed()) return RunServe(common, serve);
   if (policy_cmd->parsed()) return PrintPolicy(policy_json);
   if (int code = run_lists(); code >= 0) return code;

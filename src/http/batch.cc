@@ -59,25 +59,8 @@ Answer Verify(const verify::Verifier& verifier, verify::AuditTrail* audit,
   }
   Result<verify::VerificationReport> report = verifier.Verify(*request);
   if (!report) {
-    const Error& e = report.error();
-    const bool image = !request->image.empty();
-    switch (e.code) {
-      case ErrorCode::kInvalidInput:
-        a.json = ErrorLine(id, item.line, 422, image ? "invalid-image" : "invalid-request",
-                           image ? "Invalid image" : "Invalid request", e.message);
-        break;
-      case ErrorCode::kNotFound:
-        a.json = ErrorLine(id, item.line, 422, "no-mrz-found", "No MRZ found", e.message);
-        break;
-      case ErrorCode::kUnsupported:
-        a.json = ErrorLine(id, item.line, 415, "unsupported", "Unsupported", e.message);
-        break;
-      case ErrorCode::kUnavailable:
-        a.json = ErrorLine(id, item.line, 503, "unavailable", "Service unavailable", e.message);
-        break;
-      default:
-        a.json = ErrorLine(id, item.line, 500, "internal", "Internal server error", e.message);
-    }
+    const ProblemKind k = ProblemFor(report.error().code, !request->image.empty());
+    a.json = ErrorLine(id, item.line, k.status, k.type, k.title, report.error().message);
     return a;
   }
   a.verdict = report->verdict;

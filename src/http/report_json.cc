@@ -521,6 +521,22 @@ std::string ProblemJson(int status, std::string_view type, std::string_view titl
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+ProblemKind ProblemFor(ErrorCode code, bool image) {
+  switch (code) {
+    case ErrorCode::kInvalidInput:
+      return image ? ProblemKind{422, "invalid-image", "Invalid image"}
+                   : ProblemKind{422, "invalid-request", "Invalid request"};
+    case ErrorCode::kNotFound:
+      return {422, "no-mrz-found", "No MRZ found"};
+    case ErrorCode::kUnsupported:
+      return {415, "unsupported", "Unsupported"};
+    case ErrorCode::kUnavailable:
+      return {503, "unavailable", "Service unavailable"};
+    default:
+      return {500, "internal", "Internal server error"};
+  }
+}
+
 std::string AuditToJson(const std::vector<lists::TrailEntry>& entries, bool more, int indent) {
   nlohmann::json list = nlohmann::json::array();
   auto text_or_null = [](const std::string& s) {

@@ -110,7 +110,7 @@ std::optional<std::string> BuildRow(const std::array<std::optional<std::string>,
 
 class CsvReader final : public RecordReader {
  public:
-  CsvReader(std::istream& in, bool delta) : in_(in), delta_(delta) {}
+  CsvReader(std::istream& in, bool delta) : records_(in), delta_(delta) {}
 
   Status ReadHeader() {
     std::vector<std::string> fields;
@@ -166,56 +166,13 @@ class CsvReader final : public RecordReader {
   }
 
  private:
-  // One CSV record (possibly spanning lines inside quotes).
   bool ReadRecord(std::vector<std::string>& fields, std::int64_t& start_line) {
-    fields.clear();
-    std::string line;
-    if (!std::getline(in_, line)) return false;
-    start_line = ++line_no_;
-    std::string field;
-    bool quoted = false, was_quoted = false;
-    for (;;) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (quoted) {
-          if (c == '"') {
-            if (i + 1 < line.size() && line[i + 1] == '"') {
-              field.push_back('"');
-              ++i;
-            } else {
-              quoted = false;
-            }
-          } else {
-            field.push_back(c);
-          }
-        } else if (c == '"' && field.empty() && !was_quoted) {
-          quoted = was_quoted = true;
-        } else if (c == ',') {
-          fields.push_back(std::move(field));
-          field.clear();
-          was_quoted = false;
-        } else {
-          if (was_quoted && quote_error_.empty()) quote_error_ = "text after a closing quote";
-          field.push_back(c);
-        }
-      }
-      if (!quoted) break;
-      field.push_back('\n');
-      if (!std::getline(in_, line)) {
-        quote_error_ = "a quoted field is not closed";
-        break;
-      }
-      ++line_no_;
-    }
-    fields.push_back(std::move(field));
-    return true;
+    return records_.Next(fields, start_line, quote_error_);
   }
 
-  std::istream& in_;
+  CsvRecords records_;
   bool delta_;
   std::vector<Column> map_;
-  std::int64_t line_no_ = 0;
   std::string quote_error_;
 };
 
@@ -261,6 +218,54 @@ class JsonLinesReader final : public RecordReader {
   std::int64_t line_no_ = 0;
 };
 
+}  // namespace
+
+bool CsvRecords::Next(std::vector<std::string>& fields, std::int64_t& start_line,
+                      std::string& error) {
+  fields.clear();
+  std::string line;
+  if (!std::getline(in_, line)) return false;
+  start_line = ++line_no_;
+  std::string field;
+  bool quoted = false, was_quoted = false;
+  for (;;) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      const char c = line[i];
+      if (quoted) {
+        if (c == '"') {
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            field.push_back('"');
+            ++i;
+          } else {
+            quoted = false;
+          }
+        } else {
+          field.push_back(c);
+        }
+      } else if (c == '"' && field.empty() && !was_quoted) {
+        quoted = was_quoted = true;
+      } else if (c == ',') {
+        fields.push_back(std::move(field));
+        field.clear();
+        was_quoted = false;
+      } else {
+        if (was_quoted && error.empty()) error = "text after a closing quote";
+        field.push_back(c);
+      }
+    }
+    if (!quoted) break;
+    field.push_back('\n');
+    if (!std::getline(in_, line)) {
+      error = "a quoted field is not closed";
+      break;
+    }
+    ++line_no_;
+  }
+  fields.push_back(std::move(field));
+  return true;
+}
+
 std::string CsvField(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
@@ -270,8 +275,6 @@ std::string CsvField(const std::string& s) {
   }
   return out + "\"";
 }
-
-}  // namespace
 
 Result<FileFormat> FormatForPath(const std::string& path) {
   auto ends = [&](const std::string& ext) {

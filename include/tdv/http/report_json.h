@@ -36,6 +36,15 @@ std::string AuditToJson(const std::vector<lists::TrailEntry>& entries, bool more
 
 std::string ProblemJson(int status, std::string_view type, std::string_view title,
                         std::string_view detail);
+// How a verification that could not run is answered (POST /v1/verify's
+// batches, `tdv bulk`): its HTTP status, problem type and title by the
+// error's code; `image` tells an unreadable image from a bad request.
+struct ProblemKind {
+  int status;
+  const char* type;
+  const char* title;
+};
+ProblemKind ProblemFor(ErrorCode code, bool image);
 
 }  // namespace tdv::http
 

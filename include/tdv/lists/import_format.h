@@ -35,6 +35,23 @@ enum class FileFormat { kCsv, kJsonLines };
 // By extension: .csv; .jsonl, .ndjson, .json. kInvalidInput otherwise.
 Result<FileFormat> FormatForPath(const std::string& path);
 
+// Reads CSV records (RFC 4180: a quoted field may hold commas, doubled
+// quotes and line breaks; CRLF or LF), each with the line it starts on.
+class CsvRecords {
+ public:
+  explicit CsvRecords(std::istream& in) : in_(in) {}
+  // Returns false at the end of the input. A quoting error sets `error`
+  // (when empty) and the record is still returned as far as it went.
+  bool Next(std::vector<std::string>& fields, std::int64_t& start_line, std::string& error);
+
+ private:
+  std::istream& in_;
+  std::int64_t line_no_ = 0;
+};
+
+// `s` as one CSV field: quoted when it holds a comma, quote or line break.
+std::string CsvField(const std::string& s);
+
 struct RowError {
   std::int64_t line = 0;  // 1-based line in the file
   std::string message;
