@@ -28,6 +28,7 @@ TEST_PKGS=(
   catch2 libbenchmark-dev clang libclang-rt-14-dev clang-format
   postgresql-15
   openssl python3 wrk curl
+  chromium chromium-driver
 )
 
 log() { printf '\033[1m[dev]\033[0m %s\n' "$*" >&2; }

@@ -27,6 +27,7 @@
 #include "tdv/http/rate_limit.h"
 #include "tdv/http/report_json.h"
 #include "tls.h"
+#include "web_assets.h"
 
 namespace tdv::http {
 
@@ -122,6 +123,9 @@ struct Route {
 
 const std::vector<Route>& RouteTable() {
   static const std::vector<Route> routes = {
+      {{"GET", "/", ""}, std::nullopt, "/"},
+      {{"GET", "/app.js", ""}, std::nullopt, "/app.js"},
+      {{"GET", "/app.css", ""}, std::nullopt, "/app.css"},
       {{"GET", "/healthz", ""}, std::nullopt, "/healthz"},
       {{"GET", "/readyz", ""}, std::nullopt, "/readyz"},
       {{"GET", "/metrics", ""}, std::nullopt, "/metrics"},
@@ -248,6 +252,9 @@ struct Server::Impl {
     using Handler = void (Impl::*)(const httplib::Request&, httplib::Response&);
     using internal::AdminContext;
     const std::map<std::string, Handler> handlers = {
+        {"GET /", &Impl::HandlePage},
+        {"GET /app.js", &Impl::HandlePage},
+        {"GET /app.css", &Impl::HandlePage},
         {"GET /healthz", &Impl::HandleHealth},
         {"GET /readyz", &Impl::HandleReady},
         {"GET /metrics", &Impl::HandleMetrics},
@@ -628,6 +635,25 @@ struct Server::Impl {
     std::vector<Gauge> gauges;
     if (options.gauges) gauges = options.gauges();
     res.set_content(metrics.Render(gauges), "text/plain; version=0.0.4");
+  }
+
+  // The officer's page: open (it holds no data; every check it makes needs
+  // a key), its own assets only, never framed.
+  void HandlePage(const httplib::Request& req, httplib::Response& res) {
+    res.set_header("Content-Security-Policy",
+                   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: "
+                   "data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                   "base-uri 'none'");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("Cache-Control", "no-cache");
+    if (req.path == "/app.js") {
+      res.set_content(internal::kAppJs, "text/javascript; charset=utf-8");
+    } else if (req.path == "/app.css") {
+      res.set_content(internal::kAppCss, "text/css; charset=utf-8");
+    } else {
+      res.set_content(internal::kIndexHtml, "text/html; charset=utf-8");
+    }
   }
 
   void HandleOpenApi(const httplib::Request&, httplib::Response& res) {
