@@ -67,6 +67,7 @@ struct CheckFlags {
 struct ServeFlags {
   std::string listen;
   int threads = 0;
+  std::string watch;  // a scanner's folder the officer's page follows
 };
 
 int Fail(int code, const std::string& message) {
@@ -271,6 +272,8 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   if (ec)
     return Fail(kExitUsage,
                 "cannot create data directory " + config->data_dir.string() + ": " + ec.message());
+  if (!flags.watch.empty() && !std::filesystem::is_directory(flags.watch, ec))
+    return Fail(kExitUsage, "--watch " + flags.watch + " is not a directory");
 
   // SIGINT/SIGTERM stop the server gracefully: block them in every thread and
   // wait for them in one.
@@ -356,6 +359,7 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   const std::string store_url = config->store;
   options.open_lists = [store_url] { return lists::OpenStore(store_url); };
   options.trust_dir = config->trust_dir.string();
+  options.watch_dir = flags.watch;
   options.gauges = [&parts] { return Gauges(parts); };
   http::Server server(verifier, options);
   if (Status bound = server.Bind(); !bound) {
@@ -471,6 +475,9 @@ int Main(int argc, char** argv) {
                         "HOST:PORT to listen on (default 127.0.0.1:8080)");
   serve_cmd->add_option("--threads", serve.threads, "worker threads (default 16)")
       ->check(CLI::Range(1, 1000));
+  serve_cmd->add_option("--watch", serve.watch,
+                        "a folder a document scanner writes into: the officer's page checks each "
+                        "new scan as it arrives");
 
   auto run_lists = AddListsCommands(
       cli, [&common] { return Load(common); }, common.store, add_common);

@@ -24,6 +24,7 @@
 #include "metrics.h"
 #include "openapi_json.h"
 #include "reactor.h"
+#include "scans.h"
 #include "tdv/http/rate_limit.h"
 #include "tdv/http/report_json.h"
 #include "tls.h"
@@ -134,6 +135,7 @@ const std::vector<Route>& RouteTable() {
       {{"POST", "/v1/verify/batch", "batch"}, Permission::kBatch, "/v1/verify/batch", true},
       {{"GET", "/v1/audit", "audit"}, Permission::kAudit, "/v1/audit"},
       {{"GET", "/v1/lists", "lists"}, Permission::kLists, "/v1/lists"},
+      {{"GET", "/v1/scans", "verify"}, Permission::kVerify, "/v1/scans"},
       {{"GET", "/v1/trust", "admin"}, Permission::kAdmin, "/v1/trust"},
       {{"POST", "/v1/trust", "admin"}, Permission::kAdmin, "/v1/trust"},
       // Paths with parts last: FindRoute tries the plain ones first.
@@ -151,6 +153,7 @@ const std::vector<Route>& RouteTable() {
        Permission::kLists,
        "/v1/lists/([^/]+)/changes"},
       {{"DELETE", "/v1/trust/{id}", "admin"}, Permission::kAdmin, "/v1/trust/([0-9A-Fa-f]+)"},
+      {{"GET", "/v1/scans/{name}", "verify"}, Permission::kVerify, "/v1/scans/([^/]+)"},
   };
   return routes;
 }
@@ -265,6 +268,8 @@ struct Server::Impl {
         {"POST /v1/lists/{list}/records", &Impl::HandleAddRecord},
         {"DELETE /v1/lists/{list}/records/{state}/{type}/{number}", &Impl::HandleRemoveRecord},
         {"GET /v1/lists/{list}/changes", &Impl::HandleChanges},
+        {"GET /v1/scans", &Impl::HandleScans},
+        {"GET /v1/scans/{name}", &Impl::HandleScan},
         {"GET /v1/trust", &Impl::HandleTrustList},
         {"POST /v1/trust", &Impl::HandleTrustImport},
         {"DELETE /v1/trust/{id}", &Impl::HandleTrustRemove},
@@ -654,6 +659,13 @@ struct Server::Impl {
     } else {
       res.set_content(internal::kIndexHtml, "text/html; charset=utf-8");
     }
+  }
+
+  void HandleScans(const httplib::Request& req, httplib::Response& res) {
+    internal::ListScans(options.watch_dir, req, res);
+  }
+  void HandleScan(const httplib::Request& req, httplib::Response& res) {
+    internal::SendScan(options.watch_dir, req, res);
   }
 
   void HandleOpenApi(const httplib::Request&, httplib::Response& res) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The officer's page in a real headless Chromium against a real `tdv serve`:
 // sign in with an officer key, check a listed document typed at the
-// keyboard only, check a committed sample image, a wrong key. A screenshot
+// keyboard only, check a committed sample image, a wrong key, a scan that
+// arrives in the watched scanner folder. A screenshot
 // of each result is written next to the test binary (page-*.png).
 #include <httplib.h>
 
@@ -48,9 +49,11 @@ TEST_CASE("officer's page: sign in, keyboard-only check with a list hit, an imag
   std::smatch m;
   REQUIRE(std::regex_search(made.out, m, std::regex("tdv_[0-9a-f]+_[0-9a-f]+")));
   const std::string key = m.str();
-  Background server(
-      {TDV_BINARY, "serve", "--data", data.path().string(), "--listen", "127.0.0.1:0"},
-      data.path() / "serve.log");
+  const auto scans = data.path() / "scans";
+  std::filesystem::create_directory(scans);
+  Background server({TDV_BINARY, "serve", "--data", data.path().string(), "--listen", "127.0.0.1:0",
+                     "--watch", scans.string()},
+                    data.path() / "serve.log");
   const int port = tdv::testing::ServePort(data.path() / "serve.log");
   REQUIRE(port > 0);
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
@@ -67,6 +70,13 @@ TEST_CASE("officer's page: sign in, keyboard-only check with a list hit, an imag
   CHECK(page->body.find("https://") == std::string::npos);
   CHECK(plain.Get("/app.js")->status == 200);
   CHECK(plain.Get("/app.css")->status == 200);
+  // The scanner folder needs a key, and gives files of that folder only.
+  CHECK(plain.Get("/v1/scans")->status == 401);
+  const httplib::Headers auth = {{"Authorization", "Bearer " + key}};
+  CHECK(plain.Get("/v1/scans", auth)->status == 200);
+  CHECK(plain.Get("/v1/scans?after=x", auth)->status == 422);
+  CHECK(plain.Get("/v1/scans/..%2Fadmin.key", auth)->status == 404);
+  CHECK(plain.Get("/v1/scans/missing.jpg", auth)->status == 404);
 
   Browser browser(data.path());
   browser.Open(url);
@@ -132,6 +142,20 @@ TEST_CASE("officer's page: sign in, keyboard-only check with a list hit, an imag
     CHECK(browser.Text("[data-field=document_number]").find(line2.substr(0, 5)) !=
           std::string::npos);
     Save("page-image.png", browser.Screenshot());
+  }
+  SECTION("the scanner folder: a scan written after sign-in is checked as it arrives") {
+    // One there before: not news.
+    const std::string images = std::string(TDV_SOURCE_DIR) + "/samples/images/";
+    std::filesystem::copy_file(images + "nomrz-000.jpg", scans / "old.jpg");
+    browser.Type("#key", key + "\n");
+    REQUIRE(browser.WaitDisplayed("#watch"));
+    // The scanner writes under another name, then renames (or just writes).
+    std::filesystem::copy_file(images + "td1-clean-000.jpg", scans / "scan-0001.jpg.part");
+    std::filesystem::rename(scans / "scan-0001.jpg.part", scans / "scan-0001.jpg");
+    REQUIRE(browser.WaitDisplayed("#result", 30));
+    CHECK(browser.Text("#scans") == "scan-0001.jpg");
+    CHECK(browser.Text("#image-name") == "Image: scan-0001.jpg");
+    CHECK(browser.Text("#mrz-lines").find("1007154X8709114SWE") != std::string::npos);
   }
   server.Signal(SIGTERM);
   CHECK(server.Wait(5000) == 0);

@@ -34,7 +34,7 @@ class LiveServer {
     thread_ = std::thread([this] { (void)server_->Run(); });
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
     client_->set_connection_timeout(5);
-    client_->set_read_timeout(5);
+    client_->set_read_timeout(30);  // an image under a loaded CI machine
   }
   ~LiveServer() {
     server_->Stop();

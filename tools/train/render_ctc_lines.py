@@ -70,12 +70,7 @@ def render(text, r, rng):
     returns the grey band and the ink rows (top, bottom) of the line."""
     size = r.randint(28, 46)
     font = ImageFont.truetype(FONT_DIR + face(r), size)
-    # Printers' pitch, and glyphs narrower or wider than OCR-B's own at that
-    # pitch (a printer's condensed or expanded face: wide gaps between narrow
-    # glyphs must not read as fillers). Drawn at pitch / squeeze, then the
-    # whole band is squeezed horizontally.
-    squeeze = r.uniform(0.72, 1.12) if r.random() < 0.4 else 1.0
-    pitch = size * r.uniform(0.64, 0.80) / squeeze
+    pitch = size * r.uniform(0.66, 0.75)
     gap = size * r.uniform(0.55, 1.2)  # between lines, baseline to cap top
     pad_x = int(size * r.uniform(0.5, 2.0))
     w = int(pitch * len(text) + 2 * pad_x)
@@ -116,30 +111,6 @@ def render(text, r, rng):
             cap_top, cap_bottom = y + t, y + b
     a = np.asarray(img).astype(np.float32)
     m = np.asarray(mask)
-    # Worn or faint print: the ink of the glyphs' top or bottom rows fading
-    # towards the paper (a 0 whose top is lost looks like a U).
-    if r.random() < 0.12:
-        cap = cap_bottom - cap_top
-        frac = r.uniform(0.2, 0.5)
-        keep = r.uniform(0.0, 0.5)
-        ys = np.arange(h, dtype=np.float32)[:, None]
-        if r.random() < 0.7:
-            t = np.clip((ys - cap_top) / (frac * cap), 0, 1)
-        else:
-            t = np.clip((cap_bottom - ys) / (frac * cap), 0, 1)
-        strength = keep + (1 - keep) * t
-        a = bg - (bg - a) * strength
-    # Overprint: large pale letters (SPECIMEN, a stamp's text) across the line.
-    if r.random() < 0.1:
-        over = Image.new("L", (w, h), 0)
-        big = ImageFont.truetype(FONT_DIR + face(r), int(size * r.uniform(1.2, 2.5)))
-        ImageDraw.Draw(over).text((r.uniform(-size, w / 2), r.uniform(-size, h / 2)),
-                                  "".join(r.choice(mrz_lines.LETTERS) for _ in range(r.randint(3, 9))),
-                                  font=big, fill=255)
-        if r.random() < 0.5:
-            over = over.rotate(r.uniform(-90, 90), resample=Image.BILINEAR)
-        o = np.asarray(over).astype(np.float32) / 255.0
-        a = np.minimum(a, bg - o * r.uniform(25, 90))
     # Stamps and photo edges that reach into the line.
     if r.random() < 0.25:
         cx, cy = r.uniform(0, w), r.choice([cap_top - size * r.uniform(0.3, 1.5),
@@ -176,19 +147,6 @@ def render(text, r, rng):
         t = cv2.getPerspectiveTransform(src, dst)
         a = cv2.warpPerspective(a, t, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         m = cv2.warpPerspective(m, t, (w, h), flags=cv2.INTER_NEAREST)
-    if squeeze != 1.0:
-        nw = max(8, int(round(w * squeeze)))
-        a = cv2.resize(a, (nw, h), interpolation=cv2.INTER_AREA if squeeze < 1 else cv2.INTER_LINEAR)
-        m = cv2.resize(m, (nw, h), interpolation=cv2.INTER_NEAREST)
-        w = nw
-    # Motion: a hand-held phone smears the line along one direction.
-    if r.random() < 0.1:
-        n = max(2, int(r.uniform(2, 7) * size / 40))
-        kernel = np.zeros((n, n), np.float32)
-        kernel[n // 2, :] = 1.0
-        rot = cv2.getRotationMatrix2D(((n - 1) / 2, (n - 1) / 2), r.uniform(-20, 20), 1.0)
-        kernel = cv2.warpAffine(kernel, rot, (n, n))
-        a = cv2.filter2D(a, -1, kernel / max(kernel.sum(), 1e-6))
     # Focus and resolution: blur, then capitals of a few px enlarged again.
     if r.random() < 0.5:
         a = cv2.GaussianBlur(a, (0, 0), r.uniform(0.3, 2.0) * size / 50)

@@ -112,6 +112,9 @@ struct ServerOptions {
   // store's directory. Unset: those routes answer 503.
   std::function<Result<std::unique_ptr<lists::ListStore>>()> open_lists;
   std::string trust_dir;
+  // The scanner folder the officer's page follows (GET /v1/scans); empty:
+  // none (those routes answer 404).
+  std::string watch_dir;
 };
 
 // A route: its method, its path as OpenAPI writes it, and the permission it

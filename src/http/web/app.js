@@ -368,26 +368,32 @@ function renderImage(report) {
 // --- the scanner folder (tdv serve --watch DIR) ----------------------------
 
 let watching = false;
-let lastScan = "";
 
+// Asks every second for scans that arrived since the last answer's cursor
+// (the first answer only gives the cursor: what was there before is not
+// news), and checks each in turn. Stops when no folder is watched (404) or
+// the officer signs out.
 async function startWatch() {
   if (watching) return;
   watching = true;
-  for (;;) {
-    if (!sessionStorage.getItem(KEY)) break;
-    let r;
+  let cursor = null;
+  while (sessionStorage.getItem(KEY)) {
+    let r = null;
     try {
-      r = await fetch("/v1/scans?after=" + encodeURIComponent(lastScan), { headers: authHeaders() });
+      r = await fetch("/v1/scans" + (cursor === null ? "" : "?after=" + encodeURIComponent(cursor)),
+        { headers: authHeaders() });
     } catch (e) {
       r = null;
     }
-    if (r && r.status === 404) break;  // no folder is watched
+    if (r && r.status === 404) break;
     if (r && r.ok) {
       const body = await r.json();
       $("watch").hidden = false;
+      cursor = body.cursor;
       for (const s of body.scans) {
-        lastScan = s.name;
-        const blob = await (await fetch("/v1/scans/" + encodeURIComponent(s.name), { headers: authHeaders() })).blob();
+        const got = await fetch("/v1/scans/" + encodeURIComponent(s.name), { headers: authHeaders() });
+        if (!got.ok) continue;
+        const blob = await got.blob();
         $("scans").prepend(el("li", {}, s.name));
         setImage(new File([blob], s.name, { type: blob.type }));
         $("mrz").value = "";
