@@ -42,8 +42,8 @@ std::pair<std::string, std::string> Split(std::string_view authorization) {
 }  // namespace
 
 const std::vector<std::string>& Roles() {
-  static const std::vector<std::string> roles = {"officer", "integrator", "list-admin", "auditor",
-                                                 "admin"};
+  static const std::vector<std::string> roles = {"officer",  "visa-section", "integrator",
+                                                 "list-admin", "auditor",     "admin"};
   return roles;
 }
 
@@ -51,9 +51,9 @@ bool Allows(std::string_view role, Permission p) noexcept {
   if (role == "admin") return true;
   switch (p) {
     case Permission::kVerify:
-      return role == "officer" || role == "integrator";
+      return role == "officer" || role == "visa-section" || role == "integrator";
     case Permission::kBatch:
-      return role == "integrator";
+      return role == "visa-section" || role == "integrator";
     case Permission::kLists:
       return role == "list-admin";
     case Permission::kAudit:
@@ -86,7 +86,7 @@ Result<CreatedKey> KeyManager::Create(std::string_view role, std::string_view so
   if (std::find(roles.begin(), roles.end(), role) == roles.end()) {
     return Error{ErrorCode::kInvalidInput,
                  "unknown role '" + std::string(role) +
-                     "' (officer, integrator, list-admin, auditor or admin)"};
+                     "' (officer, visa-section, integrator, list-admin, auditor or admin)"};
   }
   if (role == "list-admin" && source.empty()) {
     return Error{ErrorCode::kInvalidInput, "a list-admin key needs the source it may change"};

@@ -2,13 +2,15 @@
 // The officer's page in a real headless Chromium against a real `tdv serve`:
 // sign in with an officer key, check a listed document typed at the
 // keyboard only, check a committed sample image, a wrong key, a scan that
-// arrives in the watched scanner folder. A screenshot
+// arrives in the watched scanner folder, a visa section's file of
+// applications checked in bulk. A screenshot
 // of each result is written next to the test binary (page-*.png).
 #include <httplib.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 
 #include "catch.h"
 #include "process.h"
@@ -49,6 +51,10 @@ TEST_CASE("officer's page: sign in, keyboard-only check with a list hit, an imag
   std::smatch m;
   REQUIRE(std::regex_search(made.out, m, std::regex("tdv_[0-9a-f]+_[0-9a-f]+")));
   const std::string key = m.str();
+  made = Tdv(data, {"keys", "create", "--role", "visa-section"});
+  REQUIRE(made.exit_code == 0);
+  REQUIRE(std::regex_search(made.out, m, std::regex("tdv_[0-9a-f]+_[0-9a-f]+")));
+  const std::string visa_key = m.str();
   const auto scans = data.path() / "scans";
   std::filesystem::create_directory(scans);
   Background server({TDV_BINARY, "serve", "--data", data.path().string(), "--listen", "127.0.0.1:0",
@@ -156,6 +162,85 @@ TEST_CASE("officer's page: sign in, keyboard-only check with a list hit, an imag
     CHECK(browser.Text("#scans") == "scan-0001.jpg");
     CHECK(browser.Text("#image-name") == "Image: scan-0001.jpg");
     CHECK(browser.Text("#mrz-lines").find("1007154X8709114SWE") != std::string::npos);
+  }
+  SECTION("bulk: a file of applications checked, rows needing attention first, the answers") {
+    // A CSV as a visa section exports it: a clear card, a listed one (its
+    // MRZ a quoted field over three lines), a row with no MRZ, a broken
+    // check digit.
+    const auto file = data.path() / "applications.csv";
+    std::ofstream(file) << "id,mrz,passport_number\n"
+                        << "A-1,\"" << testing::kTd1NoExpiry << "\",\n"
+                        << "A-2,\"" << testing::kTd1Specimen << "\",\n"
+                        << "A-3,,X1\n"
+                        << "A-4,\"" << testing::kTd3BadCheck << "\",\n";
+    const auto bad = data.path() / "misspelt.csv";
+    std::ofstream(bad) << "id,mzr\nA-1,X\n";
+
+    // An officer's key may check documents but not run bulk checks.
+    browser.Type("#key", key + "\n");
+    REQUIRE(browser.WaitDisplayed("#desk"));
+    browser.Type("#bulk-file", file.string());
+    CHECK(browser.Text("#bulk-status") == "4 rows to check.");
+    browser.Click("#bulk-start");
+    for (int i = 0; i < 100 && browser.Text("#bulk-problem").empty(); ++i) usleep(100 * 1000);
+    CHECK(browser.Text("#bulk-problem").find("may not run bulk checks") != std::string::npos);
+    browser.Click("#signout");
+
+    browser.Type("#key", visa_key + "\n");
+    REQUIRE(browser.WaitDisplayed("#desk"));
+    // A misspelt column stops the file before anything is sent.
+    browser.Type("#bulk-file", bad.string());
+    CHECK(browser.Text("#bulk-problem").find("unknown column \"mzr\"") != std::string::npos);
+    CHECK(browser.Script("return document.getElementById('bulk-start').disabled;").get<bool>());
+
+    browser.Type("#specimens", " ");
+    browser.Type("#bulk-file", file.string());
+    browser.Click("#bulk-start");
+    REQUIRE(browser.WaitDisplayed("#bulk-result", 30));
+    CHECK(browser.Text("#bulk-problem").empty());
+    CHECK(browser.Text("#bulk-summary") ==
+          "4 rows: 1 clear, 0 review, 2 reject, 1 not checkable, 1 with list hits.");
+    CHECK(browser.Text("#bulk-status").find("4 of 4 rows checked") == 0);
+    // Rejected rows first, then the row that could not be checked; the
+    // clear row only in the download.
+    const json rows = browser.Script(
+        "return [...document.querySelectorAll('#bulk-rows tbody tr')].map("
+        "r => [...r.cells].map(c => c.textContent));");
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0][0] == "5");  // a record's first line (A-1 takes lines 2-4)
+    CHECK(rows[0][1] == "A-2");
+    CHECK(rows[0][2] == "reject");
+    CHECK(rows[0][3] == "UTO I D23145890");
+    CHECK(rows[0][4].get<std::string>().find("document_listed") != std::string::npos);
+    CHECK(rows[1][1] == "A-4");
+    CHECK(rows[1][4].get<std::string>().find("mrz_invalid") != std::string::npos);
+    CHECK(rows[2][1] == "A-3");
+    CHECK(rows[2][2] == "error");
+    CHECK(rows[2][4] == "the row has no mrz");
+    Save("page-bulk.png", browser.Screenshot());
+    // The downloads hold every row, in file order, like tdv bulk's answers.
+    const std::string csv = browser.Script("return bulkCsv();").get<std::string>();
+    CHECK(csv.rfind("id,line,verdict,reasons,format,", 0) == 0);
+    CHECK(csv.find("\nA-1,2,clear,,TD1,I,MDA,123456789,MDA,1974-08-12,") != std::string::npos);
+    CHECK(csv.find("\nA-2,5,reject,") != std::string::npos);
+    CHECK(csv.find("exact uto-sltd stolen UTO-POLICE") != std::string::npos);
+    CHECK(csv.find("\nA-3,8,,,,,,,,,,,the row has no mrz\n") != std::string::npos);
+    const std::string jsonl = browser.Script("return bulkJsonl();").get<std::string>();
+    std::vector<json> answers;
+    std::istringstream in(jsonl);
+    for (std::string l; std::getline(in, l);) answers.push_back(json::parse(l));
+    REQUIRE(answers.size() == 5);
+    CHECK(answers[0]["id"] == "A-1");
+    CHECK(answers[0]["report"]["verdict"] == "clear");
+    CHECK(answers[2]["error"]["detail"] == "the row has no mrz");
+    CHECK(answers[4]["summary"]["rows"] == 4);
+    CHECK(answers[4]["summary"]["complete"] == true);
+    // Each row checked is in the audit trail under the visa section's key.
+    const std::string key_id = visa_key.substr(4, visa_key.find('_', 4) - 4);
+    const ProcessResult audit =
+        Tdv(data, {"audit", "show", "--key", key_id, "--action", "verify", "--json"});
+    REQUIRE(audit.exit_code == 0);
+    CHECK(json::parse(audit.out)["entries"].size() == 3);
   }
   server.Signal(SIGTERM);
   CHECK(server.Wait(5000) == 0);

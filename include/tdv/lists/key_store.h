@@ -24,7 +24,7 @@ namespace tdv::lists {
 
 struct KeyRecord {
   std::string id;           // public identifier, part of the key
-  std::string role;         // "officer", "integrator", "list-admin", "auditor", "admin"
+  std::string role;         // "officer", "visa-section", "integrator", "list-admin", "auditor", "admin"
   std::string source;       // the agency a list-admin key may change lists for
   std::string label;        // free text: who or what holds the key
   std::string secret_hash;  // SHA-256 hex of the secret

@@ -472,5 +472,311 @@ document.addEventListener("paste", (e) => {
   }
 });
 
+// --- bulk checks ----------------------------------------------------------
+// A visa section's file of applications (CSV with a header row, or JSON
+// Lines; the columns of `tdv bulk`), parsed here and sent to
+// POST /v1/verify/batch in groups of BULK_GROUP rows; the answers are kept
+// in this tab only and downloaded as CSV or JSON Lines like `tdv bulk`'s.
+
+const BULK_GROUP = 500;  // under the batch route's 1,024 rows in flight
+const BULK_COLUMNS = ["id", "mrz", "image", "seal", "passport_number", "visa_category"];
+const BULK_SHOWN = 300;
+let bulk = null;  // { name, rows, done, stopping, started }
+
+// RFC 4180 records: [{ line, fields }], `line` the record's first line.
+function csvRecords(text) {
+  const out = [];
+  let fields = [], field = "", quoted = false, line = 1, start = 1, any = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else { if (c === "\n") line++; field += c; }
+    } else if (c === '"' && field === "") { quoted = true; any = true; }
+    else if (c === ",") { fields.push(field); field = ""; any = true; }
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      fields.push(field);
+      if (any || field !== "") out.push({ line: start, fields });
+      fields = []; field = ""; any = false; line++; start = line;
+    } else { field += c; any = true; }
+  }
+  if (quoted) throw new Error("line " + start + ": a quoted field is not closed");
+  if (any || field !== "") { fields.push(field); out.push({ line: start, fields }); }
+  return out;
+}
+
+// The rows of the file: { line, id, mrz, passport_number, visa_category,
+// error }. Throws (nothing is checked) on an unknown column or a header
+// with no mrz column: a misspelt column must not be dropped silently.
+function parseApplications(text, name) {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const first = text.trimStart()[0];
+  const rows = [];
+  if (!/\.csv$/i.test(name) && first === "{") {
+    text.split(/\r?\n/).forEach((l, i) => {
+      if (!l.trim()) return;
+      const row = { line: i + 1 };
+      try {
+        const o = JSON.parse(l);
+        if (o === null || typeof o !== "object" || Array.isArray(o)) throw new Error("not a JSON object");
+        for (const [k, v] of Object.entries(o)) {
+          if (!BULK_COLUMNS.includes(k)) throw new Error('unknown member "' + k + '"');
+          if (k === "mrz" && Array.isArray(v)) row.mrz = v.join("\n");
+          else if (k === "id" && typeof v === "number") row.id = String(v);
+          else if (typeof v !== "string") throw new Error('"' + k + '" must be a string');
+          else row[k] = v;
+        }
+      } catch (e) {
+        row.error = e.message;
+      }
+      rows.push(row);
+    });
+    return rows;
+  }
+  const records = csvRecords(text);
+  if (!records.length) throw new Error("the file is empty");
+  const header = records[0].fields.map((h) => h.trim().toLowerCase());
+  for (const h of header) {
+    if (!BULK_COLUMNS.includes(h))
+      throw new Error('line 1: unknown column "' + h + '" (known: ' + BULK_COLUMNS.join(", ") + ")");
+  }
+  if (!header.includes("mrz") && !header.includes("image"))
+    throw new Error("line 1: the header names neither mrz nor image");
+  for (const r of records.slice(1)) {
+    const row = { line: r.line };
+    if (r.fields.length > header.length) row.error = "the row has more fields than the header";
+    header.forEach((h, k) => { if (r.fields[k]) row[h] = r.fields[k]; });
+    rows.push(row);
+  }
+  return rows;
+}
+
+// A row's own faults, found before anything is sent.
+function rowProblem(row, seen) {
+  if (row.error) return row.error;
+  if (row.image || row.seal) return "image and seal paths are read by tdv bulk, not by this page";
+  if (!row.mrz || !row.mrz.trim()) return "the row has no mrz";
+  if (row.id !== undefined) {
+    if (seen.has(row.id)) return 'the id "' + row.id + '" was seen before';
+    seen.add(row.id);
+  }
+  return null;
+}
+
+function bulkRank(row) {
+  if (row.error) return 2;
+  return { reject: 0, review: 1, clear: 3 }[row.report.verdict];
+}
+
+function bulkCount() {
+  const c = { rows: 0, clear: 0, review: 0, reject: 0, list_hits: 0, errors: 0 };
+  for (const r of bulk.rows.slice(0, bulk.done)) {
+    c.rows++;
+    if (r.error) c.errors++;
+    else {
+      c[r.report.verdict]++;
+      if (((r.report.lists || {}).hits || []).length) c.list_hits++;
+    }
+  }
+  return c;
+}
+
+function bulkProgress() {
+  const total = bulk.rows.length, done = bulk.done;
+  const secs = (performance.now() - bulk.started) / 1000;
+  const rate = secs > 0 ? done / secs : 0;
+  const left = rate > 0 ? Math.round((total - done) / rate) : null;
+  $("bulk-progress").max = Math.max(1, total);
+  $("bulk-progress").value = done;
+  $("bulk-status").textContent = done.toLocaleString("en") + " of " + total.toLocaleString("en") +
+    " rows checked · " + Math.round(rate) + " rows/s" +
+    (left !== null && done < total ? " · about " + left + " s left" : "");
+}
+
+async function bulkGroup(group) {
+  const specimens = $("specimens").checked;
+  const body = group.map((row) => {
+    const item = { mrz: row.mrz.trim().toUpperCase(), allow_specimens: specimens };
+    if (row.id !== undefined) item.id = row.id;
+    if (row.passport_number) item.passport_number = row.passport_number;
+    if (row.visa_category) item.visa_category = row.visa_category;
+    return JSON.stringify(item);
+  }).join("\n") + "\n";
+  const r = await fetch("/v1/verify/batch", {
+    method: "POST",
+    headers: Object.assign({ "Content-Type": "application/x-ndjson" }, authHeaders()),
+    body,
+  });
+  if (r.status === 401) {
+    signOut();
+    $("signin-error").textContent = "The key is no longer valid; sign in again.";
+    throw new Error("signed out");
+  }
+  if (r.status === 403)
+    throw new Error("this key's role may not run bulk checks (a visa-section, integrator or admin key may)");
+  if (!r.ok) throw new Error("TDV answered " + r.status + ": " + (await problemText(r)));
+  let summary = false;
+  for (const l of (await r.text()).split("\n")) {
+    if (!l.trim()) continue;
+    const a = JSON.parse(l);
+    if (a.summary) { summary = true; continue; }
+    const row = group[a.line - 1];
+    if (!row) continue;
+    if (a.report) row.report = a.report;
+    else {
+      row.problem = a.error;
+      row.error = a.error.title + (a.error.detail ? ": " + a.error.detail : "");
+    }
+  }
+  // A stream without its summary was cut short: its unanswered rows are
+  // said to be unanswered, never passed.
+  if (!summary || group.some((row) => !row.report && !row.error))
+    throw new Error("TDV's answer was cut short; the rows after line " +
+      (group.find((row) => !row.report && !row.error) || group[0]).line + " were not checked");
+}
+
+async function runBulk() {
+  $("bulk-problem").textContent = "";
+  $("bulk-start").disabled = true;
+  $("bulk-stop").disabled = false;
+  $("bulk-progress").hidden = false;
+  $("bulk-result").hidden = true;
+  bulk.done = 0;
+  bulk.stopping = false;
+  bulk.started = performance.now();
+  const seen = new Set();
+  for (const row of bulk.rows) {
+    delete row.report;
+    delete row.problem;
+    row.error = rowProblem(row, seen) || undefined;
+    row.sent = !row.error;
+  }
+  let stopped = null;
+  while (bulk.done < bulk.rows.length) {
+    if (bulk.stopping) { stopped = "stopped"; break; }
+    const end = Math.min(bulk.rows.length, bulk.done + BULK_GROUP);
+    const group = bulk.rows.slice(bulk.done, end).filter((row) => row.sent);
+    try {
+      if (group.length) await bulkGroup(group);
+    } catch (e) {
+      stopped = e.message;
+      if (e.message === "signed out") return;
+      // Rows answered before the cut are kept; the group is not counted done.
+      for (const row of group) if (!row.report && !row.error) row.error = "not checked: " + e.message;
+      bulk.done = end;
+      break;
+    }
+    bulk.done = end;
+    bulkProgress();
+  }
+  bulkProgress();
+  $("bulk-stop").disabled = true;
+  $("bulk-start").disabled = false;
+  if (stopped) $("bulk-problem").textContent = "Bulk check stopped: " + stopped + ". Rows after line " +
+    (bulk.rows[bulk.done - 1] || { line: 0 }).line + " were not checked; the download holds the rows checked.";
+  showBulk(!stopped);
+}
+
+function bulkDocument(report) {
+  const f = (report.mrz || {}).fields || {};
+  return [f.issuing_state, f.document_code, f.document_number].filter(Boolean).join(" ");
+}
+
+function showBulk(complete) {
+  const c = bulkCount();
+  bulk.complete = complete;
+  $("bulk-summary").textContent = c.rows + " rows: " + c.clear + " clear, " + c.review + " review, " +
+    c.reject + " reject, " + c.errors + " not checkable, " + c.list_hits + " with list hits" +
+    (complete ? "." : " (incomplete).");
+  const attention = bulk.rows.slice(0, bulk.done).filter((r) => bulkRank(r) < 3)
+    .sort((a, b) => bulkRank(a) - bulkRank(b) || a.line - b.line);
+  $("bulk-rows").tBodies[0].replaceChildren(...attention.slice(0, BULK_SHOWN).map((r) =>
+    el("tr", { "data-line": r.line },
+      el("td", {}, r.line), el("td", {}, r.id === undefined ? "" : r.id),
+      el("td", { class: r.error ? "warn" : r.report.verdict === "reject" ? "bad" : "warn" },
+        r.error ? "error" : r.report.verdict),
+      el("td", {}, r.error ? "" : bulkDocument(r.report)),
+      el("td", {}, r.error ? r.error : r.report.reasons.map((x) => x.code).join(", ")))));
+  $("bulk-more").textContent = (attention.length > BULK_SHOWN
+    ? (attention.length - BULK_SHOWN) + " more rows need attention (in the download). " : "") +
+    (c.clear === 1 ? "1 clear row is in the download only." : c.clear ? c.clear + " clear rows are in the download only." : "");
+  $("bulk-result").hidden = false;
+}
+
+function csvField(v) {
+  const s = String(v === undefined || v === null ? "" : v).replace(/[\r\n]+/g, " ");
+  return /[",]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+}
+
+// As `tdv bulk --format csv`: one record per row, the same columns.
+function bulkCsv() {
+  const out = ["id,line,verdict,reasons,format,document_code,issuing_state,document_number," +
+    "nationality,birth_date,expiry_date,list_hits,error"];
+  for (const r of bulk.rows.slice(0, bulk.done)) {
+    let f;
+    if (r.error) {
+      f = [r.id, r.line, "", "", "", "", "", "", "", "", "", "", r.error];
+    } else {
+      const m = r.report.mrz || {}, d = m.fields || {};
+      const hits = ((r.report.lists || {}).hits || []).map((h) => [h.match, h.list,
+        (h.record || {}).status, (h.record || {}).reporting_agency].filter(Boolean).join(" "));
+      f = [r.id, r.line, r.report.verdict, r.report.reasons.map((x) => x.code).join(";"), m.format,
+        d.document_code, d.issuing_state, d.document_number, d.nationality,
+        d.birth_date || d.birth_date_raw, d.expiry_date || d.expiry_date_raw, hits.join(";"), ""];
+    }
+    out.push(f.map(csvField).join(","));
+  }
+  return out.join("\n") + "\n";
+}
+
+// As `tdv bulk`'s JSON Lines: a line per row, then the summary.
+function bulkJsonl() {
+  const out = bulk.rows.slice(0, bulk.done).map((r) => {
+    const a = r.id === undefined ? { line: r.line } : { id: r.id, line: r.line };
+    if (r.error) a.error = r.problem || { title: "Not checked", detail: r.error };
+    else a.report = r.report;
+    return JSON.stringify(a);
+  });
+  const c = bulkCount();
+  out.push(JSON.stringify({ summary: { rows: c.rows, clear: c.clear, review: c.review,
+    reject: c.reject, list_hits: c.list_hits, errors: c.errors, complete: !!bulk.complete } }));
+  return out.join("\n") + "\n";
+}
+
+function download(text, type, suffix) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = el("a", { href: url, download: bulk.name.replace(/\.[^.]*$/, "") + suffix });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+$("bulk-file").addEventListener("change", async () => {
+  const f = $("bulk-file").files[0];
+  $("bulk-problem").textContent = "";
+  $("bulk-result").hidden = true;
+  $("bulk-progress").hidden = true;
+  $("bulk-status").textContent = "";
+  $("bulk-start").disabled = true;
+  bulk = null;
+  if (!f) return;
+  $("bulk-name").textContent = f.name;
+  try {
+    const rows = parseApplications(await f.text(), f.name);
+    bulk = { name: f.name, rows, done: 0 };
+    $("bulk-status").textContent = rows.length.toLocaleString("en") + " rows to check.";
+    $("bulk-start").disabled = rows.length === 0;
+  } catch (e) {
+    $("bulk-problem").textContent = "This file cannot be checked: " + e.message + ". Nothing was sent.";
+  }
+});
+$("bulk-start").addEventListener("click", () => { if (bulk) runBulk(); });
+$("bulk-stop").addEventListener("click", () => { if (bulk) bulk.stopping = true; });
+$("bulk-csv").addEventListener("click", () => download(bulkCsv(), "text/csv", "-answers.csv"));
+$("bulk-jsonl").addEventListener("click", () => download(bulkJsonl(), "application/x-ndjson", "-answers.jsonl"));
+
 if (sessionStorage.getItem(KEY)) showDesk();
 else $("key").focus();
