@@ -16,7 +16,7 @@ noise. A third of the lines are random strings over the MRZ alphabet (with
 runs of '<') rather than MRZ fields, so that the model reads glyphs and not
 the layout ('OO' in optional data stays letters).
 
-  render_ctc_lines.py OUT.npz --lines N --seed S [--jobs J]
+  render_ctc_lines.py OUT.npz --lines N --seed S [--jobs J] [--variety]
 
 Writes images (N, INPUT_H, INPUT_W) uint8 and labels (N strings). Fixed seeds:
 the same arguments give the same file."""
@@ -65,12 +65,20 @@ def face(r):
     return FACES[0][0]
 
 
-def render(text, r, rng):
+def render(text, r, rng, variety=False):
     """The line in a band of paper with neighbouring lines above and below;
     returns the grey band and the ink rows (top, bottom) of the line."""
     size = r.randint(28, 46)
     font = ImageFont.truetype(FONT_DIR + face(r), size)
-    pitch = size * r.uniform(0.66, 0.75)
+    # Printers' pitch, and glyphs narrower or wider than OCR-B's own at that
+    # pitch (a printer's condensed or expanded face: wide gaps between narrow
+    # glyphs must not read as fillers). Drawn at pitch / squeeze, then the
+    # whole band is squeezed horizontally.
+    if variety:
+        squeeze = r.uniform(0.72, 1.12) if r.random() < 0.4 else 1.0
+        pitch = size * r.uniform(0.64, 0.80) / squeeze
+    else:
+        squeeze, pitch = 1.0, size * r.uniform(0.66, 0.75)
     gap = size * r.uniform(0.55, 1.2)  # between lines, baseline to cap top
     pad_x = int(size * r.uniform(0.5, 2.0))
     w = int(pitch * len(text) + 2 * pad_x)
@@ -111,6 +119,30 @@ def render(text, r, rng):
             cap_top, cap_bottom = y + t, y + b
     a = np.asarray(img).astype(np.float32)
     m = np.asarray(mask)
+    # Worn or faint print: the ink of the glyphs' top or bottom rows fading
+    # towards the paper (a 0 whose top is lost looks like a U).
+    if variety and r.random() < 0.12:
+        cap = cap_bottom - cap_top
+        frac = r.uniform(0.2, 0.5)
+        keep = r.uniform(0.0, 0.5)
+        ys = np.arange(h, dtype=np.float32)[:, None]
+        if r.random() < 0.7:
+            t = np.clip((ys - cap_top) / (frac * cap), 0, 1)
+        else:
+            t = np.clip((cap_bottom - ys) / (frac * cap), 0, 1)
+        strength = keep + (1 - keep) * t
+        a = bg - (bg - a) * strength
+    # Overprint: large pale letters (SPECIMEN, a stamp's text) across the line.
+    if variety and r.random() < 0.1:
+        over = Image.new("L", (w, h), 0)
+        big = ImageFont.truetype(FONT_DIR + face(r), int(size * r.uniform(1.2, 2.5)))
+        ImageDraw.Draw(over).text((r.uniform(-size, w / 2), r.uniform(-size, h / 2)),
+                                  "".join(r.choice(mrz_lines.LETTERS) for _ in range(r.randint(3, 9))),
+                                  font=big, fill=255)
+        if r.random() < 0.5:
+            over = over.rotate(r.uniform(-90, 90), resample=Image.BILINEAR)
+        o = np.asarray(over).astype(np.float32) / 255.0
+        a = np.minimum(a, bg - o * r.uniform(25, 90))
     # Stamps and photo edges that reach into the line.
     if r.random() < 0.25:
         cx, cy = r.uniform(0, w), r.choice([cap_top - size * r.uniform(0.3, 1.5),
@@ -147,6 +179,19 @@ def render(text, r, rng):
         t = cv2.getPerspectiveTransform(src, dst)
         a = cv2.warpPerspective(a, t, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         m = cv2.warpPerspective(m, t, (w, h), flags=cv2.INTER_NEAREST)
+    if squeeze != 1.0:
+        nw = max(8, int(round(w * squeeze)))
+        a = cv2.resize(a, (nw, h), interpolation=cv2.INTER_AREA if squeeze < 1 else cv2.INTER_LINEAR)
+        m = cv2.resize(m, (nw, h), interpolation=cv2.INTER_NEAREST)
+        w = nw
+    # Motion: a hand-held phone smears the line along one direction.
+    if variety and r.random() < 0.1:
+        n = max(2, int(r.uniform(2, 7) * size / 40))
+        kernel = np.zeros((n, n), np.float32)
+        kernel[n // 2, :] = 1.0
+        rot = cv2.getRotationMatrix2D(((n - 1) / 2, (n - 1) / 2), r.uniform(-20, 20), 1.0)
+        kernel = cv2.warpAffine(kernel, rot, (n, n))
+        a = cv2.filter2D(a, -1, kernel / max(kernel.sum(), 1e-6))
     # Focus and resolution: blur, then capitals of a few px enlarged again.
     if r.random() < 0.5:
         a = cv2.GaussianBlur(a, (0, 0), r.uniform(0.3, 2.0) * size / 50)
@@ -197,11 +242,13 @@ def to_input(line):
     return out
 
 
-def sample(seed):
+def sample(job):
+    seed, variety = job
     r = random.Random(seed)
+    cv2.setRNGSeed(seed % 2**31)  # cv2.randn's noise, from this line's seed too
     rng = np.random.default_rng(seed)
     text = random_text(r) if r.random() < 0.33 else r.choice(mrz_lines.lines(r))
-    band, (a, b, left, right) = render(text, r, rng)
+    band, (a, b, left, right) = render(text, r, rng, variety)
     band = flatten(band)
     # Cut as SegmentLines does: a third of the ink height above and below
     # (a little off where the ink rows were found a little off), the ink's
@@ -226,8 +273,11 @@ def main():
     p.add_argument("--lines", type=int, default=1000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--variety", action="store_true",
+                   help="also condensed or expanded glyphs at printers' pitches, faded glyph tops or"
+                        " bottoms, pale overprint letters and motion blur (the fine-tuning lines)")
     a = p.parse_args()
-    seeds = [a.seed * 10_000_000 + i for i in range(a.lines)]
+    seeds = [(a.seed * 10_000_000 + i, a.variety) for i in range(a.lines)]
     with multiprocessing.Pool(a.jobs) as pool:
         got = pool.map(sample, seeds, chunksize=256)
     images = np.stack([g[0] for g in got])

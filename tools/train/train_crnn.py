@@ -34,8 +34,25 @@ def block(cin, cout, k=(3, 3), pad=(1, 1)):
 
 
 class Recogniser(nn.Module):
-    def __init__(self):
+    """--arch conv: the convolutional recogniser (each output column sees
+    about 3 glyphs either way). --arch lstm: wider early layers and a
+    bidirectional LSTM over the columns in place of the last context
+    convolution, so each column sees the whole line."""
+
+    def __init__(self, arch="conv"):
         super().__init__()
+        self.arch = arch
+        if arch == "lstm":
+            self.features = nn.Sequential(
+                *block(1, 24), nn.MaxPool2d(2, 2),            # 16 x 256
+                *block(24, 48), nn.MaxPool2d(2, 2),           # 8 x 128
+                *block(48, 96), *block(96, 96), nn.MaxPool2d((2, 1), (2, 1)),  # 4 x 128
+                *block(96, 128), nn.MaxPool2d((2, 1), (2, 1)),  # 2 x 128
+                *block(128, 128, (2, 3), (0, 1)))             # 1 x 128
+            self.rnn = nn.LSTM(128, 96, bidirectional=True)
+            self.head = nn.Sequential(nn.Dropout(0.1), nn.Linear(192, CLASSES))
+            self.temperature = 1.0
+            return
         self.features = nn.Sequential(
             *block(1, 16), nn.MaxPool2d(2, 2),            # 16 x 256
             *block(16, 32), nn.MaxPool2d(2, 2),           # 8 x 128
@@ -48,6 +65,11 @@ class Recogniser(nn.Module):
         self.temperature = 1.0
 
     def forward(self, x):
+        if self.arch == "lstm":
+            f = self.features(x)[:, :, 0, :].permute(2, 0, 1)  # T x N x 128
+            h, _ = self.rnn(f)
+            y = self.head(h)  # T x N x CLASSES
+            return y.permute(1, 2, 0).unsqueeze(2) / self.temperature  # N x CLASSES x 1 x T
         return self.features(x) / self.temperature  # N x CLASSES x 1 x T
 
 
@@ -58,9 +80,14 @@ def standardise(images):
     return (x - m) / s
 
 
-def load(path):
-    d = np.load(path)
-    return standardise(d["images"]), [str(t) for t in d["labels"]]
+def load(paths):
+    """One or more .npz files (comma-separated), concatenated."""
+    images, labels = [], []
+    for path in paths.split(","):
+        d = np.load(path)
+        images.append(standardise(d["images"]))
+        labels += [str(t) for t in d["labels"]]
+    return np.concatenate(images), labels
 
 
 def encode(texts):
@@ -150,6 +177,9 @@ def main():
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--arch", choices=["conv", "lstm"], default="conv")
+    p.add_argument("--init", help="start from this checkpoint's weights (a second, fine-tuning stage)")
+    p.add_argument("--lr", type=float, default=2e-3)
     a = p.parse_args()
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
@@ -159,9 +189,12 @@ def main():
     x, labels = load(a.train)
     vx, vlabels = load(a.val)
     print("train %d lines, val %d" % (len(x), len(vx)), flush=True)
-    model = Recogniser()
-    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=a.steps, pct_start=0.1)
+    model = Recogniser(a.arch)
+    if a.init:
+        model.load_state_dict(torch.load(a.init)["model"])
+        print("weights from %s" % a.init, flush=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=a.steps, pct_start=0.1)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     step = 0
     ckpt = os.path.join(a.out, "checkpoint.pt")
@@ -223,7 +256,7 @@ def main():
     sure = float(conf[order][ok[-1]]) if len(ok) else 1.0
     model.temperature = t
     acc, cer, _ = evaluate(model, vx, vlabels)
-    card = {"steps": a.steps, "batch": a.batch, "seed": a.seed, "train_lines": len(x),
+    card = {"arch": a.arch, "steps": a.steps, "batch": a.batch, "seed": a.seed, "train_lines": len(x),
             "train_seconds": round(trained), "val_lines": len(vx), "val_exact": acc, "val_cer": cer,
             "temperature": t, "ece_before": ece_before, "ece_after": ece_after,
             "calib_chars": int(len(conf)), "sure_threshold": sure,
