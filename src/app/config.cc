@@ -207,7 +207,8 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
         if (std::find(roles.begin(), roles.end(), role) == roles.end() || !rate.is_number() ||
             rate.get<double>() < 0) {
           return bad(
-              "\"rate_limits\" maps a role (officer, visa-section, integrator, list-admin, auditor, "
+              "\"rate_limits\" maps a role (officer, visa-section, integrator, list-admin, "
+              "auditor, "
               "admin) to requests per second (0: unlimited)");
         }
         limits[role] = rate.get<double>();

@@ -80,7 +80,9 @@ std::function<int()> AddKeysCommands(CLI::App& parent, std::function<Result<Conf
   keys->require_subcommand(1);
   CLI::App* create = keys->add_subcommand("create", "make a key; it is printed once");
   add_common(create);
-  create->add_option("--role", flags->role, "officer, visa-section, integrator, list-admin, auditor or admin")
+  create
+      ->add_option("--role", flags->role,
+                   "officer, visa-section, integrator, list-admin, auditor or admin")
       ->required();
   create->add_option("--source", flags->source, "the agency whose lists a list-admin key changes");
   create->add_option("--label", flags->label, "who or what holds the key");

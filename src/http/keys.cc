@@ -42,8 +42,8 @@ std::pair<std::string, std::string> Split(std::string_view authorization) {
 }  // namespace
 
 const std::vector<std::string>& Roles() {
-  static const std::vector<std::string> roles = {"officer",  "visa-section", "integrator",
-                                                 "list-admin", "auditor",     "admin"};
+  static const std::vector<std::string> roles = {"officer",    "visa-section", "integrator",
+                                                 "list-admin", "auditor",      "admin"};
   return roles;
 }
 

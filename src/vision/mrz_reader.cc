@@ -138,6 +138,10 @@ struct MrzReader::Impl {
     // line is seldom read longer than it is).
     int length = 30;
     if (lines.size() == 2) length = longest >= 40 ? 44 : 36;
+    // Two lines nearer 30 symbols than 36 are two lines of a card's three
+    // (the third not cut out), not a TD2: slotted into 36 positions they
+    // would gain fillers between their characters.
+    if (lines.size() == 2 && longest < 33) return a;
     std::vector<mrz::LineCandidates> candidates;
     std::vector<std::vector<const OcrSymbol*>> origins(symbols.size());
     std::deque<OcrSymbol> changed;  // symbols the glyph classifier changed or found

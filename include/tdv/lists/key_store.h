@@ -23,10 +23,10 @@
 namespace tdv::lists {
 
 struct KeyRecord {
-  std::string id;           // public identifier, part of the key
-  std::string role;         // "officer", "visa-section", "integrator", "list-admin", "auditor", "admin"
-  std::string source;       // the agency a list-admin key may change lists for
-  std::string label;        // free text: who or what holds the key
+  std::string id;      // public identifier, part of the key
+  std::string role;    // "officer", "visa-section", "integrator", "list-admin", "auditor", "admin"
+  std::string source;  // the agency a list-admin key may change lists for
+  std::string label;   // free text: who or what holds the key
   std::string secret_hash;  // SHA-256 hex of the secret
   std::string created_at;   // RFC 3339 UTC
   std::string revoked_at;   // RFC 3339 UTC; empty while the key works
