@@ -662,7 +662,11 @@ async function runBulk() {
       if (group.length) await bulkGroup(group);
     } catch (e) {
       stopped = e.message;
-      if (e.message === "signed out") return;
+      if (e.message === "signed out") {
+        $("bulk-stop").disabled = true;
+        $("bulk-start").disabled = false;
+        return;
+      }
       // Rows answered before the cut are kept; the group is not counted done.
       for (const row of group) if (!row.report && !row.error) row.error = "not checked: " + e.message;
       bulk.done = end;
