@@ -19,6 +19,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "bulk_rows.h"
 #include "exit_codes.h"
 #include "tdv/http/report_json.h"
 #include "tdv/lists/import_format.h"
@@ -26,170 +27,23 @@
 namespace tdv::app {
 namespace {
 
+using bulk::Count;
+using bulk::CsvRowReader;
+using bulk::Earlier;
+using bulk::Format;
+using bulk::JsonRowReader;
+using bulk::kCsvHeader;
+using bulk::KeyOf;
+using bulk::Kind;
+using bulk::KindOfProblem;
+using bulk::KindOfVerdict;
+using bulk::ReadEarlier;
+using bulk::Row;
+using bulk::RowReader;
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-enum class Format { kCsv, kJsonl };
-
-// The columns of an input row (= JSON members).
-constexpr const char* kColumns[] = {"id",           "mrz", "image", "seal", "passport_number",
-                                    "visa_category"};
-// The columns of CSV output.
-constexpr const char* kCsvHeader =
-    "id,line,verdict,reasons,format,document_code,issuing_state,document_number,nationality,"
-    "birth_date,expiry_date,list_hits,error";
-
-struct Row {
-  std::int64_t line = 0;
-  std::string id;       // as text; "" when the row has none
-  std::string id_json;  // as JSON (a string or an integer); "" when none
-  std::string mrz;
-  std::vector<std::string> mrz_lines;
-  std::string image, seal, passport_number, visa_category;
-  std::string error;  // set: the row cannot be used
-};
-
-// The identity a resumed run skips by: the id, else the line.
-std::string KeyOf(const std::string& id, std::int64_t line) {
-  return id.empty() ? "line:" + std::to_string(line) : id;
-}
-
-class RowReader {
- public:
-  virtual ~RowReader() = default;
-  virtual bool Next(Row& row) = 0;  // false at the end
-};
-
-class CsvRowReader final : public RowReader {
- public:
-  explicit CsvRowReader(std::istream& in) : records_(in) {}
-
-  // The header row: every column known, `mrz` or `image` among them.
-  Status Open() {
-    std::vector<std::string> fields;
-    std::int64_t line = 0;
-    std::string error;
-    if (!records_.Next(fields, line, error))
-      return Error{ErrorCode::kInvalidInput, "the input is empty (no header row)"};
-    if (!fields.empty() && fields[0].rfind("\xEF\xBB\xBF", 0) == 0) fields[0].erase(0, 3);
-    for (std::string name : fields) {
-      name.erase(0, name.find_first_not_of(" \t"));
-      name.erase(name.find_last_not_of(" \t") + 1);
-      const auto* it = std::find(std::begin(kColumns), std::end(kColumns), name);
-      if (it == std::end(kColumns))
-        return Error{ErrorCode::kInvalidInput,
-                     "line 1: unknown column '" + name +
-                         "' (known: id, mrz, image, seal, passport_number, visa_category)"};
-      if (std::find(columns_.begin(), columns_.end(), name) != columns_.end())
-        return Error{ErrorCode::kInvalidInput, "line 1: column '" + name + "' appears twice"};
-      columns_.push_back(name);
-    }
-    if (std::find(columns_.begin(), columns_.end(), "mrz") == columns_.end() &&
-        std::find(columns_.begin(), columns_.end(), "image") == columns_.end())
-      return Error{ErrorCode::kInvalidInput, "line 1: the header names neither 'mrz' nor 'image'"};
-    return {};
-  }
-
-  bool Next(Row& row) override {
-    std::vector<std::string> fields;
-    for (;;) {
-      std::int64_t line = 0;
-      std::string error;
-      if (!records_.Next(fields, line, error)) return false;
-      if (fields.size() == 1 && fields[0].find_first_not_of(" \t") == std::string::npos)
-        continue;  // a blank line
-      row = Row{};
-      row.line = line;
-      if (!error.empty()) {
-        row.error = error;
-      } else if (fields.size() != columns_.size()) {
-        row.error = "has " + std::to_string(fields.size()) + " fields; the header has " +
-                    std::to_string(columns_.size());
-      }
-      for (std::size_t i = 0; i < fields.size() && i < columns_.size(); ++i) {
-        const std::string& c = columns_[i];
-        std::string& v = fields[i];
-        if (c == "id") {
-          row.id = v;
-          if (!v.empty())
-            row.id_json = json(v).dump(-1, ' ', false, json::error_handler_t::replace);
-        } else if (c == "mrz") {
-          row.mrz = v;
-        } else if (c == "image") {
-          row.image = v;
-        } else if (c == "seal") {
-          row.seal = v;
-        } else if (c == "passport_number") {
-          row.passport_number = v;
-        } else {
-          row.visa_category = v;
-        }
-      }
-      return true;
-    }
-  }
-
- private:
-  lists::CsvRecords records_;
-  std::vector<std::string> columns_;
-};
-
-class JsonRowReader final : public RowReader {
- public:
-  explicit JsonRowReader(std::istream& in) : in_(in) {}
-
-  bool Next(Row& row) override {
-    std::string text;
-    for (;;) {
-      if (!std::getline(in_, text)) return false;
-      ++line_;
-      if (text.find_first_not_of(" \t\r") != std::string::npos) break;
-    }
-    row = Row{};
-    row.line = line_;
-    const json j = json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-      row.error = "not a JSON object";
-      return true;
-    }
-    for (const auto& [key, value] : j.items()) {
-      if (key == "id") {
-        if (value.is_string()) {
-          row.id = value.get<std::string>();
-        } else if (value.is_number_integer()) {
-          row.id = value.dump();
-        } else {
-          row.error = "\"id\" must be a string or an integer";
-          continue;
-        }
-        row.id_json = value.dump(-1, ' ', false, json::error_handler_t::replace);
-      } else if (key == "mrz" && value.is_array() && !value.empty() &&
-                 std::all_of(value.begin(), value.end(),
-                             [](const json& v) { return v.is_string(); })) {
-        for (const auto& l : value) row.mrz_lines.push_back(l.get<std::string>());
-      } else if (std::find(std::begin(kColumns) + 1, std::end(kColumns), key) ==
-                 std::end(kColumns)) {
-        if (row.error.empty()) row.error = "unknown member \"" + key + "\"";
-      } else if (!value.is_string()) {
-        if (row.error.empty())
-          row.error = "\"" + key + "\" must be a string" + (key == "mrz" ? " or lines" : "");
-      } else {
-        std::string v = value.get<std::string>();
-        (key == "mrz"               ? row.mrz
-         : key == "image"           ? row.image
-         : key == "seal"            ? row.seal
-         : key == "passport_number" ? row.passport_number
-                                    : row.visa_category) = std::move(v);
-      }
-    }
-    return true;
-  }
-
- private:
-  std::istream& in_;
-  std::int64_t line_ = 0;
-};
 
 Result<std::vector<std::uint8_t>> ReadFileBytes(const fs::path& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
@@ -233,8 +87,6 @@ Result<verify::VerifyRequest> BuildRequest(const Row& row, const fs::path& base,
   return request;
 }
 
-enum class Kind { kClear, kReview, kReject, kUnreadable, kBad };
-
 struct Answer {
   std::string text;  // the output line(s), newline included
   std::optional<lists::TrailEntry> entry;
@@ -242,39 +94,6 @@ struct Answer {
   bool hit = false;
   std::string key;
 };
-
-void Count(BulkTally& t, Kind kind, bool hit) {
-  ++t.rows;
-  switch (kind) {
-    case Kind::kClear:
-      ++t.clear;
-      break;
-    case Kind::kReview:
-      ++t.review;
-      break;
-    case Kind::kReject:
-      ++t.reject;
-      break;
-    case Kind::kUnreadable:
-      ++t.unreadable;
-      break;
-    case Kind::kBad:
-      ++t.bad_rows;
-      break;
-  }
-  if (hit) ++t.list_hits;
-}
-
-Kind KindOfVerdict(const std::string& verdict) {
-  return verdict == "clear" ? Kind::kClear : verdict == "reject" ? Kind::kReject : Kind::kReview;
-}
-
-Kind KindOfProblem(const std::string& type) {
-  return type.find("no-mrz-found") != std::string::npos ||
-                 type.find("invalid-image") != std::string::npos
-             ? Kind::kUnreadable
-             : Kind::kBad;
-}
 
 // One CSV output field on one line (the output is one record per line, so
 // that a resumed run can cut a half-written one).
@@ -342,79 +161,6 @@ Answer Check(const Row& row, const fs::path& base, const BulkFlags& flags, Forma
   a.text = out_format == Format::kJsonl ? head + "\"report\":" + http::ReportToJson(*report) + "}\n"
                                         : CsvAnswer(row, &*report, "");
   return a;
-}
-
-// What an earlier run left in OUT: the keys answered, their tally, and
-// where the answers end (a cut last line and the summary come after).
-struct Earlier {
-  // Answers per key (a repeated id is answered as an error under the same
-  // key, so one key may have several).
-  std::unordered_map<std::string, int> keys;
-  BulkTally tally;
-  std::uintmax_t keep_bytes = 0;
-  bool has_header = false;
-};
-
-Result<Earlier> ReadEarlier(const fs::path& path, Format format) {
-  Earlier e;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{ErrorCode::kInvalidInput, "cannot read " + path.string()};
-  std::string line;
-  std::uintmax_t offset = 0;
-  std::int64_t n = 0;
-  auto bad = [&](const std::string& why) {
-    return Error{ErrorCode::kInvalidInput,
-                 path.string() + " line " + std::to_string(n) +
-                     " is not an answer of `tdv bulk` (" + why +
-                     "); resume with the OUT of the same run, or give another --out"};
-  };
-  while (std::getline(in, line)) {
-    if (in.eof()) break;  // no newline: cut short, dropped
-    ++n;
-    const std::uintmax_t next = offset + line.size() + 1;
-    if (format == Format::kJsonl) {
-      const json j = json::parse(line, nullptr, false);
-      if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
-      if (j.contains("summary")) break;  // a finished run's summary: the answers end here
-      if (!j.contains("line") || !j["line"].is_number_integer()) return bad("no \"line\"");
-      std::string id;
-      if (j.contains("id")) id = j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump();
-      Kind kind = Kind::kBad;
-      bool hit = false;
-      if (j.contains("report") && j["report"].is_object()) {
-        const json& r = j["report"];
-        kind = KindOfVerdict(r.value("verdict", ""));
-        hit = r.contains("lists") && r["lists"].is_object() && r["lists"].contains("hits") &&
-              r["lists"]["hits"].is_array() && !r["lists"]["hits"].empty();
-      } else if (j.contains("error") && j["error"].is_object()) {
-        kind = KindOfProblem(j["error"].value("type", ""));
-      } else {
-        return bad("neither \"report\" nor \"error\"");
-      }
-      ++e.keys[KeyOf(id, j["line"].get<std::int64_t>())];
-      Count(e.tally, kind, hit);
-    } else {
-      std::istringstream one(line);
-      lists::CsvRecords records(one);
-      std::vector<std::string> f;
-      std::int64_t unused = 0;
-      std::string error;
-      records.Next(f, unused, error);
-      if (n == 1) {
-        if (line != kCsvHeader) return bad("not the header of `tdv bulk`'s CSV");
-        e.has_header = true;
-      } else {
-        if (f.size() != 13 || !error.empty()) return bad("13 fields expected");
-        const Kind kind = f[2].empty() ? KindOfProblem(f[12]) : KindOfVerdict(f[2]);
-        ++e.keys[KeyOf(f[0], std::strtoll(f[1].c_str(), nullptr, 10))];
-        Count(e.tally, kind, !f[11].empty());
-      }
-    }
-    offset = next;
-  }
-  e.keep_bytes = offset;
-  e.tally.resumed = e.tally.rows;
-  return e;
 }
 
 std::atomic<bool> g_interrupted{false};

@@ -30,6 +30,7 @@
 #include <iosfwd>
 #include <string>
 
+#include "bulk_rows.h"
 #include "tdv/verify/audit.h"
 #include "tdv/verify/verifier.h"
 
@@ -43,11 +44,6 @@ struct BulkFlags {
   int jobs = 0;                   // checking threads; 0: one per core
   std::string progress = "auto";  // auto (a bar on a terminal) | plain | none
   verify::VerifyOptions options;  // as `tdv check`'s flags
-};
-
-struct BulkTally {
-  std::int64_t rows = 0, clear = 0, review = 0, reject = 0, list_hits = 0, unreadable = 0,
-               bad_rows = 0, resumed = 0;
 };
 
 // Runs the whole job; messages and progress go to `err`. Exit codes:
