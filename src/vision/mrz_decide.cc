@@ -26,6 +26,15 @@ Result<mrz::Mrz> ParseStructure(const std::vector<std::string>& lines) {
 
 }  // namespace
 
+bool StrayRow(const std::vector<std::size_t>& counts, std::size_t i) {
+  if (counts[i] < kShortestLine || counts[i] > kLongestLine) return true;
+  if (counts.size() != 3) return false;
+  const std::size_t n1 = counts[(i + 1) % 3], n2 = counts[(i + 2) % 3];
+  const auto off = [](std::size_t x, std::size_t y) { return 4 * (x > y ? x - y : y - x) > y; };
+  if (off(n1, n2)) return false;
+  return off(counts[i], std::max(n1, n2)) || std::min(n1, n2) > kCardLine;
+}
+
 std::optional<double> GrammarScore(const std::vector<std::string>& lines) {
   auto parsed = ParseStructure(lines);
   if (!parsed || parsed->format == mrz::MrzFormat::kUnknown) return std::nullopt;

@@ -4,6 +4,7 @@
 #ifndef TDV_SRC_VISION_MRZ_DECIDE_H_
 #define TDV_SRC_VISION_MRZ_DECIDE_H_
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,23 @@ namespace tdv::vision::internal {
 // three such signs, or fewer than two plausible codes, dates or sex fields),
 // so that such a candidate is discarded rather than returned.
 std::optional<double> GrammarScore(const std::vector<std::string>& lines);
+
+// The symbol counts an MRZ line can be read with (30 - 30/4 ... 44 + 44/4).
+inline constexpr std::size_t kShortestLine = 23, kLongestLine = 55;
+// Halfway between a card line's 30 symbols and a visa's 36: a row read with
+// more is nearer a two-line zone's lines, with fewer nearer a card's.
+inline constexpr std::size_t kCardLine = 33;
+
+// Whether row `i` of the rows a band was cut into, read with `counts`
+// symbols top to bottom, is print beside the MRZ rather than one of its
+// lines. A row too short or too long to be an MRZ line is. An MRZ's lines
+// are all of one length: with three rows, one whose count is more than a
+// quarter off the other two's (both alike) is, however long (a wave of
+// guilloche read as 28 symbols over two lines of 44). And only a card's
+// zone has three lines, of 30: beside two alike rows nearer 36 or 44 than
+// 30 (a visa's or a passport's two), a third row is print beside the zone
+// whatever it reads as (that wave read as 36).
+bool StrayRow(const std::vector<std::size_t>& counts, std::size_t i);
 
 // The repair compares its reading with the candidates it was given, in
 // which a glyph cue may already have put another character first. Against

@@ -42,10 +42,8 @@ using internal::LineImage;
 using internal::OcrSymbol;
 
 constexpr int kWorkSide = 1200;  // longest side of the image the band is searched in
-// Rows of ink a band may hold besides the MRZ's 2 or 3 lines, and the symbol
-// counts an MRZ line can be read with (30 - 30/4 ... 44 + 44/4).
+// Rows of ink a band may hold besides the MRZ's 2 or 3 lines.
 constexpr std::size_t kStrayLines = 2;
-constexpr std::size_t kShortestLine = 23, kLongestLine = 55;
 
 struct Attempt {
   bool ok = false;
@@ -93,22 +91,12 @@ struct MrzReader::Impl {
       symbol_opinions.push_back(std::move(op));
       conf.push_back(c);
     }
-    // A band cut from a page often takes in a row of ink above or below the
-    // MRZ (a guilloche's edge, the last line of the visual zone, the page's
-    // border): a line too short or too long to be an MRZ line at either end
-    // is not part of it.
-    // An MRZ's lines are all of one length: with three rows, an end row
-    // whose symbol count is more than a quarter off the other two's (both
-    // alike) is print beside the zone, however long (a wave of guilloche
-    // read as 28 symbols over two lines of 44).
-    const auto odd_one = [&](std::size_t i) {
-      if (symbols.size() != 3) return false;
-      const std::size_t n1 = symbols[(i + 1) % 3].size(), n2 = symbols[(i + 2) % 3].size();
-      const auto off = [](std::size_t x, std::size_t y) { return 4 * (x > y ? x - y : y - x) > y; };
-      return !off(n1, n2) && off(symbols[i].size(), std::max(n1, n2));
-    };
+    // Rows of print beside the zone (a guilloche's edge, the last line of
+    // the visual zone, the page's border) are left out, from either end.
     const auto stray = [&](std::size_t i) {
-      return symbols[i].size() < kShortestLine || symbols[i].size() > kLongestLine || odd_one(i);
+      std::vector<std::size_t> counts;
+      for (const auto& row : symbols) counts.push_back(row.size());
+      return internal::StrayRow(counts, i);
     };
     while (lines.size() > 2 && (stray(0) || stray(lines.size() - 1))) {
       const std::size_t i = stray(0) ? 0 : lines.size() - 1;
@@ -141,7 +129,7 @@ struct MrzReader::Impl {
     // Two lines nearer 30 symbols than 36 are two lines of a card's three
     // (the third not cut out), not a TD2: slotted into 36 positions they
     // would gain fillers between their characters.
-    if (lines.size() == 2 && longest < 33) return a;
+    if (lines.size() == 2 && longest < internal::kCardLine) return a;
     std::vector<mrz::LineCandidates> candidates;
     std::vector<std::vector<const OcrSymbol*>> origins(symbols.size());
     std::deque<OcrSymbol> changed;  // symbols the glyph classifier changed or found

@@ -48,6 +48,28 @@ TEST_CASE("decide: an MRZ scores; lines of look-alikes are discarded", "[vision]
   CHECK_FALSE(GrammarScore({"ABC"}).has_value());
 }
 
+TEST_CASE("decide: a row of print beside the zone is told from its lines by its length",
+          "[vision][decide]") {
+  // Too short or too long for any MRZ line, wherever it is.
+  CHECK(StrayRow({12, 44, 44}, 0));
+  CHECK(StrayRow({44, 44, 61}, 2));
+  CHECK_FALSE(StrayRow({44, 44}, 0));
+  // A card's three lines, one read a few symbols short, are all its lines.
+  CHECK_FALSE(StrayRow({30, 30, 26}, 2));
+  CHECK_FALSE(StrayRow({27, 30, 30}, 0));
+  // A row well off two alike rows is not.
+  CHECK(StrayRow({28, 44, 44}, 0));
+  CHECK(StrayRow({44, 44, 24}, 2));
+  // Beside a passport's or a visa's two lines, a third is print beside the
+  // zone even when it reads with about as many symbols (a guilloche's wave
+  // read as 36 over two lines of 44; a row over a visa's two of 36).
+  CHECK(StrayRow({36, 44, 44}, 0));
+  CHECK(StrayRow({36, 36, 33}, 2));
+  // Two rows that disagree cannot say which of three is odd.
+  CHECK_FALSE(StrayRow({30, 44, 28}, 0));
+  CHECK_FALSE(StrayRow({30, 44, 28}, 2));
+}
+
 // Rows of character-sized blocks at a fixed pitch, as a binarised MRZ line
 // looks to the locate stage (a short block for every third `<`).
 cv::Mat GlyphRows(int rows, int symbols, int height, int spacing) {
