@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -318,6 +319,46 @@ std::vector<OcrSymbol> TrimEnds(std::vector<OcrSymbol> symbols) {
 
 }  // namespace
 
+std::vector<int> AssignSlots(const std::vector<double>& where, const std::vector<float>& sure,
+                             int length) {
+  // cost[j][k]: the least cost of placing the first j symbols in the first
+  // k slots; a symbol moved d slots from where it was read costs d * d, one
+  // left out kSlotDrop times its confidence, an empty slot nothing.
+  const std::size_t n = where.size(), slots = static_cast<std::size_t>(std::max(length, 0));
+  enum Step : std::uint8_t { kEmpty, kPlaced, kDropped };
+  std::vector<std::vector<double>> cost(n + 1, std::vector<double>(slots + 1, 0));
+  std::vector<std::vector<Step>> step(n + 1, std::vector<Step>(slots + 1, kEmpty));
+  for (std::size_t j = 1; j <= n; ++j) {
+    cost[j][0] = cost[j - 1][0] + kSlotDrop * sure[j - 1];
+    step[j][0] = kDropped;
+    for (std::size_t k = 1; k <= slots; ++k) {
+      const double d = where[j - 1] - double(k - 1);
+      double best = cost[j - 1][k - 1] + d * d;
+      Step how = kPlaced;
+      if (cost[j][k - 1] < best) best = cost[j][k - 1], how = kEmpty;
+      if (cost[j - 1][k] + kSlotDrop * sure[j - 1] < best)
+        best = cost[j - 1][k] + kSlotDrop * sure[j - 1], how = kDropped;
+      cost[j][k] = best;
+      step[j][k] = how;
+    }
+  }
+  std::vector<int> slot_of(n, -1);
+  for (std::size_t j = n, k = slots; j > 0;) {
+    switch (step[j][k]) {
+      case kEmpty:
+        --k;
+        break;
+      case kPlaced:
+        slot_of[--j] = static_cast<int>(--k);
+        break;
+      case kDropped:
+        --j;
+        break;
+    }
+  }
+  return slot_of;
+}
+
 mrz::LineCandidates ToSlots(const std::vector<OcrSymbol>& all, int length,
                             std::vector<const OcrSymbol*>& origin) {
   mrz::LineCandidates slots(static_cast<std::size_t>(length));
@@ -353,15 +394,17 @@ mrz::LineCandidates ToSlots(const std::vector<OcrSymbol>& all, int length,
   };
   const double span = position(last);
   const double to_slots = span > 0 ? (length - 1) / span : 1.0 / pitch;
+  std::vector<double> where;  // each symbol's position in slots
+  std::vector<float> sure;
   for (const OcrSymbol& s : symbols) {
-    const double centre = (s.left + s.right) / 2.0;
-    const int slot =
-        std::clamp(static_cast<int>(std::lround(position(centre) * to_slots)), 0, length - 1);
-    auto& dst = slots[static_cast<std::size_t>(slot)];
-    if (dst.empty() || dst.front().confidence < s.choices.front().confidence) {
-      dst = s.choices;
-      origin[static_cast<std::size_t>(slot)] = &s;
-    }
+    where.push_back(position((s.left + s.right) / 2.0) * to_slots);
+    sure.push_back(s.choices.front().confidence);
+  }
+  const std::vector<int> slot_of = AssignSlots(where, sure, length);
+  for (std::size_t j = 0; j < symbols.size(); ++j) {
+    if (slot_of[j] < 0) continue;
+    slots[static_cast<std::size_t>(slot_of[j])] = symbols[j].choices;
+    origin[static_cast<std::size_t>(slot_of[j])] = &symbols[j];
   }
   for (auto& slot : slots) {
     if (slot.empty())

@@ -55,6 +55,19 @@ inline constexpr float kGlyphSure = 0.5f;
 // devset reading; 0.35 still catches the smudge test in mrz_stages_test.cc.
 inline constexpr double kFaintCell = 0.35;
 
+// Symbols read at positions `where` (in slots, in reading order), each
+// with its confidence `sure`, placed one to a slot in their order, as near
+// where they were read as they can be: a symbol's slot (-1: left out). A
+// learned recogniser's columns do not sit at the glyphs' centres, so two
+// neighbours (a doubled `22`) can round to one slot; rather than lose one
+// and leave a gap beside them, each moves half a slot. A symbol is left out
+// only where the line holds more symbols than slots, or where keeping it
+// would move its neighbours further than kSlotDrop (in squared slots, times
+// its confidence) is worth.
+inline constexpr double kSlotDrop = 2.0;
+std::vector<int> AssignSlots(const std::vector<double>& where, const std::vector<float>& sure,
+                             int length);
+
 // The symbols placed in `length` fixed-pitch slots; `origin` receives the
 // symbol each slot took (nullptr for an empty slot, read as a faint '<').
 mrz::LineCandidates ToSlots(const std::vector<OcrSymbol>& symbols, int length,

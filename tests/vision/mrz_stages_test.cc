@@ -318,6 +318,32 @@ TEST_CASE("classify: a speck beside a line does not shift its slots", "[vision][
   CHECK(origin[0] == &symbols[1]);
 }
 
+TEST_CASE("classify: neighbours read close together each keep a slot, in order",
+          "[vision][classify]") {
+  // A learned recogniser's `22` peaking a sixth of a pitch apart: both
+  // round to one slot; each moves half a slot instead of one being lost.
+  std::vector<OcrSymbol> symbols;
+  const std::string line = "X1612284";
+  for (int i = 0; i < 8; ++i) {
+    const int x = i == 4 ? 100 + 30 * 4 + 5 : i == 5 ? 100 + 30 * 5 - 20 : 100 + 30 * i;
+    symbols.push_back(Symbol(x, line[static_cast<std::size_t>(i)]));
+  }
+  std::vector<const OcrSymbol*> origin;
+  const mrz::LineCandidates slots = ToSlots(symbols, 8, origin);
+  std::string read;
+  for (const auto& s : slots) read.push_back(s.front().ch);
+  CHECK(read == line);
+  for (std::size_t i = 0; i < 8; ++i) CHECK(origin[i] == &symbols[i]);
+  // The assignment itself: in order, one to a slot, near where each was read.
+  CHECK(AssignSlots({0, 1, 2.6, 2.9, 4}, {1, 1, 1, 1, 1}, 6) == std::vector<int>{0, 1, 2, 3, 4});
+  // A slot left empty where nothing was read (a faint filler).
+  CHECK(AssignSlots({0, 1, 3, 4}, {1, 1, 1, 1}, 5) == std::vector<int>{0, 1, 3, 4});
+  // More symbols than slots: the least sure of two read at one place goes.
+  CHECK(AssignSlots({0, 1, 1.9, 2.1, 3}, {1, 1, 0.3f, 0.9f, 1}, 4) ==
+        std::vector<int>{0, 1, -1, 2, 3});
+  CHECK(AssignSlots({}, {}, 4).empty());
+}
+
 TEST_CASE("glyphs: the model loads and reads rendered OCR-B glyphs", "[vision][glyphs]") {
   const auto classifier = GlyphClassifier::Load((kModels / "mrz_glyphs.yml.gz").string());
   REQUIRE(classifier != nullptr);
