@@ -72,11 +72,14 @@ Result<Earlier> ReadEarlier(const fs::path& path, Format format) {
       bool hit = false;
       if (j.contains("report") && j["report"].is_object()) {
         const json& r = j["report"];
-        kind = KindOfVerdict(r.value("verdict", ""));
+        if (!r.contains("verdict") || !r["verdict"].is_string()) return bad("a report, no verdict");
+        kind = KindOfVerdict(r["verdict"].get<std::string>());
         hit = r.contains("lists") && r["lists"].is_object() && r["lists"].contains("hits") &&
               r["lists"]["hits"].is_array() && !r["lists"]["hits"].empty();
       } else if (j.contains("error") && j["error"].is_object()) {
-        kind = KindOfProblem(j["error"].value("type", ""));
+        const json& err = j["error"];
+        if (!err.contains("type") || !err["type"].is_string()) return bad("an error, no type");
+        kind = KindOfProblem(err["type"].get<std::string>());
       } else {
         return bad("neither \"report\" nor \"error\"");
       }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The bytes `tdv bulk` reads from outside: the rows of INPUT (CSV with a
 // header row, or JSON Lines) and, when it resumes, the answers an earlier
-// run left in OUT. Apart from the command so that a fuzz target (not
-// written yet; issue 14) can read them exactly as the command does.
+// run left in OUT. Apart from the command so that a fuzz target
+// (tests/fuzz/fuzz_bulk_rows.cc) reads them exactly as the command does.
 #ifndef TDV_APP_BULK_ROWS_H_
 #define TDV_APP_BULK_ROWS_H_
 

@@ -194,6 +194,16 @@ TEST_CASE("tdv bulk: a cut run resumes where it stopped", "[cli][bulk]") {
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("not an answer of `tdv bulk`") != std::string::npos);
   CHECK(tdv::testing::ReadFile(other) == "{\"hello\":1}\n");
+  // Nor one whose answers only look like them (found by fuzz_bulk_rows: a
+  // verdict or a problem type of another JSON type ended the process).
+  for (const std::string& odd : {std::string("{\"line\":2,\"report\":{\"verdict\":5}}\n"),
+                                 std::string("{\"line\":2,\"error\":{\"type\":[]}}\n")}) {
+    const std::string forged = tdv.Write("forged.jsonl", odd);
+    r = tdv({"bulk", in, "--out", forged});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("not an answer of `tdv bulk`") != std::string::npos);
+    CHECK(tdv::testing::ReadFile(forged) == odd);
+  }
 }
 
 TEST_CASE("tdv bulk: usage errors exit 2 and write nothing", "[cli][bulk]") {
