@@ -359,8 +359,86 @@ std::vector<int> AssignSlots(const std::vector<double>& where, const std::vector
   return slot_of;
 }
 
+std::optional<LineSpan> SpanOf(const std::vector<OcrSymbol>& symbols) {
+  const std::vector<OcrSymbol> trimmed = TrimEnds(symbols);
+  if (trimmed.size() < 2) return std::nullopt;
+  auto centre = [&](std::size_t i) { return (trimmed[i].left + trimmed[i].right) / 2.0; };
+  std::vector<double> steps;
+  for (std::size_t i = 1; i < trimmed.size(); ++i) steps.push_back(centre(i) - centre(i - 1));
+  std::nth_element(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(steps.size() / 2),
+                   steps.end());
+  return LineSpan{centre(0), centre(trimmed.size() - 1), steps[steps.size() / 2]};
+}
+
+std::vector<std::optional<SlotEnds>> ZoneEnds(const std::vector<std::optional<LineSpan>>& spans,
+                                              const std::vector<std::size_t>& counts, int length) {
+  const std::size_t n = spans.size();
+  std::vector<std::optional<SlotEnds>> out(n);
+  std::vector<double> pitches;
+  for (const auto& s : spans) {
+    if (!s) return out;  // a line with nothing read: no zone to agree on
+    pitches.push_back(s->pitch);
+  }
+  if (n < 2 || n > 3) return out;
+  std::nth_element(pitches.begin(), pitches.begin() + static_cast<std::ptrdiff_t>(n / 2),
+                   pitches.end());
+  const double pitch = pitches[n / 2];
+  if (pitch <= 0) return out;
+  const auto len = static_cast<std::size_t>(std::max(length, 0));
+  // One side: `at(i)` a line's own end there, `outward` +1 where further
+  // out is further right. Writes the zone's end into the lines off it.
+  const auto side = [&](auto at, auto set, double outward) {
+    const auto off = [&](double a, double b) {  // in pitches, within reach
+      const double d = std::abs(a - b) / pitch;
+      return d > kZoneEndOff && d < kZoneEndReach;
+    };
+    const auto anchor = [&](std::size_t i, double where) {
+      if (!out[i]) out[i] = SlotEnds{spans[i]->first, spans[i]->last};
+      set(*out[i], where);
+    };
+    const auto anchor_off = [&](double zone) {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (off(at(i), zone)) anchor(i, zone);
+      }
+    };
+    // Lines read with as many symbols as slots, where they agree.
+    std::vector<double> exact;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (counts[i] == len) exact.push_back(at(i));
+    }
+    std::sort(exact.begin(), exact.end());
+    if (!exact.empty() && exact.back() - exact.front() <= kZoneEndOff * pitch) {
+      anchor_off(exact[exact.size() / 2]);
+      return;
+    }
+    if (n == 3) {  // two of three agreeing
+      std::vector<double> sorted = {at(0), at(1), at(2)};
+      std::sort(sorted.begin(), sorted.end());
+      const double median = sorted[1];
+      int agree = 0;
+      for (double x : sorted) agree += std::abs(x - median) <= kZoneEndOff * pitch;
+      if (agree >= 2) anchor_off(median);
+      return;
+    }
+    if (!off(at(0), at(1))) return;
+    // The line further out, and the one further in.
+    const std::size_t outer = (at(1) - at(0)) * outward > 0 ? 1 : 0, inner = 1 - outer;
+    if (counts[outer] > len) {
+      anchor(outer, at(inner));  // a mark beyond the line read as symbols
+    } else if (counts[inner] < len) {
+      anchor(inner, at(outer));  // the line's end symbol not read
+    }
+  };
+  side([&](std::size_t i) { return spans[i]->first; }, [](SlotEnds& e, double x) { e.first = x; },
+       -1.0);
+  side([&](std::size_t i) { return spans[i]->last; }, [](SlotEnds& e, double x) { e.last = x; },
+       +1.0);
+  return out;
+}
+
 mrz::LineCandidates ToSlots(const std::vector<OcrSymbol>& all, int length,
-                            std::vector<const OcrSymbol*>& origin) {
+                            std::vector<const OcrSymbol*>& origin,
+                            const std::optional<SlotEnds>& ends) {
   mrz::LineCandidates slots(static_cast<std::size_t>(length));
   origin.assign(static_cast<std::size_t>(length), nullptr);
   if (all.empty()) return slots;
@@ -385,8 +463,8 @@ mrz::LineCandidates ToSlots(const std::vector<OcrSymbol>& all, int length,
   }
   std::optional<Linear> local;
   if (steps.size() >= static_cast<std::size_t>(length) / 2) local = FitLinear(steps, 0.2 * pitch);
-  const double first = (symbols.front().left + symbols.front().right) / 2.0,
-               last = (symbols.back().left + symbols.back().right) / 2.0;
+  const double first = ends ? ends->first : (symbols.front().left + symbols.front().right) / 2.0,
+               last = ends ? ends->last : (symbols.back().left + symbols.back().right) / 2.0;
   auto position = [&](double x) {  // in pitches from the first symbol's centre
     if (!local || local->At(first) <= 0 || local->At(last) <= 0) return (x - first) / pitch;
     if (std::abs(local->m) < 1e-9) return (x - first) / local->c;

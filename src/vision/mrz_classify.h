@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <opencv2/core.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,10 +69,45 @@ inline constexpr double kSlotDrop = 2.0;
 std::vector<int> AssignSlots(const std::vector<double>& where, const std::vector<float>& sure,
                              int length);
 
+// Where a line's symbols run, in its own columns: the centres of its first
+// and last symbols (specks set apart at either end left out) and the median
+// step between neighbours. nullopt for fewer than two symbols.
+struct LineSpan {
+  double first = 0, last = 0, pitch = 0;
+};
+std::optional<LineSpan> SpanOf(const std::vector<OcrSymbol>& symbols);
+
+// The centres, in the line's own columns, that its first and last slots
+// are anchored to.
+struct SlotEnds {
+  double first = 0, last = 0;
+};
+
+// The first and last slots of each line of a zone, from where all its
+// lines run: ICAO 9303 prints every line from its first position to its
+// last (fillers included), so the lines of one zone start at one column and
+// end at one column. `spans` are the lines' (nullopt: nothing read) in
+// columns common to all lines, `counts` their symbols, `length` the slots
+// per line. A line that starts (or ends) half a pitch or more off the zone
+// is anchored where the zone starts (ends): where the lines read with as
+// many symbols as slots agree it does; else, of three lines, where two
+// agree; else, of two, the one that disagrees is the one whose count says
+// so (a mark before the line read as a symbol: more symbols than slots; a
+// faint first or last symbol not read: fewer). nullopt: the line keeps its
+// own.
+// A line's end this many pitches or more off the zone's is off it; as many
+// as kZoneEndReach or more is something else (a line cut from another band).
+inline constexpr double kZoneEndOff = 0.5, kZoneEndReach = 3.5;
+std::vector<std::optional<SlotEnds>> ZoneEnds(const std::vector<std::optional<LineSpan>>& spans,
+                                              const std::vector<std::size_t>& counts, int length);
+
 // The symbols placed in `length` fixed-pitch slots; `origin` receives the
 // symbol each slot took (nullptr for an empty slot, read as a faint '<').
+// The first and last symbols fill the first and last slots, unless `ends`
+// says where those slots are (the zone's other lines).
 mrz::LineCandidates ToSlots(const std::vector<OcrSymbol>& symbols, int length,
-                            std::vector<const OcrSymbol*>& origin);
+                            std::vector<const OcrSymbol*>& origin,
+                            const std::optional<SlotEnds>& ends = std::nullopt);
 
 // The glyph classifier's opinion of every slot of a line: probabilities
 // over kGlyphAlphabet (empty where the slot could not be placed).

@@ -231,7 +231,7 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
     cv::Mat scaled;
     cv::resize(crop, scaled, cv::Size(), scale, scale,
                scale > 1 ? cv::INTER_CUBIC : cv::INTER_AREA);
-    out.push_back({scaled});
+    out.push_back({scaled, double(x0), scale});
   }
   return out;
 }

@@ -15,6 +15,10 @@ double Paper(const cv::Mat& gray);
 
 struct LineImage {
   cv::Mat pixels;  // 8-bit, dark text on light, scaled for OCR
+  // Where it was cut from: the band's column of the crop's first column,
+  // and the crop's scale (pixels per band pixel). A column x of `pixels`
+  // is the band's column x0 + x / scale, the same for every line.
+  double x0 = 0, scale = 1;
 };
 
 // The band `r`, cut from the full-resolution image and turned horizontal

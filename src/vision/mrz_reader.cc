@@ -130,6 +130,25 @@ struct MrzReader::Impl {
     // (the third not cut out), not a TD2: slotted into 36 positions they
     // would gain fillers between their characters.
     if (lines.size() == 2 && longest < internal::kCardLine) return a;
+    // The zone's lines start and end at one column of the band: each line's
+    // first and last slots where the others agree they are.
+    std::vector<std::optional<internal::LineSpan>> spans;
+    std::vector<std::size_t> counts;
+    for (std::size_t i = 0; i < symbols.size(); ++i) {
+      auto span = internal::SpanOf(symbols[i]);
+      if (span) {
+        const double x0 = lines[i].x0, scale = lines[i].scale;
+        *span = {x0 + span->first / scale, x0 + span->last / scale, span->pitch / scale};
+      }
+      spans.push_back(span);
+      counts.push_back(symbols[i].size());
+    }
+    std::vector<std::optional<internal::SlotEnds>> ends = internal::ZoneEnds(spans, counts, length);
+    for (std::size_t i = 0; i < ends.size(); ++i) {
+      if (!ends[i]) continue;
+      const double x0 = lines[i].x0, scale = lines[i].scale;
+      *ends[i] = {(ends[i]->first - x0) * scale, (ends[i]->last - x0) * scale};
+    }
     std::vector<mrz::LineCandidates> candidates;
     std::vector<std::vector<const OcrSymbol*>> origins(symbols.size());
     std::deque<OcrSymbol> changed;  // symbols the glyph classifier changed or found
@@ -137,7 +156,7 @@ struct MrzReader::Impl {
     for (std::size_t i = 0; i < symbols.size(); ++i) {
       const auto& s = symbols[i];
       if (std::abs(static_cast<int>(s.size()) - length) > length / 4) return a;  // not an MRZ line
-      candidates.push_back(internal::ToSlots(s, length, origins[i]));
+      candidates.push_back(internal::ToSlots(s, length, origins[i], ends[i]));
       if (crnn) {
         // Each slot holds the model's distribution of the symbol it took.
         internal::SlotOpinions slot_opinions(origins[i].size());

@@ -344,6 +344,65 @@ TEST_CASE("classify: neighbours read close together each keep a slot, in order",
   CHECK(AssignSlots({}, {}, 4).empty());
 }
 
+TEST_CASE("classify: the lines of a zone start and end at one column", "[vision][classify]") {
+  // Lines of 30 slots, a pitch of 10 columns, the zone from 100 to 390.
+  const auto span = [](double first, double last) { return LineSpan{first, last, 10}; };
+  // A mark before the second line read as a symbol (31 read): its first
+  // slot is where the other two start, its own first symbol left before it.
+  auto ends = ZoneEnds({span(100, 390), span(90, 390), span(100, 390)}, {30, 31, 30}, 30);
+  REQUIRE(ends.size() == 3);
+  CHECK_FALSE(ends[0].has_value());
+  REQUIRE(ends[1].has_value());
+  CHECK(ends[1]->first == 100);
+  CHECK(ends[1]->last == 390);
+  CHECK_FALSE(ends[2].has_value());
+  // The first line's first symbol not read (29): anchored a pitch further out.
+  ends = ZoneEnds({span(110, 390), span(100, 390), span(100, 390)}, {29, 30, 30}, 30);
+  REQUIRE(ends[0].has_value());
+  CHECK(ends[0]->first == 100);
+  // Two lines with a mark before them and one line read whole: the whole
+  // line (as many symbols as slots) says where the zone starts.
+  ends = ZoneEnds({span(100, 390), span(90, 390), span(90, 390)}, {30, 31, 31}, 30);
+  CHECK_FALSE(ends[0].has_value());
+  REQUIRE(ends[1].has_value());
+  CHECK(ends[1]->first == 100);
+  REQUIRE(ends[2].has_value());
+  CHECK(ends[2]->first == 100);
+  // A faint last filler of a passport's second line not read: its last slot
+  // where the first line ends.
+  ends = ZoneEnds({span(100, 530), span(100, 520)}, {44, 43}, 44);
+  CHECK_FALSE(ends[0].has_value());
+  REQUIRE(ends[1].has_value());
+  CHECK(ends[1]->last == 530);
+  // Two lines of two lengths that agree within half a pitch: each its own.
+  ends = ZoneEnds({span(100, 530), span(103, 528)}, {44, 44}, 44);
+  CHECK_FALSE(ends[0].has_value());
+  CHECK_FALSE(ends[1].has_value());
+  // Further apart than a few pitches, or a line with nothing read: no zone.
+  ends = ZoneEnds({span(100, 530), span(160, 530)}, {44, 40}, 44);
+  CHECK_FALSE(ends[1].has_value());
+  ends = ZoneEnds({span(100, 530), std::nullopt}, {44, 0}, 44);
+  CHECK_FALSE(ends[0].has_value());
+  // Where a line runs: its first and last symbols' centres, the median step.
+  std::vector<OcrSymbol> symbols;
+  for (int i = 0; i < 10; ++i) symbols.push_back(Symbol(100 + 30 * i, 'A'));
+  const auto own = SpanOf(symbols);
+  REQUIRE(own.has_value());
+  CHECK(own->first == 110);
+  CHECK(own->last == 380);
+  CHECK(own->pitch == 30);
+  CHECK_FALSE(SpanOf({symbols[0]}).has_value());
+  // A line's symbols placed between the ends it is given: the mark a pitch
+  // before them is left out, the rest keep their slots.
+  std::vector<OcrSymbol> marked = {Symbol(70, 'T')};
+  for (int i = 0; i < 8; ++i) marked.push_back(Symbol(100 + 30 * i, "X1612284"[i]));
+  std::vector<const OcrSymbol*> origin;
+  const mrz::LineCandidates slots = ToSlots(marked, 8, origin, SlotEnds{110, 320});
+  std::string read;
+  for (const auto& s : slots) read.push_back(s.front().ch);
+  CHECK(read == "X1612284");
+}
+
 TEST_CASE("glyphs: the model loads and reads rendered OCR-B glyphs", "[vision][glyphs]") {
   const auto classifier = GlyphClassifier::Load((kModels / "mrz_glyphs.yml.gz").string());
   REQUIRE(classifier != nullptr);
