@@ -12,9 +12,10 @@
 # Needs Debian's python3-torch, python3-onnx, python3-opencv, python3-pil,
 # python3-numpy and fonts-ocr-b (training only: the service runs the model
 # with OpenCV's dnn). TDV_CRNN_LINES training lines (default 30000),
-# TDV_CRNN_STEPS steps of 32 lines (default 3500), and TDV_CRNN_STEPS2
+# TDV_CRNN_CUT_LINES lines cut as the reader cuts small print (default
+# 20000), TDV_CRNN_STEPS steps of 32 lines (default 3500), and TDV_CRNN_STEPS2
 # fine-tuning steps (default 0: none; 1500 measured); on these 2 cores each
-# set of lines takes about 12 minutes, the first stage about 40 and 1500
+# set of 30,000 lines takes about 12 minutes, the first stage about 58 and 1500
 # fine-tuning steps about 22. A run
 # stopped half way resumes from WORKDIR/checkpoint.pt (WORKDIR/stage2/ for
 # the second stage). The model card (models/README.md) takes its figures
@@ -26,14 +27,18 @@ WORK="${1:-/tmp/tdv-crnn}"
 mkdir -p "$WORK"
 cd "$HERE"
 start=$(date +%s)
-gen() {  # FILE LINES SEED
-  [[ -f "$WORK/$1" ]] || /usr/bin/python3 render_ctc_lines.py "$WORK/$1" --lines "$2" --seed "$3"
+gen() {  # FILE LINES SEED [render_ctc_lines.py options]
+  [[ -f "$WORK/$1" ]] || /usr/bin/python3 render_ctc_lines.py "$WORK/$1" --lines "$2" --seed "$3" "${@:4}"
 }
 gen val.npz 2000 2
 gen calib.npz 3000 3
 gen train.npz "${TDV_CRNN_LINES:-30000}" 1
+# Two fifths more cut as the reader cuts small print (--cut-jitter: less
+# paper above the line than below, the ink height found short), so that the
+# network reads the crops the reader makes of real print, not only exact ones.
+gen train-cut.npz "${TDV_CRNN_CUT_LINES:-20000}" 4 --cut-jitter
 echo "lines generated in $(($(date +%s) - start)) s" >&2
-/usr/bin/python3 train_crnn.py --train "$WORK/train.npz" --val "$WORK/val.npz" \
+/usr/bin/python3 train_crnn.py --train "$WORK/train.npz,$WORK/train-cut.npz" --val "$WORK/val.npz" \
   --calib "$WORK/calib.npz" --out "$WORK" --steps "${TDV_CRNN_STEPS:-3500}"
 # Stage 2, only with TDV_CRNN_STEPS2 set (measured, not the committed model):
 # the same network fine-tuned at a quarter of the learning rate on those
