@@ -324,7 +324,14 @@ TEST_CASE("tdv check IMAGE: a report with the image, exit 3 without an MRZ, 2 fo
   CHECK(r.out.find(") (") != std::string::npos);  // the polygon's corners
   CHECK(r.out.find(" degrees") != std::string::npos);
   CHECK(r.out.find("OCR line 2") != std::string::npos);
-  CHECK(r.out.find("confidence 0.") != std::string::npos);
+  // Each OCR line's confidence, a probability with two decimals.
+  const std::string label = "  confidence ";
+  const std::size_t at = r.out.find(label, r.out.find("OCR line 1"));
+  REQUIRE(at != std::string::npos);
+  const std::string value = r.out.substr(at + label.size(), 4);
+  CHECK(value.find_first_not_of("0123456789.") == std::string::npos);
+  CHECK(value[1] == '.');
+  CHECK(std::stod(value) <= 1.0);
   CHECK(r.out.find("time") != std::string::npos);
   // With Tesseract (no longer the default), the glyph cues are reported.
   setenv("TDV_RECOGNISER", "tesseract", 1);
