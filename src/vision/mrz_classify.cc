@@ -475,7 +475,11 @@ mrz::LineCandidates ToSlots(const std::vector<OcrSymbol>& all, int length,
   std::vector<double> where;  // each symbol's position in slots
   std::vector<float> sure;
   for (const OcrSymbol& s : symbols) {
-    where.push_back(position((s.left + s.right) / 2.0) * to_slots);
+    // Where the fitted pitch line gives no position (a mark far beyond the
+    // ends under steep perspective), the symbol is set so far out that it
+    // is left out.
+    const double w = position((s.left + s.right) / 2.0) * to_slots;
+    where.push_back(std::isfinite(w) ? w : -2.0 * length);
     sure.push_back(s.choices.front().confidence);
   }
   const std::vector<int> slot_of = AssignSlots(where, sure, length);

@@ -342,6 +342,9 @@ TEST_CASE("classify: neighbours read close together each keep a slot, in order",
   CHECK(AssignSlots({0, 1, 1.9, 2.1, 3}, {1, 1, 0.3f, 0.9f, 1}, 4) ==
         std::vector<int>{0, 1, -1, 2, 3});
   CHECK(AssignSlots({}, {}, 4).empty());
+  // A symbol set far beyond the line's ends (where ToSlots has no position
+  // for it) is left out, the rest keep their slots.
+  CHECK(AssignSlots({-16, 0, 1, 2}, {1, 1, 1, 1}, 8) == std::vector<int>{-1, 0, 1, 2});
 }
 
 TEST_CASE("classify: the lines of a zone start and end at one column", "[vision][classify]") {
