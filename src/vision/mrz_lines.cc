@@ -152,6 +152,20 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
   cv::normalize(Flatten(band), norm, 0, 255, cv::NORM_MINMAX);
   cv::threshold(norm, bin, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
   cv::morphologyEx(bin, bin, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {2, 2}));
+  // Ink that runs most of the band's height is no glyph (a band holds two
+  // or three lines): the dark page beyond a card's edge, a frame line. It
+  // would lift every row it crosses (the last line and the rows below it
+  // made one run) and, cut into a line's rows, be read as a symbol at the
+  // line's end. It counts in no profile or extent and is painted out.
+  cv::Mat tall = cv::Mat::zeros(bin.size(), CV_8U);
+  {
+    cv::Mat labels, stats, centroids;
+    const int n = cv::connectedComponentsWithStats(bin, labels, stats, centroids, 8);
+    for (int c = 1; c < n; ++c) {
+      if (stats.at<int>(c, cv::CC_STAT_HEIGHT) > 0.6 * bin.rows) tall.setTo(255, labels == c);
+    }
+  }
+  bin.setTo(0, tall);
   std::vector<double> rows(static_cast<std::size_t>(bin.rows));
   for (int y = 0; y < bin.rows; ++y)
     rows[static_cast<std::size_t>(y)] = cv::countNonZero(bin.row(y));
@@ -198,7 +212,7 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
     const cv::Range ys(y0, y1);
     cv::Mat labels, stats, centroids;
     const int n = cv::connectedComponentsWithStats(bin.rowRange(ys), labels, stats, centroids, 8);
-    cv::Mat stray = cv::Mat::zeros(labels.size(), CV_8U);
+    cv::Mat stray = tall.rowRange(ys).clone();
     std::vector<cv::Point> ink;
     for (int c = 1; c < n; ++c) {
       const int top = stats.at<int>(c, cv::CC_STAT_TOP),
@@ -207,12 +221,15 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
       // A bar: taller than any character, or crossing the whole crop where
       // the crop was cut short by a neighbour.
       const bool bar = height > 1.6 * h || (top == 0 && height == y1 - y0 && height > 1.15 * h);
+      const int left = stats.at<int>(c, cv::CC_STAT_LEFT),
+                width = stats.at<int>(c, cv::CC_STAT_WIDTH);
       if (centre < a || centre >= b || bar) {
         stray.setTo(255, labels == c);
-      } else {
-        const int left = stats.at<int>(c, cv::CC_STAT_LEFT);
+      } else if (5 * std::max(width, height) >= h) {
+        // A speck (a fifth of the line height either way; the smallest
+        // symbol, `<`, is half of it) stays but does not widen the line.
         ink.emplace_back(left, top);
-        ink.emplace_back(left + stats.at<int>(c, cv::CC_STAT_WIDTH) - 1, top + height - 1);
+        ink.emplace_back(left + width - 1, top + height - 1);
       }
     }
     if (ink.empty()) continue;

@@ -526,6 +526,36 @@ TEST_CASE("reader: a row of print in the MRZ's band is not taken for a line", "[
   CHECK(read->lines == Truth(name));
 }
 
+TEST_CASE("reader: the dark page beyond a card's edges is neither a line's rows nor a symbol",
+          "[vision][lines]") {
+  // A card photographed on a dark table, its zone close by the card's
+  // edges. The table beside the zone's band runs its whole height: it
+  // lifted every row's count of ink, so the last line and the rows below it
+  // made one run of twice the line height and the line was lost; and cut
+  // into each line's rows, it was read as a symbol at both ends.
+  const std::string name = "td1-clean-000";
+  const ReadSample sample = ReadWhole(name);
+  const cv::Rect& zone = sample.zone;
+  const int line = zone.height / 3;
+  const auto on_table = [&](int left, int right, int top, int bottom) {
+    cv::Mat card(zone.height + 2 * line + top + bottom, zone.width + 2 * line + left + right, CV_8U,
+                 cv::Scalar(60));
+    card(cv::Rect(line, 0, zone.width + left + right, zone.height + top + bottom)).setTo(225);
+    sample.page(zone).copyTo(card(cv::Rect(line + left, top, zone.width, zone.height)));
+    return card;
+  };
+  // A quarter of a line's height of paper beyond the zone's end, a line's
+  // height below; and a line and a half beside both ends.
+  for (const cv::Mat& card : {on_table(line / 2, line / 4, line, line),
+                              on_table(3 * line / 2, 3 * line / 2, line / 2, line / 2)}) {
+    if (const char* debug = std::getenv("TDV_VISION_DEBUG_DIR"))
+      cv::imwrite(std::string(debug) + "/table.png", card);
+    auto read = Reader().Read(Encode(card));
+    REQUIRE(read.has_value());
+    CHECK(read->lines == Truth(name));
+  }
+}
+
 TEST_CASE("reader: a web-size copy is still found and read", "[vision][locate]") {
   const cv::Mat page =
       cv::imread((kSamples / "td3-moderate-001.jpg").string(), cv::IMREAD_GRAYSCALE);
