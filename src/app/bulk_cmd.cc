@@ -64,7 +64,8 @@ Result<verify::VerifyRequest> BuildRequest(const Row& row, const fs::path& base,
   const bool has_mrz =
       !row.mrz_lines.empty() || row.mrz.find_first_not_of(" \t\r\n") != std::string::npos;
   if (has_mrz && !row.image.empty()) return invalid("give mrz or image, not both");
-  if (!has_mrz && row.image.empty()) return invalid("the row has no mrz and no image");
+  if (!has_mrz && row.image.empty() && row.seal.empty())
+    return invalid("the row has no mrz, image or seal");
   verify::VerifyRequest request;
   request.options = options;
   request.mrz_text = row.mrz;
@@ -119,7 +120,8 @@ std::string CsvAnswer(const Row& row, const verify::VerificationReport* report,
     }
     const mrz::Mrz& m = report->mrz;
     const std::string birth = m.birth_date.Iso(), expiry = m.expiry_date.Iso();
-    f.insert(f.end(), {verify::VerdictName(report->verdict), reasons, mrz::FormatName(m.format),
+    f.insert(f.end(), {verify::VerdictName(report->verdict), reasons,
+                       report->mrz_source == "none" ? "" : mrz::FormatName(m.format),
                        m.document_code.value, m.issuing_state.value, m.document_number.value,
                        m.nationality.value, birth.empty() ? m.birth_date.raw : birth,
                        expiry.empty() ? m.expiry_date.raw : expiry, hits, ""});

@@ -81,9 +81,12 @@ class CsvRowReader final : public RowReader {
         return Error{ErrorCode::kInvalidInput, "line 1: column '" + name + "' appears twice"};
       columns_.push_back(name);
     }
-    if (std::find(columns_.begin(), columns_.end(), "mrz") == columns_.end() &&
-        std::find(columns_.begin(), columns_.end(), "image") == columns_.end())
-      return Error{ErrorCode::kInvalidInput, "line 1: the header names neither 'mrz' nor 'image'"};
+    const auto named = [&](const char* c) {
+      return std::find(columns_.begin(), columns_.end(), c) != columns_.end();
+    };
+    if (!named("mrz") && !named("image") && !named("seal"))
+      return Error{ErrorCode::kInvalidInput,
+                   "line 1: the header names none of 'mrz', 'image' and 'seal'"};
     return {};
   }
 

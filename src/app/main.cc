@@ -130,6 +130,7 @@ Status ReadSealAndChip(const CheckFlags& flags, verify::VerifyRequest& request) 
   if (!flags.seal.empty()) {
     auto seal = ReadBytes(flags.seal);
     if (!seal) return seal.error();
+    if (seal->empty()) return Error{ErrorCode::kInvalidInput, flags.seal + " is empty"};
     request.seal = std::move(*seal);
   }
   if (flags.chip_sod.empty()) {
@@ -152,8 +153,6 @@ Status ReadSealAndChip(const CheckFlags& flags, verify::VerifyRequest& request) 
     if (!bytes) return bytes.error();
     chip.data_groups[n] = std::move(*bytes);
   }
-  if (!chip.data_groups.count(1))
-    return Error{ErrorCode::kInvalidInput, "--chip needs at least --dg 1=FILE"};
   request.chip = std::move(chip);
   return {};
 }
@@ -196,8 +195,9 @@ int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
   if (!flags.image.empty() && !flags.mrz.empty()) {
     return Fail(kExitUsage, "give an IMAGE or --mrz TEXT, not both");
   }
-  if (flags.image.empty() && flags.mrz.empty() && flags.chip_sod.empty()) {
-    return Fail(kExitUsage, "give an IMAGE, --mrz TEXT or --chip SOD --dg 1=FILE");
+  if (flags.image.empty() && flags.mrz.empty() && flags.chip_sod.empty() && flags.seal.empty()) {
+    return Fail(kExitUsage,
+                "give an IMAGE, --mrz TEXT, --chip SOD [--dg N=FILE ...] or --seal FILE");
   }
   if (Status st = ReadSealAndChip(flags, request); !st) return Fail(kExitUsage, st.error().message);
   request.passport_number = flags.passport_number;
@@ -215,7 +215,7 @@ int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
   } else {
     request.mrz_text = flags.mrz;
   }
-  if (request.image.empty() && !request.chip &&
+  if (request.image.empty() && !request.chip && (request.seal.empty() || !flags.mrz.empty()) &&
       request.mrz_text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Fail(kExitUsage, "no MRZ text given");
   }
@@ -422,9 +422,11 @@ int Main(int argc, char** argv) {
   check_cmd->add_option("--mrz", check.mrz, "MRZ text (lines joined by newlines), or - for stdin");
   check_cmd->add_option("--seal", check.seal,
                         "a visible digital seal's raw bytes (default: found in IMAGE)");
-  check_cmd->add_option("--chip", check.chip_sod, "EF.SOD read from the chip (with --dg)");
+  check_cmd->add_option("--chip", check.chip_sod,
+                        "EF.SOD read from the chip (with --dg; alone: signature and chain only)");
   check_cmd->add_option("--dg", check.dgs,
-                        "a data group read from the chip: N=FILE (repeatable; DG1 needed)");
+                        "a data group read from the chip: N=FILE (repeatable; without DG1 EF.SOD "
+                        "is checked alone, never clear)");
   check_cmd->add_option("--passport-number", check.passport_number,
                         "the passport presented with a visa (checked against the visa seal)");
   check_cmd->add_flag("--json", check.json, "print the report as JSON");

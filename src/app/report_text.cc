@@ -11,7 +11,7 @@ namespace {
 void Row(std::ostringstream& out, const char* name, const std::string& value) {
   out << "  " << name;
   for (std::size_t i = std::string_view(name).size(); i < 22; ++i) out << ' ';
-  out << value << "\n";
+  out << (std::string_view(name).size() >= 22 ? " " : "") << value << "\n";
 }
 
 std::string DateText(const mrz::DateField& d) {
@@ -99,8 +99,13 @@ std::string ReportToText(const verify::VerificationReport& report) {
     out << "  " << c.name << ": " << verify::CheckStatusName(c.status)
         << (c.required ? "" : " (not required)") << " - " << c.detail << "\n";
   }
-  out << "MRZ " << mrz::FormatName(m.format) << ": " << (m.valid() ? "valid" : "INVALID") << "\n";
-  if (m.format != mrz::MrzFormat::kUnknown) {
+  if (report.mrz_source == "none") {
+    out << "MRZ: none given (nothing to read one from)\n";
+  } else {
+    out << "MRZ " << mrz::FormatName(m.format) << ": " << (m.valid() ? "valid" : "INVALID")
+        << (report.mrz_source == "seal" ? " (from the seal)" : "") << "\n";
+  }
+  if (report.mrz_source != "none" && m.format != mrz::MrzFormat::kUnknown) {
     Row(out, "document code", m.document_code.value);
     Row(out, "issuing state", m.issuing_state.value);
     Row(out, "document number", m.document_number.value);

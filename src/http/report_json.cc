@@ -383,7 +383,6 @@ Result<sig::ChipData> ChipFromJson(const json& value) {
     }
   }
   if (chip.sod.empty()) return Invalid("\"chip\" has no \"sod\"");
-  if (!chip.data_groups.count(1)) return Invalid("\"chip.data_groups\" needs DG1 (\"1\")");
   return chip;
 }
 
@@ -418,7 +417,11 @@ std::string ReportToJson(const verify::VerificationReport& report, int indent) {
       .EndObject();
   if (report.expiry) w.Member("expiry", ExpiryName(*report.expiry));
   w.Key("mrz");
-  Mrz(w, report.mrz);
+  if (report.mrz_source == "none") {
+    w.Null();  // nothing to read an MRZ from: EF.SOD without DG1, a seal without one
+  } else {
+    Mrz(w, report.mrz);
+  }
   if (report.lists) {
     w.Key("lists");
     Lists(w, *report.lists);
@@ -503,8 +506,11 @@ Result<verify::VerifyRequest> ParseVerifyRequestJson(std::string_view body, std:
   if (!request.image.empty() && (!request.mrz_text.empty() || !request.mrz_lines.empty())) {
     return Invalid("give \"mrz\" or \"image\", not both");
   }
-  if (!have_mrz && request.chip) return request;  // DG1 is the MRZ
-  if (!have_mrz) return Invalid("the request has no \"mrz\" (or \"image\", or \"chip\" with DG1)");
+  if (!have_mrz && request.chip) return request;           // DG1 is the MRZ
+  if (!have_mrz && !request.seal.empty()) return request;  // a seal on its own
+  if (!have_mrz)
+    return Invalid(
+        "the request has no \"mrz\" (or \"image\", \"chip\" with DG1, or \"seal\" alone)");
   if (!request.image.empty()) return request;
   bool blank = request.mrz_lines.empty() &&
                request.mrz_text.find_first_not_of(" \t\r\n") == std::string::npos;

@@ -497,7 +497,6 @@ struct Server::Impl {
     }
     if (req.has_file("sod")) {
       chip.sod = bytes("sod");
-      if (!chip.data_groups.count(1)) return "chip data needs field dg1 with field sod";
       r.chip = std::move(chip);
     } else if (any_dg) {
       return "data groups need field sod (EF.SOD)";
@@ -512,10 +511,13 @@ struct Server::Impl {
       request = ParseVerifyRequestJson(req.body);
     } else if (type == "multipart/form-data" || type.rfind("image/", 0) == 0) {
       verify::VerifyRequest r;
+      // A multipart body holds the image, or a seal or chip data alone.
+      const bool alone = type == "multipart/form-data" && !req.has_file("image") &&
+                         (req.has_file("seal") || req.has_file("sod"));
       if (type == "multipart/form-data") {
-        if (!req.has_file("image")) {
+        if (!req.has_file("image") && !alone) {
           SendProblem(res, 422, "invalid-request", "Invalid request",
-                      "the multipart body has no field 'image'");
+                      "the multipart body has no field 'image' (or 'seal', or 'sod')");
           return;
         }
         const std::string& content = req.get_file_value("image").content;
@@ -533,8 +535,12 @@ struct Server::Impl {
         return;
       }
       r.options = *o;
-      if (r.image.empty()) {
+      if (r.image.empty() && !alone) {
         SendProblem(res, 422, "invalid-request", "Invalid request", "the image is empty");
+        return;
+      }
+      if (alone && r.seal.empty() && !r.chip) {
+        SendProblem(res, 422, "invalid-request", "Invalid request", "the seal is empty");
         return;
       }
       request = std::move(r);

@@ -143,6 +143,8 @@ const char* ChipStatusName(ChipStatus status) noexcept {
       return "country_mismatch";
     case ChipStatus::kMalformed:
       return "malformed";
+    case ChipStatus::kDataGroupsNotRead:
+      return "data_groups_not_read";
   }
   return "?";
 }
@@ -250,10 +252,13 @@ ChipVerification VerifyChip(const ChipData& chip, const TrustAnchors* anchors, s
   std::sort(out.data_groups.begin(), out.data_groups.end(),
             [](const DataGroupCheck& a, const DataGroupCheck& b) { return a.number < b.number; });
 
+  // Without DG1 (a reader that failed on it, an integrator sending EF.SOD
+  // first) everything but the data groups is still checked.
   auto dg1 = chip.data_groups.find(1);
-  if (dg1 == chip.data_groups.end()) return Fail(out, ChipStatus::kMalformed, "DG1 was not given");
-  out.dg1_mrz = Dg1Mrz(dg1->second);
-  if (out.dg1_mrz.empty()) return Fail(out, ChipStatus::kMalformed, "DG1 does not hold an MRZ");
+  if (dg1 != chip.data_groups.end()) {
+    out.dg1_mrz = Dg1Mrz(dg1->second);
+    if (out.dg1_mrz.empty()) return Fail(out, ChipStatus::kMalformed, "DG1 does not hold an MRZ");
+  }
 
   if (!impl) return Fail(out, ChipStatus::kUnknownCsca, "no trust store");
   VerifyChain(*impl, ds, embedded.get(), at, &*out.signer);
@@ -269,8 +274,8 @@ ChipVerification VerifyChip(const ChipData& chip, const TrustAnchors* anchors, s
     default:
       return Fail(out, ChipStatus::kUnknownCsca, out.signer->chain_detail);
   }
-  std::string state = out.dg1_mrz.substr(2, 3);
-  std::string alpha2 = Alpha2ForMrzCode(state);
+  const std::string state = out.dg1_mrz.empty() ? "" : out.dg1_mrz.substr(2, 3);
+  const std::string alpha2 = Alpha2ForMrzCode(state);
   // Country names are compared without regard to case: RFC 5280 leaves a
   // PrintableString's case to the issuer, and British certificates of 2011
   // write C=gb.
@@ -280,7 +285,7 @@ ChipVerification VerifyChip(const ChipData& chip, const TrustAnchors* anchors, s
                     std::toupper(static_cast<unsigned char>(y));
            });
   };
-  if (alpha2.empty() || !same(alpha2, out.signer->country) ||
+  if ((!out.dg1_mrz.empty() && (alpha2.empty() || !same(alpha2, out.signer->country))) ||
       !same(out.signer->country, out.signer->csca_country)) {
     return Fail(out, ChipStatus::kCountryMismatch,
                 "DG1 issuing state " + state + " (" + (alpha2.empty() ? "no state" : alpha2) +
@@ -291,6 +296,11 @@ ChipVerification VerifyChip(const ChipData& chip, const TrustAnchors* anchors, s
     return Fail(out, ChipStatus::kDataGroupNotInSod, "a data group read is not in EF.SOD");
   if (mismatch)
     return Fail(out, ChipStatus::kHashMismatch, "a data group's hash differs from EF.SOD");
+  if (out.dg1_mrz.empty()) {
+    return Fail(out, ChipStatus::kDataGroupsNotRead,
+                "EF.SOD and its signer verify, but DG1 was not given: the chip's data cannot be "
+                "compared with what EF.SOD signs");
+  }
   out.status = ChipStatus::kValid;
   return out;
 }

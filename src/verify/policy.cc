@@ -153,10 +153,16 @@ const RuleEntry kRules[] = {
       "the visible digital seal fails (reject) or its signer is unknown (review)", "seal"},
      nullptr},
     {{"chip_<status>", "reject or review",
-      "the chip data fails passive authentication (reject) or its CSCA is unknown (review)",
+      "the chip data fails passive authentication (reject), or its CSCA is unknown or EF.SOD came "
+      "without DG1 (review)",
       "chip"},
      nullptr},
     {{"chip_mrz_mismatch", "reject", "the chip's DG1 differs from the printed MRZ", "chip_mrz"},
+     nullptr},
+    {{"mrz_from_seal", "note",
+      "a seal given alone: the MRZ checked is the one it carries (a visa seal's after position "
+      "28 of line 2 is not known)",
+      "mrz"},
      nullptr},
 };
 

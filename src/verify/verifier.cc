@@ -103,9 +103,22 @@ bool SealMrzMatches(const std::string& seal_mrz, const std::vector<std::string>&
   return true;
 }
 
+// The MRZ a seal carries, as the document prints it: a visa seal keeps line
+// 2 up to its 28th character (the rest is optional data no check digit
+// covers), so the line is filled out with fillers to line 1's length.
+std::string SealMrzText(const sig::VdsSeal& seal) {
+  std::vector<std::string> lines = SplitLines(seal.mrz);
+  if (seal.profile == "visa" && lines.size() == 2 && lines[1].size() < lines[0].size())
+    lines[1].resize(lines[0].size(), '<');
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
 }  // namespace
 
-void Verifier::CheckSeal(const VerifyRequest& request, VerificationReport& report) const {
+void Verifier::CheckSeal(const VerifyRequest& request, VerificationReport& report,
+                         std::optional<sig::SealVerification> verified) const {
   SealReport seal;
   std::vector<std::uint8_t> bytes = request.seal;
   seal.source = "request";
@@ -121,8 +134,12 @@ void Verifier::CheckSeal(const VerifyRequest& request, VerificationReport& repor
     seal.source = "image";
     seal.polygon = pick->polygon;
   }
-  auto anchors = config_.trust ? config_.trust() : nullptr;
-  seal.verification = sig::VerifySeal(bytes, anchors.get(), ValidationTime(request.options));
+  if (verified) {
+    seal.verification = std::move(*verified);
+  } else {
+    auto anchors = config_.trust ? config_.trust() : nullptr;
+    seal.verification = sig::VerifySeal(bytes, anchors.get(), ValidationTime(request.options));
+  }
   const sig::SealVerification& v = seal.verification;
   const std::string status = sig::SealStatusName(v.status);
   switch (v.status) {
@@ -144,7 +161,7 @@ void Verifier::CheckSeal(const VerifyRequest& request, VerificationReport& repor
       report.reasons.push_back({"seal_" + status, "the seal is not genuine: " + v.detail});
       break;
   }
-  if (v.seal && !v.seal->mrz.empty() && !report.mrz.lines.empty()) {
+  if (v.seal && !v.seal->mrz.empty() && !report.mrz.lines.empty() && report.mrz_source != "seal") {
     seal.mrz_match = SealMrzMatches(v.seal->mrz, report.mrz.lines, v.seal->profile == "visa");
     if (!*seal.mrz_match) {
       report.checks.push_back(
@@ -191,6 +208,13 @@ void Verifier::CheckChip(const VerifyRequest& request, VerificationReport& repor
       report.checks.push_back({"chip", CheckStatus::kUnavailable, v.detail});
       report.reasons.push_back(
           {"chip_" + status, "the chip data could not be authenticated: " + v.detail});
+      break;
+    case sig::ChipStatus::kDataGroupsNotRead:
+      report.checks.push_back({"chip", CheckStatus::kReview, v.detail});
+      report.reasons.push_back(
+          {"chip_" + status,
+           "EF.SOD is genuine, but without DG1 the chip's data was not compared with it: read "
+           "the chip again"});
       break;
     default:
       report.checks.push_back({"chip", CheckStatus::kFail, status + ": " + v.detail});
@@ -296,14 +320,23 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
     return Error{ErrorCode::kInvalidInput,
                  "give the MRZ as text, as lines or as an image: one of them"};
   }
-  // Without a printed MRZ, the chip's DG1 is the MRZ checked.
-  std::string dg1_text;
-  if (given == 0 && request.chip) {
-    auto dg1 = request.chip->data_groups.find(1);
-    if (dg1 != request.chip->data_groups.end()) dg1_text = sig::Dg1Mrz(dg1->second);
+  // Without a printed MRZ, the chip's DG1 is the MRZ checked; without chip
+  // data either, the seal's (a seal checked on its own: an arrival
+  // attestation, a residence permit, a visa section's scan of the seal).
+  // EF.SOD sent without DG1, or a seal whose profile carries no MRZ, is
+  // checked without one.
+  std::string dg1_text, seal_text;
+  std::optional<sig::SealVerification> seal_only;
+  const bool dg1_given = request.chip && request.chip->data_groups.count(1) > 0;
+  if (given == 0 && dg1_given) {
+    dg1_text = sig::Dg1Mrz(request.chip->data_groups.at(1));
     if (dg1_text.empty())
-      return Error{ErrorCode::kInvalidInput, "no MRZ given and the chip data has no readable DG1"};
-  } else if (given == 0) {
+      return Error{ErrorCode::kInvalidInput, "no MRZ given and the chip's DG1 holds none"};
+  } else if (given == 0 && !request.seal.empty()) {
+    auto anchors = config_.trust ? config_.trust() : nullptr;
+    seal_only = sig::VerifySeal(request.seal, anchors.get(), ValidationTime(request.options));
+    if (seal_only->seal && !seal_only->seal->mrz.empty()) seal_text = SealMrzText(*seal_only->seal);
+  } else if (given == 0 && !request.chip) {
     return Error{ErrorCode::kInvalidInput, "no MRZ given"};
   }
   std::optional<vision::MrzImageReading> reading;
@@ -320,6 +353,9 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
   report.allow_specimens = o.allow_specimens.value_or(config_.allow_specimens);
   report.strict = o.strict.value_or(config_.strict);
 
+  if (given == 0 && dg1_text.empty() && seal_text.empty())
+    return WithoutMrz(request, std::move(seal_only), std::move(report));
+
   mrz::ParseOptions parse;
   parse.today = report.as_of;
   parse.expiry_window_years = config_.expiry_window_years;
@@ -328,8 +364,13 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
   Result<mrz::Mrz> parsed = has_text    ? mrz::ParseMrz(request.mrz_text, parse)
                             : has_image ? mrz::ParseMrzLines(reading->lines, parse)
                             : has_lines ? mrz::ParseMrzLines(request.mrz_lines, parse)
+                            : seal_only ? mrz::ParseMrz(seal_text, parse)
                                         : mrz::ParseMrz(dg1_text, parse);
-  report.mrz_source = has_text ? "text" : has_image ? "image" : has_lines ? "lines" : "chip";
+  report.mrz_source = has_text    ? "text"
+                      : has_image ? "image"
+                      : has_lines ? "lines"
+                      : seal_only ? "seal"
+                                  : "chip";
   if (!parsed) return parsed.error();
   report.mrz = std::move(parsed).value();
   report.image = std::move(reading);
@@ -352,10 +393,45 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
   internal::ApplyPolicy(config_.policy, o.check_expiry.value_or(config_.check_expiry), request,
                         report);
 
+  if (seal_only && seal_only->seal && seal_only->seal->profile == "visa") {
+    report.notes.push_back(
+        {"mrz_from_seal",
+         "the MRZ checked is the one the visa seal carries; a visa seal keeps line 2 up to "
+         "position 28, so the optional data after it is not known"});
+  } else if (seal_only) {
+    report.notes.push_back({"mrz_from_seal", "the MRZ checked is the one the seal carries"});
+  }
+
   if (config_.lists != nullptr) CheckLists(report);
   if (request.chip) CheckChip(request, report);
-  CheckSeal(request, report);
+  CheckSeal(request, report, std::move(seal_only));
+  Decide(report);
+  return report;
+}
 
+// No MRZ to check: EF.SOD sent without DG1, or a seal whose profile
+// carries none (a social insurance card, an address sticker). The signature
+// and its chain are what can be checked; EF.SOD alone is never clear (its
+// data groups are not_read).
+VerificationReport Verifier::WithoutMrz(const VerifyRequest& request,
+                                        std::optional<sig::SealVerification> seal,
+                                        VerificationReport report) const {
+  report.mrz_source = "none";
+  std::string why = "EF.SOD was given without DG1";
+  if (!request.chip) {
+    why = "the seal carries no MRZ (profile " +
+          (seal && seal->seal ? seal->seal->profile : std::string("not decodable")) + ")";
+  }
+  report.checks.push_back({"mrz", CheckStatus::kNotRun, why, false});
+  report.checks.push_back(
+      {"lists", CheckStatus::kNotRun, "no document number to look up: " + why, false});
+  if (request.chip) CheckChip(request, report);
+  CheckSeal(request, report, std::move(seal));
+  Decide(report);
+  return report;
+}
+
+void Verifier::Decide(VerificationReport& report) {
   bool failed = false, incomplete = false;
   for (const CheckOutcome& c : report.checks) {
     if (!c.required) continue;
@@ -364,7 +440,6 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
                  c.status == CheckStatus::kUnavailable || c.status == CheckStatus::kReview;
   }
   report.verdict = failed ? Verdict::kReject : incomplete ? Verdict::kReview : Verdict::kClear;
-  return report;
 }
 
 }  // namespace tdv::verify

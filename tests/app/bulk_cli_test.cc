@@ -95,7 +95,7 @@ TEST_CASE("tdv bulk: CSV in, JSON Lines out, in input order, with hits and bad r
   CHECK(lines[3]["id"] == "A4");
   CHECK(lines[3]["error"]["type"] == "urn:tdv:problem:invalid-row");
   CHECK(lines[3]["error"]["detail"].get<std::string>().find("4 fields") != std::string::npos);
-  CHECK(lines[4]["error"]["detail"] == "the row has no mrz and no image");
+  CHECK(lines[4]["error"]["detail"] == "the row has no mrz, image or seal");
   CHECK(lines[4]["line"] == 10);
   CHECK(lines[5]["line"] == 11);
   CHECK(lines[5]["error"]["detail"].get<std::string>().find("appears earlier") !=

@@ -171,6 +171,73 @@ TEST_CASE("tdv check --seal: verdicts and the seal report", "[cli][trust]") {
   CHECK(Tdv({"check", "--data", d, "--mrz", mrz, "--seal", kPki + "/nope.vds"}).exit_code == 2);
 }
 
+TEST_CASE("tdv check --seal alone: the seal is the document's proof", "[cli][trust]") {
+  TempDir data;
+  const std::string d = data.path().string();
+  FillTrust(d);
+  // A visa seal alone: its MRZ is checked, line 2 filled out after 28.
+  ProcessResult visa =
+      Tdv({"check", "--data", d, "--json", "--seal", kPki + "/seals/visa-dets.vds"});
+  INFO(visa.err << visa.out);
+  CHECK(visa.exit_code == 0);
+  json v = json::parse(visa.out);
+  CHECK(v["verdict"] == "clear");
+  CHECK(v["mrz_source"] == "seal");
+  CHECK(v["mrz"]["format"] == "MRVA");
+  CHECK(v["mrz"]["fields"]["document_number"] == "VX1234567");
+  CHECK(v["notes"].back()["code"] == "mrz_from_seal");
+  CHECK(v["seal"]["status"] == "valid");
+  CHECK(v["seal"]["mrz_match"].is_null());  // nothing printed to compare with
+  // A residence permit's MRZ comes whole; its signer was not imported.
+  json rp = json::parse(
+      Tdv({"check", "--data", d, "--json", "--seal", kPki + "/seals/rp-dett-v3.vds"}).out);
+  CHECK(rp["mrz_source"] == "seal");
+  CHECK(rp["mrz"]["lines"][0] ==
+        tdv::testing::ReadFile(kPki + "/seals/rp-dett-v3.mrz").substr(0, 36));
+  CHECK(rp["seal"]["status"] == "unknown_signer");
+  CHECK(rp["verdict"] == "review");
+  // A social insurance card's seal carries no MRZ: judged by its signature.
+  ProcessResult sic = Tdv({"check", "--data", d, "--seal", kPki + "/seals/sic-dets.vds"});
+  CHECK(sic.exit_code == 0);
+  CHECK(sic.out.find("verdict: clear") != std::string::npos);
+  CHECK(sic.out.find("MRZ: none given") != std::string::npos);
+  CHECK(sic.out.find("first_name            J\xc3\x96RG") != std::string::npos);
+  // Broken or forged seals alone are rejected, never passed.
+  for (const char* name : {"visa-tampered", "visa-truncated", "visa-badsig"}) {
+    INFO(name);
+    ProcessResult r =
+        Tdv({"check", "--data", d, "--json", "--seal", kPki + "/seals/" + name + ".vds"});
+    CHECK(r.exit_code == 1);
+    CHECK(json::parse(r.out)["verdict"] == "reject");
+  }
+  ProcessResult empty = Tdv({"check", "--data", d, "--seal", "/dev/null"});
+  CHECK(empty.exit_code == 2);
+}
+
+TEST_CASE("tdv bulk: a visa section's file of seals alone", "[cli][trust][bulk]") {
+  TempDir data;
+  const std::string d = data.path().string();
+  FillTrust(d);
+  const fs::path in = data.path() / "seals.csv";
+  {
+    std::ofstream f(in);
+    f << "id,seal\n"
+      << "visa," << kPki << "/seals/visa-dets.vds\n"
+      << "card," << kPki << "/seals/sic-dets.vds\n"
+      << "forged," << kPki << "/seals/visa-tampered.vds\n"
+      << "blank,\n";
+  }
+  ProcessResult r =
+      Tdv({"bulk", "--data", d, in.string(), "--format", "csv", "--progress", "none"});
+  INFO(r.err << r.out);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("visa,2,clear,,MRVA,V,D,VX1234567,") != std::string::npos);
+  CHECK(r.out.find("card,3,clear,,,") != std::string::npos);
+  CHECK(r.out.find("forged,4,reject,seal_invalid_signature,") != std::string::npos);
+  CHECK(r.out.find("blank,5,,,") != std::string::npos);
+  CHECK(r.out.find("the row has no mrz, image or seal") != std::string::npos);
+}
+
 TEST_CASE("tdv check IMAGE finds the seal printed on the visa", "[cli][trust]") {
   TempDir data;
   const std::string d = data.path().string();
@@ -241,8 +308,19 @@ TEST_CASE("tdv check --chip: passive authentication", "[cli][trust]") {
   CHECK(json::parse(chip("de-badsig").out)["chip"]["signature"] == "invalid");
   CHECK(json::parse(chip("de-valid").out)["chip"]["signature"] == "valid");
 
-  CHECK(Tdv({"check", "--data", d, "--chip", kPki + "/chips/de-valid/sod.bin"}).exit_code ==
-        2);  // no DG1
+  // EF.SOD alone: its signature and chain are checked, the data groups are
+  // not read, and the verdict is review.
+  ProcessResult sod =
+      Tdv({"check", "--data", d, "--json", "--chip", kPki + "/chips/de-valid/sod.bin"});
+  CHECK(sod.exit_code == 1);
+  json sj = json::parse(sod.out);
+  CHECK(sj["verdict"] == "review");
+  CHECK(sj["mrz"].is_null());
+  CHECK(sj["chip"]["status"] == "data_groups_not_read");
+  CHECK(sj["chip"]["signature"] == "valid");
+  ProcessResult sod_text = Tdv({"check", "--data", d, "--chip", kPki + "/chips/de-valid/sod.bin"});
+  CHECK(sod_text.out.find("MRZ: none given") != std::string::npos);
+  CHECK(sod_text.out.find("DG1                   not_read") != std::string::npos);
   CHECK(Tdv({"check", "--data", d, "--chip", kPki + "/chips/de-valid/sod.bin", "--dg", "x=y"})
             .exit_code == 2);
 }

@@ -17,6 +17,7 @@
 #include "catch.h"
 #include "live_server.h"
 #include "process.h"
+#include "schema_check.h"
 #include "specimens.h"
 #include "tdv/http/keys.h"
 #include "tdv/http/rate_limit.h"
@@ -664,14 +665,63 @@ TEST_CASE("POST /v1/verify with a base64 seal and chip data", "[http][sig]") {
   CHECK(r["mrz_source"] == "chip");
   CHECK(r["verdict"] == "clear");
 
+  // Each report below matches the published schema (mrz null when none).
+  const json doc = json::parse(s.client().Get("/openapi.json")->body);
+  std::vector<std::string> problems;
+  const auto post = [&](const json& body) {
+    auto answer = s.client().Post("/v1/verify", body.dump(), "application/json");
+    REQUIRE(answer);
+    INFO(answer->body);
+    REQUIRE(answer->status == 200);
+    json report = json::parse(answer->body);
+    Validate(doc, doc["components"]["schemas"]["VerificationReport"], report, "report", problems);
+    return report;
+  };
+
+  // EF.SOD alone (a reader that failed on DG1, an integrator sending it
+  // first): signature and chain checked, data groups not read, never clear.
+  r = post({{"chip", {{"sod", B64(Pki(dir + "sod.bin"))}}}});
+  CHECK(r["mrz_source"] == "none");
+  CHECK(r["mrz"].is_null());
+  CHECK(r["chip"]["status"] == "data_groups_not_read");
+  CHECK(r["chip"]["signature"] == "valid");
+  CHECK(r["chip"]["signer"]["chain"] == "valid");
+  CHECK(r["verdict"] == "review");
+  CHECK(r["reasons"][0]["code"] == "chip_data_groups_not_read");
+  r = post({{"chip", {{"sod", B64(Pki("chips/de-badsig/sod.bin"))}}}});
+  CHECK(r["chip"]["status"] == "invalid_signature");
+  CHECK(r["verdict"] == "reject");
+  // Bytes that are no EF.SOD, alone: a report that says so, not a pass.
+  r = post({{"chip", {{"sod", B64("x")}}}});
+  CHECK(r["chip"]["status"] == "malformed");
+  CHECK(r["verdict"] == "reject");
+
+  // A seal alone: the MRZ it carries is checked (a visa seal's line 2
+  // filled out after position 28), the lists with it.
+  r = post({{"seal", B64(Pki("seals/visa-dets.vds"))}});
+  CHECK(r["mrz_source"] == "seal");
+  CHECK(r["verdict"] == "clear");
+  CHECK(r["mrz"]["valid"] == true);
+  CHECK(r["mrz"]["lines"][1] == Pki("seals/visa-dets.mrz").substr(45, 28) + std::string(16, '<'));
+  CHECK(r["notes"].back()["code"] == "mrz_from_seal");
+  r = post({{"seal", B64(Pki("seals/visa-tampered.vds"))}});
+  CHECK(r["seal"]["status"] == "invalid_signature");
+  CHECK(r["verdict"] == "reject");
+  // A seal whose profile has no MRZ: its signature is the whole proof.
+  r = post({{"seal", B64(Pki("seals/sic-dets.vds"))}});
+  CHECK(r["mrz_source"] == "none");
+  CHECK(r["seal"]["profile"] == "social_insurance_card");
+  CHECK(r["verdict"] == "clear");
+  for (const auto& p : problems) FAIL_CHECK(p);
+
   // Bad input: 422 problem+json.
   json bad = {{"mrz", mrz}, {"seal", "not base64!"}};
   Problem(s.client().Post("/v1/verify", bad.dump(), "application/json"), 422);
-  bad = {{"chip", {{"sod", B64("x")}}}};
-  Problem(s.client().Post("/v1/verify", bad.dump(), "application/json"), 422);
   bad = {{"chip", {{"sod", B64("x")}, {"data_groups", {{"17", B64("x")}}}}}};
   Problem(s.client().Post("/v1/verify", bad.dump(), "application/json"), 422);
-  bad = {{"seal", B64(Pki("seals/visa-dets.vds"))}};
+  bad = {{"seal", ""}};
+  Problem(s.client().Post("/v1/verify", bad.dump(), "application/json"), 422);
+  bad = {{"passport_number", "UP1234567"}};
   Problem(s.client().Post("/v1/verify", bad.dump(), "application/json"), 422);
 }
 
@@ -705,6 +755,20 @@ TEST_CASE("multipart: an image with its printed seal, and seal or chip fields",
   CHECK(r["seal"]["source"] == "request");
   CHECK(r["seal"]["mrz_match"] == false);
   CHECK(r["verdict"] == "reject");
+
+  // A seal uploaded alone (a visa section's scan of the seal only).
+  httplib::MultipartFormDataItems seal_only = {
+      {"seal", Pki("seals/aad-nlab.vds"), "seal.bin", "application/octet-stream"}};
+  res = s.client().Post("/v1/verify", seal_only);
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  r = json::parse(res->body);
+  CHECK(r["mrz_source"] == "seal");
+  CHECK(r["seal"]["profile"] == "arrival_attestation");
+  CHECK(r["seal"]["status"] == "valid");
+  CHECK(r["mrz"]["valid"] == true);
+  seal_only[0].content.clear();
+  Problem(s.client().Post("/v1/verify", seal_only), 422);
 
   httplib::MultipartFormDataItems dg_only = {
       {"image", Pki("images/visa-sample-seal.jpg"), "visa.jpg", "image/jpeg"},

@@ -264,13 +264,31 @@ TEST_CASE("Passive authentication: one distinct outcome each", "[chip]") {
     auto r = VerifyChip(Chip("de-nocerts"), Anchors(bare.path()).get(), now);
     CHECK(r.status == ChipStatus::kUnknownCsca);
   }
+  SECTION("EF.SOD without DG1: checked as far as it goes, never valid") {
+    ChipData no_dg1 = Chip("de-valid");
+    no_dg1.data_groups.erase(1);
+    ChipVerification v = VerifyChip(no_dg1, anchors.get(), now);
+    CHECK(v.status == ChipStatus::kDataGroupsNotRead);
+    CHECK(v.signature == "valid");
+    REQUIRE(v.signer.has_value());
+    CHECK(v.signer->chain == ChainStatus::kValid);
+    REQUIRE(v.data_groups.size() == 2);
+    CHECK(v.data_groups[0].status == "not_read");  // DG1
+    CHECK(v.data_groups[1].status == "valid");     // DG2, given
+    CHECK(v.dg1_mrz.empty());
+    // What is given is still compared: a tampered DG2 fails before DG1 is
+    // missed; a bad signature fails first of all.
+    ChipData tampered = Chip("de-dg2-tampered");
+    tampered.data_groups.erase(1);
+    CHECK(VerifyChip(tampered, anchors.get(), now).status == ChipStatus::kHashMismatch);
+    ChipData bad = Chip("de-badsig");
+    bad.data_groups.clear();
+    CHECK(VerifyChip(bad, anchors.get(), now).status == ChipStatus::kInvalidSignature);
+  }
   SECTION("malformed input") {
     ChipData junk = Chip("de-valid");
     junk.sod.resize(junk.sod.size() / 2);
     CHECK(VerifyChip(junk, anchors.get(), now).status == ChipStatus::kMalformed);
-    ChipData no_dg1 = Chip("de-valid");
-    no_dg1.data_groups.erase(1);
-    CHECK(VerifyChip(no_dg1, anchors.get(), now).status == ChipStatus::kMalformed);
     ChipData empty;
     CHECK(VerifyChip(empty, anchors.get(), now).status == ChipStatus::kMalformed);
   }

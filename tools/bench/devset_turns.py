@@ -30,7 +30,10 @@ def read(tdv, path):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    args, argv = [], sys.argv[1:]
+    for i, a in enumerate(argv):  # positionals: neither an option nor the value of --jobs
+        if not a.startswith("--") and (i == 0 or argv[i - 1] != "--jobs"):
+            args.append(a)
     if not args:
         sys.exit(__doc__)
     tdv = os.path.abspath(args[0])

@@ -244,6 +244,12 @@ def make_seals(pki):
     write(f"{out}/rp-dett-v3.vds", signed(rp_body, key("seal-dett"), 224))
     write(f"{out}/rp-dett-v3.mrz", (r1 + "\n" + r2 + "\n").encode())
 
+    # A social insurance card (TR-03137 section 7): a seal with no MRZ, whose
+    # signature is the document's whole proof.
+    sic = vds_header(4, "D", "DETS", "27", 0xFC, 0x04) + feature(1, c40("65170839J003"))
+    sic += feature(2, "BEISPIEL".encode()) + feature(3, "JÖRG".encode())
+    write(f"{out}/sic-dets.vds", signed(sic, key("seal-dets"), 256))
+
     # Arrival attestation, P-384 (SHA-384); emergency travel document, P-521 (SHA-512).
     a1, a2 = td2("AU", "NLD", "VOORBEELD", "SAM", "AA0000123", "SYR", "020202", "X", "270101")
     aad = vds_header(4, "NLD", "NLAB", "5", 0xFD, 0x02) + feature(2, c40(a1 + a2)) + feature(3, c40("123456789012"))

@@ -24,7 +24,8 @@ struct ChipData {
 
 // Distinct outcomes, never merged; the first failure in this order wins:
 // malformed, invalid signature, unknown CSCA, expired, revoked, revocation
-// unknown, country mismatch, data group not in SOD, hash mismatch.
+// unknown, country mismatch, data group not in SOD, hash mismatch, DG1 not
+// given.
 enum class ChipStatus {
   kValid,
   kInvalidSignature,
@@ -36,10 +37,13 @@ enum class ChipStatus {
   kRevocationUnknown,
   kCountryMismatch,
   kMalformed,
+  // EF.SOD's signature, chain and countries hold, but DG1 was not given
+  // (EF.SOD sent alone): what the chip holds is not authenticated.
+  kDataGroupsNotRead,
 };
 // "valid", "invalid_signature", "hash_mismatch", "data_group_not_in_sod",
 // "unknown_csca", "expired", "revoked", "revocation_unknown",
-// "country_mismatch", "malformed".
+// "country_mismatch", "malformed", "data_groups_not_read".
 const char* ChipStatusName(ChipStatus status) noexcept;
 
 struct DataGroupCheck {

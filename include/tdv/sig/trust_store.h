@@ -114,7 +114,9 @@ struct SignerInfo {
   std::string csca_country;  // and its C
   ChainStatus chain = ChainStatus::kNoAnchor;
   std::string chain_detail;  // OpenSSL's reason when not valid
-  std::string crl;           // "checked", "none", "expired", "ignored"
+  // "checked", "none", "expired", "ignored", or "not_checked" (the chain
+  // was not built: the signature failed first, or no trust store).
+  std::string crl = "not_checked";
 };
 
 class TrustAnchors {

@@ -113,7 +113,9 @@ struct VerificationReport {
   std::optional<mrz::ExpiryStatus> expiry;       // set when expiry was judged
   std::optional<lists::ListsCheck> lists;        // set when lists were consulted (or could not be)
   std::optional<vision::MrzImageReading> image;  // set when the MRZ was read from an image
-  std::string mrz_source;                        // "text", "lines", "image" or "chip"
+  std::string mrz_source;                        // "text", "lines", "image", "chip", "seal"
+                                                 // or "none" (EF.SOD without DG1, a seal
+                                                 // without an MRZ)
   std::optional<SealReport> seal;                // set when a seal was given or found
   std::optional<ChipReport> chip;                // set when chip data was given
   std::vector<CheckOutcome> checks;
@@ -154,8 +156,13 @@ class Verifier {
  public:
   explicit Verifier(VerifierConfig config);
 
-  // Fails with kInvalidInput when the request holds no MRZ (no text, lines,
-  // image or chip DG1; or more than one of text, lines and image), or the
+  // A seal given alone is checked on its own: the MRZ it carries (a visa
+  // seal's line 2 filled out after position 28) is the MRZ checked, and a
+  // seal without one is judged by its signature alone. EF.SOD without DG1
+  // is checked as far as it goes (signature, chain) and is never clear.
+  // Fails with kInvalidInput when the request holds nothing to check (no
+  // text, lines, image, chip data or seal; or more than one of text, lines
+  // and image), or the
   // image cannot be decoded (too large, corrupt, unsupported format);
   // kNotFound when the image holds no MRZ.
   // Everything wrong with the MRZ itself is in the report, not an error.
@@ -165,7 +172,15 @@ class Verifier {
 
  private:
   void CheckLists(VerificationReport& report) const;
-  void CheckSeal(const VerifyRequest& request, VerificationReport& report) const;
+  // `verified`: the seal's verification when it was made already (a seal
+  // checked on its own).
+  void CheckSeal(const VerifyRequest& request, VerificationReport& report,
+                 std::optional<sig::SealVerification> verified = std::nullopt) const;
+  VerificationReport WithoutMrz(const VerifyRequest& request,
+                                std::optional<sig::SealVerification> seal,
+                                VerificationReport report) const;
+  // The verdict from the required checks.
+  static void Decide(VerificationReport& report);
   void CheckChip(const VerifyRequest& request, VerificationReport& report) const;
   VerifierConfig config_;
 };
