@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <tuple>
 
@@ -77,6 +78,28 @@ std::optional<double> GrammarScore(const std::vector<std::string>& lines) {
   score -= 0.5 * others_in_name;
   score -= 0.25 * double(m.errors.size());
   return score;
+}
+
+double ReadingQuality(double grammar, bool checks_satisfied, const std::vector<float>& line_conf,
+                      const std::vector<std::vector<float>>& char_conf, bool calibrated) {
+  double mean = 0;
+  for (float c : line_conf) mean += c;
+  double quality = grammar + (checks_satisfied ? 10.0 : 0.0) +
+                   mean / double(std::max<std::size_t>(1, line_conf.size()));
+  if (!calibrated) return quality;
+  // How likely the model finds the reading chosen (the log-probability of
+  // its characters) is set against the check digits: one that holds by
+  // chance does so one time in ten, worth log 10 = 2.3, a grammar score of
+  // 2. Text read upside down, or a band of other print, can be repaired into
+  // an MRZ whose check digits hold from its many doubtful characters'
+  // alternatives; the model finds such a reading unlikely by far more than
+  // the digits earn. (A mean probability instead let a guilloche band
+  // repaired valid outscore a card printed with a wrong check digit.)
+  double log_likelihood = 0;
+  for (const auto& line : char_conf) {
+    for (float c : line) log_likelihood += std::log(std::max(double(c), 1e-3));
+  }
+  return quality + 10.0 + log_likelihood;
 }
 
 void ReportCues(const std::vector<std::vector<const OcrSymbol*>>& origins,

@@ -21,6 +21,15 @@ namespace tdv::vision::internal {
 // so that such a candidate is discarded rather than returned.
 std::optional<double> GrammarScore(const std::vector<std::string>& lines);
 
+// A candidate reading's quality, to choose among the bands and both ways
+// up: the grammar score, 10 more when the check digits hold, the mean line
+// confidence, and, with calibrated per-character probabilities (the learned
+// recogniser), 10 plus their log-likelihood (each clamped at 0.001): a
+// reading repaired into valid check digits from many doubtful characters'
+// alternatives loses to one the model reads sure, its check digit as printed.
+double ReadingQuality(double grammar, bool checks_satisfied, const std::vector<float>& line_conf,
+                      const std::vector<std::vector<float>>& char_conf, bool calibrated);
+
 // The symbol counts an MRZ line can be read with (30 - 30/4 ... 44 + 44/4).
 inline constexpr std::size_t kShortestLine = 23, kLongestLine = 55;
 // Halfway between a card line's 30 symbols and a visa's 36: a row read with

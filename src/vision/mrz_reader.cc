@@ -218,22 +218,8 @@ struct MrzReader::Impl {
     full_rect.points(pts);
     for (int i = 0; i < 4; ++i)
       a.reading.polygon[static_cast<std::size_t>(i)] = {pts[i].x, pts[i].y};
-    double mean = 0;
-    for (float c : conf) mean += c;
-    a.quality = *grammar + (repaired->checks_satisfied ? 10.0 : 0.0) + mean / double(conf.size());
-    if (crnn) {
-      // The model's probabilities are calibrated: how likely it finds the
-      // reading chosen weighs as much as the check digits. Text read upside
-      // down, or a band of other print, can be repaired into an MRZ whose
-      // check digits hold from its many doubtful characters' alternatives;
-      // the model gives such a reading a low mean probability.
-      double chosen = 0;
-      std::size_t n = 0;
-      for (const auto& line : a.reading.char_confidence) {
-        for (float c : line) chosen += c, ++n;
-      }
-      a.quality += 10.0 * chosen / double(std::max<std::size_t>(1, n));
-    }
+    a.quality = internal::ReadingQuality(*grammar, repaired->checks_satisfied, conf,
+                                         a.reading.char_confidence, crnn != nullptr);
     a.ok = true;
     if (trace) {
       std::fprintf(stderr, "candidate quality %.2f:", a.quality);

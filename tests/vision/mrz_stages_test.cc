@@ -48,6 +48,34 @@ TEST_CASE("decide: an MRZ scores; lines of look-alikes are discarded", "[vision]
   CHECK_FALSE(GrammarScore({"ABC"}).has_value());
 }
 
+TEST_CASE("decide: a reading the model is sure of outranks one repaired valid from doubt",
+          "[vision][decide]") {
+  // A card printed with a wrong composite check digit, read sure, against a
+  // band of other print whose doubtful characters' alternatives were
+  // repaired until its check digits held (a 90-degree turn of a real card
+  // made such a band win with the mean probability).
+  std::vector<std::string> printed = kTd3;
+  printed[1][43] = '4';  // the composite check digit, printed wrong
+  const double grammar = GrammarScore(printed).value();
+  const std::vector<float> lines = {0.99F, 0.99F};
+  const std::vector<std::vector<float>> sure(2, std::vector<float>(44, 1.0F));
+  std::vector<std::vector<float>> doubtful(2, std::vector<float>(44, 0.97F));
+  for (std::size_t p = 0; p < 44; p += 2) doubtful[p % 4 == 0 ? 0 : 1][p] = 0.45F;
+  const double card = ReadingQuality(grammar, false, lines, sure, true);
+  const double band = ReadingQuality(GrammarScore(kTd3).value(), true, lines, doubtful, true);
+  CHECK(card > band);
+  // Among readings of one text, the surer one wins; without calibrated
+  // probabilities (Tesseract) only the grammar and line confidence count.
+  std::vector<std::vector<float>> one_doubt = sure;
+  one_doubt[1][5] = 0.4F;
+  CHECK(ReadingQuality(10, true, lines, sure, true) >
+        ReadingQuality(10, true, lines, one_doubt, true));
+  CHECK(ReadingQuality(10, true, lines, sure, false) ==
+        ReadingQuality(10, true, lines, one_doubt, false));
+  CHECK(ReadingQuality(10, true, lines, sure, false) >
+        ReadingQuality(10, false, lines, sure, false));
+}
+
 TEST_CASE("decide: a row of print beside the zone is told from its lines by its length",
           "[vision][decide]") {
   // Too short or too long for any MRZ line, wherever it is.
