@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "der.h"
+#include "ldif.h"
 #include "ossl.h"
 
 namespace tdv::sig {
@@ -179,6 +180,31 @@ Result<std::vector<Pending>> ParseImport(std::span<const std::uint8_t> bytes,
   std::vector<Pending> items;
   if (bytes.empty()) return Error{ErrorCode::kInvalidInput, "empty input"};
   std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  // The ICAO PKD's downloads: LDIF entries holding document signer
+  // certificates, CRLs and CSCA master lists, each imported as if given
+  // alone (a master list only once it verifies); all or nothing.
+  if (internal::LooksLikeLdif(text)) {
+    auto values = internal::LdifBinaryValues(
+        text,
+        {"usercertificate", "cacertificate", "certificaterevocationlist", "pkdmasterlistcontent"});
+    if (!values) return values.error();
+    if (values->empty()) {
+      return Error{ErrorCode::kInvalidInput,
+                   "no certificate, CRL or master list in the LDIF input"};
+    }
+    for (const internal::LdifValue& v : *values) {
+      bool list = false;
+      Result<std::vector<Pending>> part = Error{ErrorCode::kInvalidInput, "not DER"};
+      if (v.bytes.front() == 0x30) part = ParseImport(v.bytes, options, dir, &list);
+      if (!part) {
+        return Error{part.error().code, "LDIF line " + std::to_string(v.line) + " (" + v.attribute +
+                                            "): " + part.error().message};
+      }
+      *master_list = *master_list || list;
+      for (auto& item : *part) items.push_back(std::move(item));
+    }
+    return items;
+  }
   if (text.find("-----BEGIN") != std::string_view::npos) {
     BioPtr bio(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())));
     STACK_OF(X509_INFO)* infos = PEM_X509_INFO_read_bio(bio.get(), nullptr, nullptr, nullptr);

@@ -214,6 +214,29 @@ TEST_CASE("tdv check --seal alone: the seal is the document's proof", "[cli][tru
   CHECK(empty.exit_code == 2);
 }
 
+TEST_CASE("tdv trust import takes the PKD's LDIF downloads", "[cli][trust]") {
+  TempDir data;
+  const std::string d = data.path().string();
+  ProcessResult ml = Tdv({"trust", "import", "--data", d, "--root", kPki + "/csca/de-old.pem",
+                          kPki + "/ldif/pkd-ml.ldif", "--json"});
+  INFO(ml.err);
+  REQUIRE(ml.exit_code == 0);
+  json j = json::parse(ml.out);
+  CHECK(j[0]["master_list"] == true);
+  CHECK(j[0]["added"].size() == 2);
+  ProcessResult dsc = Tdv({"trust", "import", "--data", d, kPki + "/ldif/pkd-dsccrl.ldif"});
+  CHECK(dsc.exit_code == 0);
+  CHECK(dsc.out.find("added 3") != std::string::npos);
+  // The NL chip verifies with what the two files brought (its CSCA from the
+  // master list, the CRL from the other file).
+  const std::string chip = kPki + "/chips/nl-valid";
+  ProcessResult r = Tdv({"check", "--data", d, "--json", "--chip", chip + "/sod.bin", "--dg",
+                         "1=" + chip + "/dg1.bin", "--dg", "2=" + chip + "/dg2.bin"});
+  json rj = json::parse(r.out);
+  CHECK(rj["chip"]["status"] == "valid");
+  CHECK(rj["chip"]["signer"]["crl"] == "checked");
+}
+
 TEST_CASE("tdv bulk: a visa section's file of seals alone", "[cli][trust][bulk]") {
   TempDir data;
   const std::string d = data.path().string();

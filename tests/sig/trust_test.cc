@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "catch.h"
+#include "ldif.h"
 #include "process.h"
 #include "tdv/sig/chip.h"
 #include "tdv/sig/seal.h"
@@ -292,6 +293,60 @@ TEST_CASE("Passive authentication: one distinct outcome each", "[chip]") {
     ChipData empty;
     CHECK(VerifyChip(empty, anchors.get(), now).status == ChipStatus::kMalformed);
   }
+}
+
+TEST_CASE("LDIF as the ICAO PKD publishes it: folded base64 values, comments, CRLF",
+          "[trust][ldif]") {
+  using internal::LdifBinaryValues;
+  using internal::LooksLikeLdif;
+  // "MIIB" is the start of a DER certificate; "AQID" is 01 02 03.
+  const std::string ldif =
+      "# a PKD download\r\nversion: 1\r\n\r\n"
+      "dn: cn=a,c=UT\r\ncn: a\r\nuserCertificate;binary:: AQ\r\n ID\r\n\r\n"
+      "# a comment\n folded too: userCertificate;binary:: ////\n"
+      "dn: cn=b,c=UT\ndescription:: AQID\nCertificateRevocationList;Binary:: BAUG\n";
+  CHECK(LooksLikeLdif(ldif));
+  CHECK(LooksLikeLdif("dn: cn=x\n"));
+  CHECK_FALSE(LooksLikeLdif("-----BEGIN CERTIFICATE-----\n"));
+  CHECK_FALSE(LooksLikeLdif("\x30\x82\x01\x00"));
+  auto values = LdifBinaryValues(ldif, {"usercertificate", "certificaterevocationlist"});
+  REQUIRE(values.has_value());
+  REQUIRE(values->size() == 2);  // the comment's value and `description` are not taken
+  CHECK((*values)[0].attribute == "usercertificate");
+  CHECK((*values)[0].bytes == std::vector<std::uint8_t>{1, 2, 3});
+  CHECK((*values)[0].line == 6);
+  CHECK((*values)[1].attribute == "certificaterevocationlist");
+  CHECK((*values)[1].bytes == std::vector<std::uint8_t>{4, 5, 6});
+  auto bad = LdifBinaryValues("dn: cn=x\nuserCertificate:: A*B=\n", {"usercertificate"});
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().message == "LDIF line 2: usercertificate is not base64");
+}
+
+TEST_CASE("the PKD's LDIF files import like the files they hold", "[trust][ldif]") {
+  TempDir dir;
+  auto store = TrustStore::Open(dir.path());
+  REQUIRE(store.has_value());
+  // A master list in LDIF verifies against a root like a .ml file; without
+  // one, nothing of the file is imported.
+  auto refused = store->Import(Bytes(kPki / "ldif/pkd-ml.ldif"));
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message.rfind("LDIF line 6 (pkdmasterlistcontent): ", 0) == 0);
+  CHECK(store->List()->empty());
+  TrustImportOptions rooted;
+  rooted.master_list_roots.push_back(Bytes(kPki / "csca/de-old.pem"));
+  auto ml = store->Import(Bytes(kPki / "ldif/pkd-ml.ldif"), rooted);
+  REQUIRE(ml.has_value());
+  CHECK(ml->master_list);
+  CHECK(ml->added.size() == 2);
+  for (const auto& e : ml->added) CHECK(e.kind == TrustKind::kCsca);
+  // Document signers and a CRL.
+  auto dsc = store->Import(Bytes(kPki / "ldif/pkd-dsccrl.ldif"));
+  REQUIRE(dsc.has_value());
+  REQUIRE(dsc->added.size() == 3);
+  CHECK(dsc->added[0].kind == TrustKind::kSigner);
+  CHECK(dsc->added[1].kind == TrustKind::kSigner);
+  CHECK(dsc->added[2].kind == TrustKind::kCrl);
+  CHECK(store->Import(Bytes(kPki / "ldif/pkd-dsccrl.ldif"))->already_present == 3);
 }
 
 TEST_CASE("MRZ state codes to ISO alpha-2", "[chip]") {

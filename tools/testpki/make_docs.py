@@ -8,6 +8,11 @@ the openssl CLI; every holder is fictitious).
   make_docs.py all PKIDIR
       seals/NAME.vds (+ NAME.mrz, the MRZ printed on the document) and
       chips/NAME/{sod.bin,dgN.bin,printed.mrz}; see the lists below.
+  make_docs.py ldif OUT.ldif ATTRIBUTE=FILE...
+      an LDIF file as the ICAO PKD publishes its downloads: one entry per
+      FILE (PEM or DER), its value base64 under ATTRIBUTE
+      (userCertificate;binary, certificateRevocationList;binary,
+      pkdMasterListContent), folded at 76 columns
 """
 import json
 import os
@@ -344,8 +349,28 @@ def make_chips(pki):
     write(sod, bytes(data))
 
 
+def write_ldif(out, pairs):
+    """One LDIF entry per (attribute, file), as the PKD's download files."""
+    import base64
+    lines = ["version: 1", ""]
+    for n, (attribute, path) in enumerate(pairs):
+        data = open(path, "rb").read()
+        if data.startswith(b"-----BEGIN"):
+            body = b"".join(l for l in data.splitlines() if l and not l.startswith(b"-----"))
+            data = base64.b64decode(body)
+        lines += ["dn: cn=entry%d,o=test,c=UT,dc=data,dc=download,dc=pkd,dc=icao,dc=int" % n,
+                  "objectClass: top", "cn: entry%d" % n]
+        value = "%s:: %s" % (attribute, base64.b64encode(data).decode())
+        lines.append(value[:76])
+        lines += [" " + value[i:i + 75] for i in range(76, len(value), 75)]
+        lines.append("")
+    write(out, "\n".join(lines).encode())
+
+
 def main():
-    if len(sys.argv) >= 2 and sys.argv[1] == "masterlist-content":
+    if len(sys.argv) >= 3 and sys.argv[1] == "ldif":
+        write_ldif(sys.argv[2], [a.split("=", 1) for a in sys.argv[3:]])
+    elif len(sys.argv) >= 2 and sys.argv[1] == "masterlist-content":
         certs = b"".join(pem_to_der(p) for p in sys.argv[2:])
         sys.stdout.buffer.write(tlv(0x30, der_int(0) + tlv(0x31, certs)))
     elif len(sys.argv) == 3 and sys.argv[1] == "all":

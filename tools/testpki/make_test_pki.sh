@@ -15,6 +15,7 @@
 #               carrying the NL and FR CSCAs
 #   crl/        CRLs: DE new (revokes DE-revoked and DERV), NL (valid one day)
 #   seals/      *.vds seal bytes (tools/testpki/make_docs.py)
+#   ldif/       the PKD's LDIF download format: pkd-dsccrl.ldif, pkd-ml.ldif
 #   chips/      NAME/sod.bin + NAME/dgN.bin (tools/testpki/make_docs.py)
 #
 # The trust store a verifier should use: csca/de-old.pem, csca/de-link.pem,
@@ -197,6 +198,13 @@ tls_leaf stranger "stranger" other-ca "extendedKeyUsage=clientAuth"
 
 # --- Seals and chip data
 python3 "$HERE/make_docs.py" all .
+
+# --- The same material as the ICAO PKD's LDIF downloads: document signers
+# and a CRL (the "dsccrl" file), and the master list (the "ml" file).
+mkdir -p ldif
+python3 "$HERE/make_docs.py" ldif ldif/pkd-dsccrl.ldif userCertificate\;binary=signer/ds-nl.pem \
+  userCertificate\;binary=signer/ds-fr.pem certificateRevocationList\;binary=crl/nl.pem
+python3 "$HERE/make_docs.py" ldif ldif/pkd-ml.ldif pkdMasterListContent=ml/masterlist.ml
 
 if [[ -n "$SEAL_IMAGE" ]]; then
   mkdir -p images
