@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tdv`: the one executable. Subcommands:
 //   tdv check [IMAGE] [--mrz TEXT|-] [--seal FILE] [--chip SOD --dg N=FILE...]
+//             [--card-security FILE]
 //             [--json] [--allow-specimens] [--strict] [--[no-]check-expiry] [--as-of YYYY-MM-DD]
 //   tdv trust import|list|remove, tdv lists ..., tdv keys create|list|revoke
 //   tdv policy [--json]   the verdict policy's reasons and their effects
@@ -54,6 +55,7 @@ struct CheckFlags {
   std::string image;
   std::string seal;              // raw seal bytes
   std::string chip_sod;          // EF.SOD
+  std::string card_security;     // EF.CardSecurity (German ID cards)
   std::vector<std::string> dgs;  // N=FILE
   std::string passport_number;   // the passport presented with a visa
   bool json = false;
@@ -133,6 +135,19 @@ Status ReadSealAndChip(const CheckFlags& flags, verify::VerifyRequest& request) 
     if (seal->empty()) return Error{ErrorCode::kInvalidInput, flags.seal + " is empty"};
     request.seal = std::move(*seal);
   }
+  if (!flags.card_security.empty()) {
+    if (!flags.chip_sod.empty() || !flags.dgs.empty())
+      return Error{ErrorCode::kInvalidInput,
+                   "--card-security stands alone: EF.CardSecurity covers no data groups "
+                   "(give --chip SOD --dg N=FILE for those)"};
+    auto bytes = ReadBytes(flags.card_security);
+    if (!bytes) return bytes.error();
+    sig::ChipData chip;
+    chip.sod = std::move(*bytes);
+    chip.card_security = true;
+    request.chip = std::move(chip);
+    return {};
+  }
   if (flags.chip_sod.empty()) {
     if (!flags.dgs.empty()) return Error{ErrorCode::kInvalidInput, "--dg needs --chip SOD"};
     return {};
@@ -195,7 +210,8 @@ int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
   if (!flags.image.empty() && !flags.mrz.empty()) {
     return Fail(kExitUsage, "give an IMAGE or --mrz TEXT, not both");
   }
-  if (flags.image.empty() && flags.mrz.empty() && flags.chip_sod.empty() && flags.seal.empty()) {
+  if (flags.image.empty() && flags.mrz.empty() && flags.chip_sod.empty() && flags.seal.empty() &&
+      flags.card_security.empty()) {
     return Fail(kExitUsage,
                 "give an IMAGE, --mrz TEXT, --chip SOD [--dg N=FILE ...] or --seal FILE");
   }
@@ -424,6 +440,9 @@ int Main(int argc, char** argv) {
                         "a visible digital seal's raw bytes (default: found in IMAGE)");
   check_cmd->add_option("--chip", check.chip_sod,
                         "EF.SOD read from the chip (with --dg; alone: signature and chain only)");
+  check_cmd->add_option("--card-security", check.card_security,
+                        "EF.CardSecurity read from a German ID card's chip (signature and chain; "
+                        "with IMAGE or --mrz for the holder's data)");
   check_cmd->add_option("--dg", check.dgs,
                         "a data group read from the chip: N=FILE (repeatable; without DG1 EF.SOD "
                         "is checked alone, never clear)");

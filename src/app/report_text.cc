@@ -145,13 +145,16 @@ std::string ReportToText(const verify::VerificationReport& report) {
   }
   if (report.chip) {
     const auto& v = report.chip->verification;
-    out << "chip: " << sig::ChipStatusName(v.status) << "\n";
+    out << "chip" << (v.kind == "ef_card_security" ? " (EF.CardSecurity)" : "") << ": "
+        << sig::ChipStatusName(v.status) << "\n";
     Row(out, "signature alone", v.signature);
     if (v.signer)
       Row(out, "document signer",
           v.signer->subject + " (chain " + sig::ChainStatusName(v.signer->chain) + ")");
-    if (!v.signature_algorithm.empty())
-      Row(out, "signature", v.signature_algorithm + ", " + v.hash_algorithm);
+    if (!v.signature_algorithm.empty()) {
+      Row(out, "signature",
+          v.signature_algorithm + (v.hash_algorithm.empty() ? "" : ", " + v.hash_algorithm));
+    }
     for (const auto& g : v.data_groups)
       Row(out, ("DG" + std::to_string(g.number)).c_str(), g.status);
     if (!v.detail.empty()) Row(out, "detail", v.detail);

@@ -332,6 +332,7 @@ void Chip(JsonWriter& w, const verify::ChipReport& r) {
   const sig::ChipVerification& v = r.verification;
   w.BeginObject()
       .Member("status", sig::ChipStatusName(v.status))
+      .Member("kind", v.kind)
       .Member("detail", v.detail)
       .Member("signature", v.signature)
       .Key("signer");
@@ -492,9 +493,15 @@ Result<verify::VerifyRequest> ParseVerifyRequestJson(std::string_view body, std:
       (key == "seal" ? request.seal : request.image) = std::move(*b);
       if (key == "image") have_mrz = true;
     } else if (key == "chip") {
+      if (request.chip) return Invalid("give \"chip\" or \"card_security\", not both");
       auto chip = ChipFromJson(value);
       if (!chip) return chip.error();
       request.chip = std::move(*chip);
+    } else if (key == "card_security") {
+      if (request.chip) return Invalid("give \"chip\" or \"card_security\", not both");
+      auto b = Bytes(value, key);
+      if (!b) return b.error();
+      request.chip = sig::ChipData{std::move(*b), {}, true};
     } else if (key == "passport_number" || key == "visa_category") {
       if (!value.is_string()) return Invalid("\"" + key + "\" must be a string");
       (key == "visa_category" ? request.visa_category : request.passport_number) =

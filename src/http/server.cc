@@ -475,7 +475,8 @@ struct Server::Impl {
   }
 
   // Multipart fields besides the image: seal (raw bytes), sod + dg1..dg16
-  // (chip data), passport_number. Returns an error message or "".
+  // (chip data) or card_security (EF.CardSecurity), passport_number. Returns an error message or
+  // "".
   static std::string ChipAndSealFields(const httplib::Request& req, verify::VerifyRequest& r) {
     auto bytes = [&](const std::string& name) {
       const std::string& c = req.get_file_value(name).content;
@@ -495,6 +496,12 @@ struct Server::Impl {
         any_dg = true;
       }
     }
+    if (req.has_file("card_security")) {
+      if (req.has_file("sod") || any_dg) return "give card_security alone, not with sod or dgN";
+      r.chip = sig::ChipData{bytes("card_security"), {}, true};
+      if (r.chip->sod.empty()) return "card_security is empty";
+      return "";
+    }
     if (req.has_file("sod")) {
       chip.sod = bytes("sod");
       r.chip = std::move(chip);
@@ -512,8 +519,9 @@ struct Server::Impl {
     } else if (type == "multipart/form-data" || type.rfind("image/", 0) == 0) {
       verify::VerifyRequest r;
       // A multipart body holds the image, or a seal or chip data alone.
-      const bool alone = type == "multipart/form-data" && !req.has_file("image") &&
-                         (req.has_file("seal") || req.has_file("sod"));
+      const bool alone =
+          type == "multipart/form-data" && !req.has_file("image") &&
+          (req.has_file("seal") || req.has_file("sod") || req.has_file("card_security"));
       if (type == "multipart/form-data") {
         if (!req.has_file("image") && !alone) {
           SendProblem(res, 422, "invalid-request", "Invalid request",

@@ -18,6 +18,8 @@ namespace tdv::sig {
 namespace {
 
 constexpr const char* kLdsSecurityObjectOid = "2.23.136.1.1.1";
+// BSI TR-03110 Part 3: id-SecurityObject, EF.CardSecurity's content type.
+constexpr const char* kCardSecurityObjectOid = "0.4.0.127.0.7.3.2.1";
 
 struct Alpha2 {
   const char* a3;
@@ -107,6 +109,42 @@ ChipVerification Fail(ChipVerification out, ChipStatus status, std::string detai
   return out;
 }
 
+// Every data group read against the LDS security object (all of them, so
+// that the report lists each): `not_in_sod` when one is not signed,
+// `mismatch` when a hash differs; the signed ones not given are not_read.
+// false: the security object is unreadable or names an unknown hash.
+bool CheckDataGroups(const ChipData& chip, std::span<const std::uint8_t> content,
+                     ChipVerification& out, bool& not_in_sod, bool& mismatch) {
+  LdsSecurityObject lds;
+  if (!ParseLdsSecurityObject(content, &lds)) return false;
+  out.hash_algorithm = lds.hash_name;
+  for (const auto& [dg_number, bytes] : chip.data_groups) {
+    const int number = dg_number;  // (clang 14 cannot capture a structured binding)
+    DataGroupCheck check{number, "valid"};
+    auto it = std::find_if(lds.hashes.begin(), lds.hashes.end(),
+                           [&](const auto& h) { return h.first == number; });
+    if (it == lds.hashes.end()) {
+      check.status = "not_in_sod";
+      not_in_sod = true;
+    } else {
+      unsigned char md[EVP_MAX_MD_SIZE];
+      unsigned int len = 0;
+      EVP_Digest(bytes.data(), bytes.size(), md, &len, lds.md, nullptr);
+      if (it->second.size() != len || std::memcmp(it->second.data(), md, len) != 0) {
+        check.status = "hash_mismatch";
+        mismatch = true;
+      }
+    }
+    out.data_groups.push_back(check);
+  }
+  for (const auto& [number, hash] : lds.hashes) {
+    if (!chip.data_groups.count(number)) out.data_groups.push_back({number, "not_read"});
+  }
+  std::sort(out.data_groups.begin(), out.data_groups.end(),
+            [](const DataGroupCheck& a, const DataGroupCheck& b) { return a.number < b.number; });
+  return true;
+}
+
 }  // namespace
 
 // DG1 = 61 L 5F1F L <MRZ>: the two-byte tag 5F1F is read as 5F, then a
@@ -174,8 +212,18 @@ ChipVerification VerifyChip(const ChipData& chip, const TrustAnchors* anchors, s
   if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {
     return Fail(out, ChipStatus::kMalformed, "EF.SOD is not CMS SignedData");
   }
-  if (ObjText(CMS_get0_eContentType(cms.get()), true) != kLdsSecurityObjectOid) {
+  out.kind = chip.card_security ? "ef_card_security" : "ef_sod";
+  const std::string content_type = ObjText(CMS_get0_eContentType(cms.get()), true);
+  if (chip.card_security && content_type != kCardSecurityObjectOid) {
+    return Fail(out, ChipStatus::kMalformed,
+                "EF.CardSecurity does not hold SecurityInfos (id-SecurityObject)");
+  }
+  if (!chip.card_security && content_type != kLdsSecurityObjectOid) {
     return Fail(out, ChipStatus::kMalformed, "EF.SOD does not hold an LDS security object");
+  }
+  if (chip.card_security && !chip.data_groups.empty()) {
+    return Fail(out, ChipStatus::kMalformed,
+                "EF.CardSecurity covers no data groups: give them with EF.SOD");
   }
   STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get());
   if (!infos || sk_CMS_SignerInfo_num(infos) != 1) {
@@ -216,42 +264,17 @@ ChipVerification VerifyChip(const ChipData& chip, const TrustAnchors* anchors, s
   out.signature = "valid";
   char* data = nullptr;
   long n = BIO_get_mem_data(content.get(), &data);
-  LdsSecurityObject lds;
-  if (!ParseLdsSecurityObject(
-          {reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(n)}, &lds)) {
+  bool not_in_sod = false, mismatch = false;
+  if (chip.card_security) {
+    // SecurityInfos ::= SET OF SecurityInfo: the chip's keys and protocols.
+    if (n < 2 || static_cast<unsigned char>(data[0]) != 0x31)
+      return Fail(out, ChipStatus::kMalformed, "EF.CardSecurity: SecurityInfos is not a SET");
+  } else if (!CheckDataGroups(
+                 chip, {reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(n)},
+                 out, not_in_sod, mismatch)) {
     return Fail(out, ChipStatus::kMalformed,
                 "EF.SOD: unreadable LDS security object or unknown hash");
   }
-  out.hash_algorithm = lds.hash_name;
-
-  // Every data group read against the SOD (computed before the verdict so
-  // the report lists them all).
-  bool not_in_sod = false, mismatch = false;
-  for (const auto& [dg_number, bytes] : chip.data_groups) {
-    const int number = dg_number;  // (clang 14 cannot capture a structured binding)
-    DataGroupCheck check{number, "valid"};
-    auto it = std::find_if(lds.hashes.begin(), lds.hashes.end(),
-                           [&](const auto& h) { return h.first == number; });
-    if (it == lds.hashes.end()) {
-      check.status = "not_in_sod";
-      not_in_sod = true;
-    } else {
-      unsigned char md[EVP_MAX_MD_SIZE];
-      unsigned int len = 0;
-      EVP_Digest(bytes.data(), bytes.size(), md, &len, lds.md, nullptr);
-      if (it->second.size() != len || std::memcmp(it->second.data(), md, len) != 0) {
-        check.status = "hash_mismatch";
-        mismatch = true;
-      }
-    }
-    out.data_groups.push_back(check);
-  }
-  for (const auto& [number, hash] : lds.hashes) {
-    if (!chip.data_groups.count(number)) out.data_groups.push_back({number, "not_read"});
-  }
-  std::sort(out.data_groups.begin(), out.data_groups.end(),
-            [](const DataGroupCheck& a, const DataGroupCheck& b) { return a.number < b.number; });
-
   // Without DG1 (a reader that failed on it, an integrator sending EF.SOD
   // first) everything but the data groups is still checked.
   auto dg1 = chip.data_groups.find(1);
@@ -296,7 +319,7 @@ ChipVerification VerifyChip(const ChipData& chip, const TrustAnchors* anchors, s
     return Fail(out, ChipStatus::kDataGroupNotInSod, "a data group read is not in EF.SOD");
   if (mismatch)
     return Fail(out, ChipStatus::kHashMismatch, "a data group's hash differs from EF.SOD");
-  if (out.dg1_mrz.empty()) {
+  if (out.dg1_mrz.empty() && !chip.card_security) {
     return Fail(out, ChipStatus::kDataGroupsNotRead,
                 "EF.SOD and its signer verify, but DG1 was not given: the chip's data cannot be "
                 "compared with what EF.SOD signs");

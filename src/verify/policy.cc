@@ -159,6 +159,10 @@ const RuleEntry kRules[] = {
      nullptr},
     {{"chip_mrz_mismatch", "reject", "the chip's DG1 differs from the printed MRZ", "chip_mrz"},
      nullptr},
+    {{"mrz_not_given", "review",
+      "EF.CardSecurity given without an MRZ: it authenticates the chip, not the holder's data",
+      "mrz"},
+     nullptr},
     {{"mrz_from_seal", "note",
       "a seal given alone: the MRZ checked is the one it carries (a visa seal's after position "
       "28 of line 2 is not known)",

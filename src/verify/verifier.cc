@@ -201,7 +201,9 @@ void Verifier::CheckChip(const VerifyRequest& request, VerificationReport& repor
   switch (v.status) {
     case sig::ChipStatus::kValid:
       report.checks.push_back(
-          {"chip", CheckStatus::kPass, "EF.SOD signed by " + v.signer->subject});
+          {"chip", CheckStatus::kPass,
+           std::string(request.chip->card_security ? "EF.CardSecurity" : "EF.SOD") + " signed by " +
+               v.signer->subject});
       break;
     case sig::ChipStatus::kUnknownCsca:
     case sig::ChipStatus::kRevocationUnknown:
@@ -422,7 +424,16 @@ VerificationReport Verifier::WithoutMrz(const VerifyRequest& request,
     why = "the seal carries no MRZ (profile " +
           (seal && seal->seal ? seal->seal->profile : std::string("not decodable")) + ")";
   }
-  report.checks.push_back({"mrz", CheckStatus::kNotRun, why, false});
+  // EF.CardSecurity vouches for the chip's keys, not for the holder's data:
+  // alone it is never clear.
+  const bool card = request.chip && request.chip->card_security;
+  if (card) {
+    why = "EF.CardSecurity names no holder";
+    report.reasons.push_back({"mrz_not_given",
+                              "the chip's EF.CardSecurity was checked, but no MRZ: check the "
+                              "printed MRZ (IMAGE or --mrz) too"});
+  }
+  report.checks.push_back({"mrz", CheckStatus::kNotRun, why, card});
   report.checks.push_back(
       {"lists", CheckStatus::kNotRun, "no document number to look up: " + why, false});
   if (request.chip) CheckChip(request, report);

@@ -346,6 +346,27 @@ TEST_CASE("tdv check --chip: passive authentication", "[cli][trust]") {
   CHECK(sod_text.out.find("DG1                   not_read") != std::string::npos);
   CHECK(Tdv({"check", "--data", d, "--chip", kPki + "/chips/de-valid/sod.bin", "--dg", "x=y"})
             .exit_code == 2);
+
+  // A German ID card's EF.CardSecurity: with the printed MRZ clear; alone
+  // review (it names no holder); forged reject; never with data groups.
+  const std::string card = kPki + "/chips/de-card/card_security.bin";
+  ProcessResult card_mrz =
+      Tdv({"check", "--data", d, "--json", "--card-security", card, "--mrz", printed});
+  CHECK(card_mrz.exit_code == 0);
+  json cj = json::parse(card_mrz.out);
+  CHECK(cj["chip"]["kind"] == "ef_card_security");
+  CHECK(cj["chip"]["status"] == "valid");
+  ProcessResult card_alone = Tdv({"check", "--data", d, "--json", "--card-security", card});
+  CHECK(card_alone.exit_code == 1);
+  json aj = json::parse(card_alone.out);
+  CHECK(aj["verdict"] == "review");
+  CHECK(aj["reasons"][0]["code"] == "mrz_not_given");
+  ProcessResult forged = Tdv({"check", "--data", d, "--json", "--card-security",
+                              kPki + "/chips/de-card/card_security-badsig.bin", "--mrz", printed});
+  CHECK(json::parse(forged.out)["verdict"] == "reject");
+  CHECK(Tdv({"check", "--data", d, "--card-security", card, "--dg",
+             "1=" + kPki + "/chips/de-valid/dg1.bin"})
+            .exit_code == 2);
 }
 
 }  // namespace

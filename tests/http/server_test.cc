@@ -696,6 +696,13 @@ TEST_CASE("POST /v1/verify with a base64 seal and chip data", "[http][sig]") {
   CHECK(r["chip"]["status"] == "malformed");
   CHECK(r["verdict"] == "reject");
 
+  // A German ID card's EF.CardSecurity with the printed MRZ.
+  r = post({{"mrz", Pki(dir + "printed.mrz")},
+            {"card_security", B64(Pki("chips/de-card/card_security.bin"))}});
+  CHECK(r["chip"]["kind"] == "ef_card_security");
+  CHECK(r["chip"]["status"] == "valid");
+  CHECK(r["verdict"] == "clear");
+
   // A seal alone: the MRZ it carries is checked (a visa seal's line 2
   // filled out after position 28), the lists with it.
   r = post({{"seal", B64(Pki("seals/visa-dets.vds"))}});
@@ -720,6 +727,8 @@ TEST_CASE("POST /v1/verify with a base64 seal and chip data", "[http][sig]") {
   bad = {{"chip", {{"sod", B64("x")}, {"data_groups", {{"17", B64("x")}}}}}};
   Problem(s.client().Post("/v1/verify", bad.dump(), "application/json"), 422);
   bad = {{"seal", ""}};
+  Problem(s.client().Post("/v1/verify", bad.dump(), "application/json"), 422);
+  bad = {{"card_security", B64("x")}, {"chip", {{"sod", B64("x")}}}};
   Problem(s.client().Post("/v1/verify", bad.dump(), "application/json"), 422);
   bad = {{"passport_number", "UP1234567"}};
   Problem(s.client().Post("/v1/verify", bad.dump(), "application/json"), 422);

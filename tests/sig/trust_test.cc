@@ -286,6 +286,32 @@ TEST_CASE("Passive authentication: one distinct outcome each", "[chip]") {
     bad.data_groups.clear();
     CHECK(VerifyChip(bad, anchors.get(), now).status == ChipStatus::kInvalidSignature);
   }
+  SECTION("EF.CardSecurity of a German ID card: signature, chain and countries") {
+    ChipData card;
+    card.sod = Bytes(kPki / "chips/de-card/card_security.bin");
+    card.card_security = true;
+    ChipVerification v = VerifyChip(card, anchors.get(), now);
+    CHECK(v.status == ChipStatus::kValid);
+    CHECK(v.kind == "ef_card_security");
+    CHECK(v.signature == "valid");
+    CHECK(v.data_groups.empty());
+    ChipData bad = card;
+    bad.sod = Bytes(kPki / "chips/de-card/card_security-badsig.bin");
+    CHECK(VerifyChip(bad, anchors.get(), now).status == ChipStatus::kInvalidSignature);
+    // An EF.SOD given as EF.CardSecurity (and the other way round) is not
+    // taken for the other.
+    ChipData sod_as_card = Chip("de-valid");
+    sod_as_card.data_groups.clear();
+    sod_as_card.card_security = true;
+    CHECK(VerifyChip(sod_as_card, anchors.get(), now).status == ChipStatus::kMalformed);
+    ChipData card_as_sod = card;
+    card_as_sod.card_security = false;
+    CHECK(VerifyChip(card_as_sod, anchors.get(), now).status == ChipStatus::kMalformed);
+    // Data groups are EF.SOD's, not EF.CardSecurity's.
+    ChipData with_dg = card;
+    with_dg.data_groups[1] = Chip("de-valid").data_groups[1];
+    CHECK(VerifyChip(with_dg, anchors.get(), now).status == ChipStatus::kMalformed);
+  }
   SECTION("malformed input") {
     ChipData junk = Chip("de-valid");
     junk.sod.resize(junk.sod.size() / 2);

@@ -7,7 +7,8 @@ the openssl CLI; every holder is fictitious).
       the DER CscaMasterList { version 0, SET OF Certificate }
   make_docs.py all PKIDIR
       seals/NAME.vds (+ NAME.mrz, the MRZ printed on the document) and
-      chips/NAME/{sod.bin,dgN.bin,printed.mrz}; see the lists below.
+      chips/NAME/{sod.bin,dgN.bin,printed.mrz}, chips/de-card/card_security.bin;
+      see the lists below.
   make_docs.py ldif OUT.ldif ATTRIBUTE=FILE...
       an LDIF file as the ICAO PKD publishes its downloads: one entry per
       FILE (PEM or DER), its value base64 under ATTRIBUTE
@@ -347,6 +348,29 @@ def make_chips(pki):
     at = bytes(data).rfind(issuer)
     data[at:at + len(issuer)] = reordered
     write(sod, bytes(data))
+    make_card_security(pki)
+
+
+def make_card_security(pki):
+    """EF.CardSecurity of a German ID card (BSI TR-03110): CMS SignedData over
+    SecurityInfos (here one PACEInfo), content type id-SecurityObject, signed
+    by the German document signer; and a copy with a signature byte flipped."""
+    out = os.path.join(pki, "chips", "de-card")
+    os.makedirs(out, exist_ok=True)
+    pace = tlv(0x30, der_oid("0.4.0.127.0.7.2.2.4.2.2") + der_int(2) + der_int(13))
+    infos = os.path.join(out, "infos.der")
+    write(infos, tlv(0x31, pace))
+    cms = subprocess.run(
+        ["openssl", "cms", "-sign", "-binary", "-nodetach", "-nosmimecap", "-outform", "DER",
+         "-md", "sha256", "-econtent_type", "0.4.0.127.0.7.3.2.1",
+         "-signer", os.path.join(pki, "signer", "ds-de.pem"),
+         "-inkey", os.path.join(pki, "keys", "ds-de.key"), "-in", infos],
+        check=True, capture_output=True).stdout
+    os.remove(infos)
+    write(os.path.join(out, "card_security.bin"), cms)
+    bad = bytearray(cms)
+    bad[-3] ^= 0x01
+    write(os.path.join(out, "card_security-badsig.bin"), bytes(bad))
 
 
 def write_ldif(out, pairs):

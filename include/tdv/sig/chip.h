@@ -20,6 +20,11 @@ namespace tdv::sig {
 struct ChipData {
   std::vector<std::uint8_t> sod;  // EF.SOD as read (0x77 wrapper or bare CMS)
   std::map<int, std::vector<std::uint8_t>> data_groups;  // number -> complete DG file
+  // `sod` holds EF.CardSecurity (German ID cards, BSI TR-03110): the same
+  // CMS SignedData over SecurityInfos (id-SecurityObject) instead of data
+  // group hashes. Its signature, chain and countries are checked; it
+  // vouches for the chip's keys, not for data groups.
+  bool card_security = false;
 };
 
 // Distinct outcomes, never merged; the first failure in this order wins:
@@ -57,6 +62,7 @@ struct ChipVerification {
   ChipStatus status = ChipStatus::kMalformed;
   std::string detail;
   std::optional<SignerInfo> signer;
+  std::string kind = "ef_sod";      // or "ef_card_security"
   std::string hash_algorithm;       // "sha256"
   std::string signature_algorithm;  // "ecdsa-with-SHA256", "rsassaPss", ...
   std::vector<DataGroupCheck> data_groups;
