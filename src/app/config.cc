@@ -30,6 +30,7 @@ constexpr const char* kSettings[] = {"listen",
                                      "tls_key",
                                      "tls_client_ca",
                                      "tls_require_client_cert",
+                                     "tls_ciphers",
                                      "allow_specimens",
                                      "strict",
                                      "check_expiry",
@@ -146,6 +147,10 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
       (key == "tls_cert"  ? config.tls_cert
        : key == "tls_key" ? config.tls_key
                           : config.tls_client_ca) = value.get<std::string>();
+    } else if (key == "tls_ciphers") {
+      if (!value.is_string() || value.get<std::string>().empty())
+        return bad("\"tls_ciphers\" must be an OpenSSL cipher list");
+      config.tls_ciphers = value.get<std::string>();
     } else if (key == "store") {
       if (!value.is_string() || value.get<std::string>().empty()) {
         return bad("\"store\" must be sqlite:PATH or a PostgreSQL URL");

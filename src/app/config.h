@@ -46,6 +46,7 @@ struct Config {
   // certificates from tls_client_ca, required with tls_require_client_cert.
   std::string tls_cert, tls_key, tls_client_ca;
   bool tls_require_client_cert = false;
+  std::string tls_ciphers;  // TLS 1.2 suites; "": Mozilla intermediate (AEAD only)
   // Lost-and-stolen lists: "sqlite:PATH" (default DATA_DIR/lists.db) or a
   // PostgreSQL URL.
   std::string store;

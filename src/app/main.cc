@@ -361,6 +361,7 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   options.tls_key_file = config->tls_key;
   options.tls_client_ca_file = config->tls_client_ca;
   options.tls_require_client_cert = config->tls_require_client_cert;
+  options.tls_ciphers = config->tls_ciphers;
   options.rate_per_second_by_role = config->rate_limits;
   options.batch_max_items = config->batch_max_items;
   options.batch_threads = config->batch_threads;

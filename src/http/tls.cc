@@ -154,6 +154,11 @@ Result<std::unique_ptr<TlsContext>> TlsContext::Create(const TlsSettings& s) {
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  const std::string ciphers = s.ciphers.empty() ? kIntermediateCiphers : s.ciphers;
+  if (SSL_CTX_set_cipher_list(ctx, ciphers.c_str()) != 1) {
+    return Error{ErrorCode::kInvalidInput,
+                 "TLS cipher list '" + ciphers + "' names no suite OpenSSL knows"};
+  }
   if (SSL_CTX_use_certificate_chain_file(ctx, s.cert_file.c_str()) != 1) {
     return Error{ErrorCode::kInvalidInput,
                  "TLS certificate " + s.cert_file + " cannot be used: " + OpensslError()};

@@ -19,7 +19,17 @@ struct TlsSettings {
   std::string key_file;        // PEM: its private key
   std::string client_ca_file;  // PEM: CAs whose client certificates are accepted ("" none)
   bool require_client_cert = false;
+  // TLS 1.2 cipher suites (OpenSSL's list syntax); "" = kIntermediateCiphers.
+  // TLS 1.3's suites are all AEAD and stay as OpenSSL sets them.
+  std::string ciphers;
 };
+
+// Mozilla's "intermediate" profile for TLS 1.2: forward-secret AEAD suites
+// only (no CBC, no SHA-1 MACs).
+inline constexpr const char* kIntermediateCiphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
 
 class TlsContext {
  public:

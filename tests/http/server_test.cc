@@ -6,6 +6,8 @@
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -871,6 +873,55 @@ TEST_CASE("TLS: client certificates from the configured CA, required or not", "[
     CHECK(without->status == 200);
     CHECK_FALSE(TlsClient(s.port(), "stranger")->Get("/healthz"));  // presented, not trusted
   }
+}
+
+// A raw TLS handshake offering only `ciphers` at TLS 1.2 at most (0: any
+// version, OpenSSL's defaults): whether the server completes it.
+bool Handshake(int port, const char* ciphers, bool tls12_only) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  REQUIRE(ctx != nullptr);
+  if (tls12_only) SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+  if (ciphers != nullptr) REQUIRE(SSL_CTX_set_cipher_list(ctx, ciphers) == 1);
+  const int fd = Connect(port);
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  const bool ok = SSL_connect(ssl) == 1;
+  SSL_free(ssl);
+  ::close(fd);
+  SSL_CTX_free(ctx);
+  ERR_clear_error();
+  return ok;
+}
+
+TEST_CASE("TLS: Mozilla's intermediate suites by default; CBC clients refused", "[http][tls]") {
+  ServerOptions o;
+  o.tls_cert_file = TlsFile("server.pem");
+  o.tls_key_file = TlsFile("server.key");
+  {
+    LiveServer s(o);
+    CHECK(Handshake(s.port(), nullptr, false));                           // TLS 1.3
+    CHECK(Handshake(s.port(), "ECDHE-ECDSA-AES128-GCM-SHA256", true));    // 1.2 AEAD
+    CHECK(Handshake(s.port(), "ECDHE-ECDSA-CHACHA20-POLY1305", true));    // 1.2 AEAD
+    CHECK_FALSE(Handshake(s.port(), "ECDHE-ECDSA-AES256-SHA", true));     // CBC, SHA-1 MAC
+    CHECK_FALSE(Handshake(s.port(), "ECDHE-ECDSA-AES128-SHA256", true));  // CBC, SHA-2 MAC
+    // The service still answers after the refused handshakes.
+    auto r = TlsClient(s.port())->Get("/healthz");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+  // Configured otherwise (an agency's legacy clients), the list is used.
+  o.tls_ciphers = "ECDHE-ECDSA-AES256-SHA";
+  {
+    LiveServer s(o);
+    CHECK(Handshake(s.port(), "ECDHE-ECDSA-AES256-SHA", true));
+  }
+  // A list OpenSSL cannot use fails Bind.
+  const verify::Verifier verifier(LiveServer::Config());
+  o.tls_ciphers = "NO-SUCH-SUITE";
+  o.port = 0;
+  auto bound = Server(verifier, o).Bind();
+  REQUIRE_FALSE(bound.has_value());
+  CHECK(bound.error().message.find("NO-SUCH-SUITE") != std::string::npos);
 }
 
 TEST_CASE("TLS: a certificate or key that cannot be used fails Bind, saying which", "[http][tls]") {

@@ -96,6 +96,9 @@ struct ServerOptions {
   // one. Bind() reports a certificate or key that cannot be used.
   std::string tls_cert_file, tls_key_file, tls_client_ca_file;
   bool tls_require_client_cert = false;
+  // TLS 1.2 cipher suites (OpenSSL list syntax); "": Mozilla's intermediate
+  // profile, AEAD suites only.
+  std::string tls_ciphers;
   // POST /v1/verify/batch: items per request (beyond: an error line and the
   // end of the batch), bytes per item line, items between reading and
   // answering, verifying threads per batch.
