@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // Fuzz target: untrusted seal and chip bytes. The first input byte picks the
-// path: even -> ParseVds + VerifySeal (no trust store), odd -> VerifyChip
-// with the rest as EF.SOD and a fixed DG1. Any input must give a result,
-// never a crash; a malformed seal's offset lies inside the input.
+// path (mod 4): 0 -> ParseVds + VerifySeal (no trust store), 1 ->
+// VerifyChip with the rest as EF.SOD and a fixed DG1, 2 -> the rest as
+// EF.CardSecurity, 3 -> the rest as an LDIF download (the PKD's format) read
+// for its base64 values. Any input must give a result, never a crash; a
+// malformed seal's offset lies inside the input.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <ctime>
 #include <span>
+#include <string_view>
 
+#include "ldif.h"
 #include "tdv/sig/base64.h"
 #include "tdv/sig/chip.h"
 #include "tdv/sig/seal.h"
@@ -18,7 +22,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::span<const std::uint8_t> rest(data + 1, size - 1);
   const std::time_t at = 1'800'000'000;
-  if (data[0] % 2 == 0) {
+  if (data[0] % 4 == 3) {
+    const std::string_view text(reinterpret_cast<const char*>(rest.data()), rest.size());
+    if (tdv::sig::internal::LooksLikeLdif(text)) {
+      auto values = tdv::sig::internal::LdifBinaryValues(
+          text, {"usercertificate", "certificaterevocationlist", "pkdmasterlistcontent"});
+      if (values) {
+        for (const auto& v : *values) {
+          if (v.bytes.empty() || v.line == 0) std::abort();  // a value has bytes and a line
+        }
+      }
+    }
+  } else if (data[0] % 4 == 2) {
+    tdv::sig::ChipData card;
+    card.sod.assign(rest.begin(), rest.end());
+    card.card_security = true;
+    auto v = tdv::sig::VerifyChip(card, nullptr, at);
+    if (v.status == tdv::sig::ChipStatus::kValid) std::abort();
+  } else if (data[0] % 2 == 0) {
     std::size_t offset = 0;
     auto seal = tdv::sig::ParseVds(rest, &offset);
     if (!seal && offset > rest.size()) std::abort();
