@@ -202,6 +202,15 @@ TEST_CASE("tdv check --seal alone: the seal is the document's proof", "[cli][tru
   CHECK(sic.out.find("verdict: clear") != std::string::npos);
   CHECK(sic.out.find("MRZ: none given") != std::string::npos);
   CHECK(sic.out.find("first_name            J\xc3\x96RG") != std::string::npos);
+  // A genuine seal whose MRZ is no MRZ (two lines of 25): the MRZ it
+  // certifies is invalid, so the document is rejected, saying why.
+  json odd = json::parse(
+      Tdv({"check", "--data", d, "--json", "--seal", kPki + "/seals/etd-oddmrz-dets.vds"}).out);
+  CHECK(odd["mrz_source"] == "seal");
+  CHECK(odd["seal"]["status"] == "valid");
+  CHECK(odd["verdict"] == "reject");
+  CHECK(odd["reasons"][0]["code"] == "mrz_invalid");
+  CHECK(odd["checks"][0]["detail"].get<std::string>().rfind("line 1 has 25 characters", 0) == 0);
   // Broken or forged seals alone are rejected, never passed.
   for (const char* name : {"visa-tampered", "visa-truncated", "visa-badsig"}) {
     INFO(name);

@@ -256,6 +256,11 @@ def make_seals(pki):
     sic += feature(2, "BEISPIEL".encode()) + feature(3, "JÖRG".encode())
     write(f"{out}/sic-dets.vds", signed(sic, key("seal-dets"), 256))
 
+    # An emergency travel document's seal whose MRZ is no MRZ (50 characters):
+    # judged by its signature, its MRZ check saying why it did not run.
+    odd = vds_header(4, "D", "DETS", "27", 0x5E, 0x03) + feature(2, c40("XYZ" * 16 + "XY"))
+    write(f"{out}/etd-oddmrz-dets.vds", signed(odd, key("seal-dets"), 256))
+
     # Arrival attestation, P-384 (SHA-384); emergency travel document, P-521 (SHA-512).
     a1, a2 = td2("AU", "NLD", "VOORBEELD", "SAM", "AA0000123", "SYR", "020202", "X", "270101")
     aad = vds_header(4, "NLD", "NLAB", "5", 0xFD, 0x02) + feature(2, c40(a1 + a2)) + feature(3, c40("123456789012"))
