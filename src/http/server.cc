@@ -784,9 +784,8 @@ Status Server::Bind() {
   if (!o.tls_cert_file.empty() || !o.tls_key_file.empty()) {
     if (o.tls_cert_file.empty() || o.tls_key_file.empty())
       return Error{ErrorCode::kInvalidInput, "TLS needs both a certificate and its key"};
-    auto tls = internal::TlsContext::Create(
-        {o.tls_cert_file, o.tls_key_file, o.tls_client_ca_file, o.tls_require_client_cert,
-         o.tls_ciphers});
+    auto tls = internal::TlsContext::Create({o.tls_cert_file, o.tls_key_file, o.tls_client_ca_file,
+                                             o.tls_require_client_cert, o.tls_ciphers});
     if (!tls) return tls.error();
     impl_->tls = std::move(*tls);
   } else if (!o.tls_client_ca_file.empty() || o.tls_require_client_cert) {
