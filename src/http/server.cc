@@ -475,8 +475,8 @@ struct Server::Impl {
   }
 
   // Multipart fields besides the image: seal (raw bytes), sod + dg1..dg16
-  // (chip data) or card_security (EF.CardSecurity), passport_number. Returns an error message or
-  // "".
+  // (chip data) or card_security (EF.CardSecurity), passport_number.
+  // Returns an error message or "".
   static std::string ChipAndSealFields(const httplib::Request& req, verify::VerifyRequest& r) {
     auto bytes = [&](const std::string& name) {
       const std::string& c = req.get_file_value(name).content;
@@ -524,8 +524,9 @@ struct Server::Impl {
           (req.has_file("seal") || req.has_file("sod") || req.has_file("card_security"));
       if (type == "multipart/form-data") {
         if (!req.has_file("image") && !alone) {
-          SendProblem(res, 422, "invalid-request", "Invalid request",
-                      "the multipart body has no field 'image' (or 'seal', or 'sod')");
+          SendProblem(
+              res, 422, "invalid-request", "Invalid request",
+              "the multipart body has no field 'image' (or 'seal', 'sod' or 'card_security')");
           return;
         }
         const std::string& content = req.get_file_value("image").content;

@@ -395,13 +395,13 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
   internal::ApplyPolicy(config_.policy, o.check_expiry.value_or(config_.check_expiry), request,
                         report);
 
-  if (seal_only && seal_only->seal && seal_only->seal->profile == "visa") {
+  if (seal_only) {
+    const bool visa = seal_only->seal && seal_only->seal->profile == "visa";
     report.notes.push_back(
-        {"mrz_from_seal",
-         "the MRZ checked is the one the visa seal carries; a visa seal keeps line 2 up to "
-         "position 28, so the optional data after it is not known"});
-  } else if (seal_only) {
-    report.notes.push_back({"mrz_from_seal", "the MRZ checked is the one the seal carries"});
+        {"mrz_from_seal", visa ? "the MRZ checked is the one the visa seal carries; a visa seal "
+                                 "keeps line 2 up to position 28, so the optional data after it "
+                                 "is not known"
+                               : "the MRZ checked is the one the seal carries"});
   }
 
   if (config_.lists != nullptr) CheckLists(report);
