@@ -388,9 +388,11 @@ std::vector<std::optional<SlotEnds>> ZoneEnds(const std::vector<std::optional<Li
   // One side: `at(i)` a line's own end there, `outward` +1 where further
   // out is further right. Writes the zone's end into the lines off it.
   const auto side = [&](auto at, auto set, double outward) {
-    const auto off = [&](double a, double b) {  // in pitches, within reach
-      const double d = std::abs(a - b) / pitch;
-      return d > kZoneEndOff && d < kZoneEndReach;
+    // Line i's end off `zone`, in pitches, within its reach.
+    const auto off = [&](std::size_t i, double zone) {
+      const double d = std::abs(at(i) - zone) / pitch;
+      const double extra = counts[i] > len ? double(counts[i] - len) : 0.0;
+      return d > kZoneEndOff && d < kZoneEndReach + extra;
     };
     const auto anchor = [&](std::size_t i, double where) {
       if (!out[i]) out[i] = SlotEnds{spans[i]->first, spans[i]->last};
@@ -398,7 +400,7 @@ std::vector<std::optional<SlotEnds>> ZoneEnds(const std::vector<std::optional<Li
     };
     const auto anchor_off = [&](double zone) {
       for (std::size_t i = 0; i < n; ++i) {
-        if (off(at(i), zone)) anchor(i, zone);
+        if (off(i, zone)) anchor(i, zone);
       }
     };
     // Lines read with as many symbols as slots, where they agree.
@@ -420,7 +422,7 @@ std::vector<std::optional<SlotEnds>> ZoneEnds(const std::vector<std::optional<Li
       if (agree >= 2) anchor_off(median);
       return;
     }
-    if (!off(at(0), at(1))) return;
+    if (!off(0, at(1)) && !off(1, at(0))) return;
     // The line further out, and the one further in.
     const std::size_t outer = (at(1) - at(0)) * outward > 0 ? 1 : 0, inner = 1 - outer;
     if (counts[outer] > len) {
@@ -482,7 +484,22 @@ mrz::LineCandidates ToSlots(const std::vector<OcrSymbol>& all, int length,
     where.push_back(std::isfinite(w) ? w : -2.0 * length);
     sure.push_back(s.choices.front().confidence);
   }
-  const std::vector<int> slot_of = AssignSlots(where, sure, length);
+  std::vector<int> slot_of = AssignSlots(where, sure, length);
+  // As many symbols within the line's ends as slots: each is its slot, in
+  // the order read. The positions of a recogniser's symbols wander by a
+  // third of a pitch (a CTC column is about that), and a drift of half a
+  // pitch along part of the line made the assignment drop a symbol there
+  // and leave a slot empty further on.
+  {
+    std::vector<std::size_t> inside;
+    for (std::size_t j = 0; j < where.size(); ++j) {
+      if (where[j] > -0.5 && where[j] < length - 0.5) inside.push_back(j);
+    }
+    if (inside.size() == static_cast<std::size_t>(length)) {
+      std::fill(slot_of.begin(), slot_of.end(), -1);
+      for (std::size_t k = 0; k < inside.size(); ++k) slot_of[inside[k]] = static_cast<int>(k);
+    }
+  }
   for (std::size_t j = 0; j < symbols.size(); ++j) {
     if (slot_of[j] < 0) continue;
     slots[static_cast<std::size_t>(slot_of[j])] = symbols[j].choices;

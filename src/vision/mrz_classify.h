@@ -96,7 +96,10 @@ struct SlotEnds {
 // faint first or last symbol not read: fewer). nullopt: the line keeps its
 // own.
 // A line's end this many pitches or more off the zone's is off it; as many
-// as kZoneEndReach or more is something else (a line cut from another band).
+// as kZoneEndReach or more is something else (a line cut from another band),
+// unless the line was read with more symbols than slots: each symbol too
+// many (a mark beyond the line's end read as symbols) reaches a pitch
+// further.
 inline constexpr double kZoneEndOff = 0.5, kZoneEndReach = 3.5;
 std::vector<std::optional<SlotEnds>> ZoneEnds(const std::vector<std::optional<LineSpan>>& spans,
                                               const std::vector<std::size_t>& counts, int length);

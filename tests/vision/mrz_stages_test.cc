@@ -333,6 +333,13 @@ OcrSymbol Symbol(int left, char c) {
   return s;
 }
 
+// Each slot's first candidate, in order.
+std::string SlotsText(const mrz::LineCandidates& slots) {
+  std::string read;
+  for (const auto& s : slots) read.push_back(s.front().ch);
+  return read;
+}
+
 TEST_CASE("classify: a speck beside a line does not shift its slots", "[vision][classify]") {
   std::vector<OcrSymbol> symbols;
   symbols.push_back(Symbol(0, 'I'));  // a card's edge, far to the left
@@ -340,9 +347,7 @@ TEST_CASE("classify: a speck beside a line does not shift its slots", "[vision][
     symbols.push_back(Symbol(100 + 30 * i, kTd3[0][static_cast<std::size_t>(i)]));
   std::vector<const OcrSymbol*> origin;
   const mrz::LineCandidates slots = ToSlots(symbols, 30, origin);
-  std::string read;
-  for (const auto& s : slots) read.push_back(s.front().ch);
-  CHECK(read == kTd3[0].substr(0, 30));
+  CHECK(SlotsText(slots) == kTd3[0].substr(0, 30));
   CHECK(origin[0] == &symbols[1]);
 }
 
@@ -358,9 +363,7 @@ TEST_CASE("classify: neighbours read close together each keep a slot, in order",
   }
   std::vector<const OcrSymbol*> origin;
   const mrz::LineCandidates slots = ToSlots(symbols, 8, origin);
-  std::string read;
-  for (const auto& s : slots) read.push_back(s.front().ch);
-  CHECK(read == line);
+  CHECK(SlotsText(slots) == line);
   for (std::size_t i = 0; i < 8; ++i) CHECK(origin[i] == &symbols[i]);
   // The assignment itself: in order, one to a slot, near where each was read.
   CHECK(AssignSlots({0, 1, 2.6, 2.9, 4}, {1, 1, 1, 1, 1}, 6) == std::vector<int>{0, 1, 2, 3, 4});
@@ -373,6 +376,32 @@ TEST_CASE("classify: neighbours read close together each keep a slot, in order",
   // A symbol set far beyond the line's ends (where ToSlots has no position
   // for it) is left out, the rest keep their slots.
   CHECK(AssignSlots({-16, 0, 1, 2}, {1, 1, 1, 1}, 8) == std::vector<int>{-1, 0, 1, 2});
+}
+
+TEST_CASE("classify: as many symbols as slots each keep their slot, in order",
+          "[vision][classify]") {
+  // A learned recogniser's symbol positions drifting two thirds of a pitch
+  // short along the middle of a line (CTC columns a third of a pitch wide):
+  // the assignment alone would drop the symbol where the drift begins and
+  // leave a slot empty where it ends. Read whole, every symbol is placed.
+  const std::string line = "P<D<<MUSTERMANN<<ERIKA<<<<<<<<";
+  std::vector<OcrSymbol> symbols;
+  for (int i = 0; i < 30; ++i) {
+    const int drift = i >= 8 && i <= 26 ? -20 : i == 7 ? -8 : 0;
+    symbols.push_back(Symbol(100 + 30 * i + drift, line[static_cast<std::size_t>(i)]));
+  }
+  std::vector<const OcrSymbol*> origin;
+  const mrz::LineCandidates slots = ToSlots(symbols, 30, origin);
+  CHECK(SlotsText(slots) == line);
+  for (std::size_t i = 0; i < 30; ++i) CHECK(origin[i] == &symbols[i]);
+  // One symbol fewer: the positions decide where the slot stays empty.
+  symbols.clear();
+  for (int i = 0; i < 30; ++i) {
+    if (i != 20) symbols.push_back(Symbol(100 + 30 * i, line[static_cast<std::size_t>(i)]));
+  }
+  ToSlots(symbols, 30, origin);
+  CHECK(origin[20] == nullptr);
+  CHECK(origin[21] == &symbols[20]);
 }
 
 TEST_CASE("classify: the lines of a zone start and end at one column", "[vision][classify]") {
@@ -409,6 +438,16 @@ TEST_CASE("classify: the lines of a zone start and end at one column", "[vision]
   ends = ZoneEnds({span(100, 530), span(103, 528)}, {44, 44}, 44);
   CHECK_FALSE(ends[0].has_value());
   CHECK_FALSE(ends[1].has_value());
+  // A mark beyond the first line's end read as two symbols (38 of 36),
+  // three and a half pitches out: each symbol too many reaches a pitch
+  // further, so the line still ends where the second (36 read) does. Read
+  // as one symbol too many it is a pitch short of that reach.
+  ends = ZoneEnds({span(100, 386), span(100, 350)}, {38, 36}, 36);
+  REQUIRE(ends[0].has_value());
+  CHECK(ends[0]->last == 350);
+  CHECK_FALSE(ends[1].has_value());
+  ends = ZoneEnds({span(100, 396), span(100, 350)}, {37, 36}, 36);
+  CHECK_FALSE(ends[0].has_value());
   // Further apart than a few pitches, or a line with nothing read: no zone.
   ends = ZoneEnds({span(100, 530), span(160, 530)}, {44, 40}, 44);
   CHECK_FALSE(ends[1].has_value());
@@ -429,9 +468,7 @@ TEST_CASE("classify: the lines of a zone start and end at one column", "[vision]
   for (int i = 0; i < 8; ++i) marked.push_back(Symbol(100 + 30 * i, "X1612284"[i]));
   std::vector<const OcrSymbol*> origin;
   const mrz::LineCandidates slots = ToSlots(marked, 8, origin, SlotEnds{110, 320});
-  std::string read;
-  for (const auto& s : slots) read.push_back(s.front().ch);
-  CHECK(read == "X1612284");
+  CHECK(SlotsText(slots) == "X1612284");
 }
 
 TEST_CASE("glyphs: the model loads and reads rendered OCR-B glyphs", "[vision][glyphs]") {
