@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "tdv/http/keys.h"
@@ -51,6 +53,21 @@ constexpr const char* kSettings[] = {"listen",
                                      "crl_policy",
                                      "batch_max_items",
                                      "batch_threads"};
+
+// An integer setting within [lo, hi]: read at its own width first, so that
+// 4294967297 is not taken for 1 (tests/fuzz/fuzz_config.cc checks it).
+std::optional<int> IntIn(const nlohmann::json& value, int lo, int hi) {
+  if (value.is_number_unsigned()) {
+    const auto v = value.get<std::uint64_t>();
+    if (v > static_cast<std::uint64_t>(hi) || v < static_cast<std::uint64_t>(std::max(lo, 0)))
+      return std::nullopt;
+    return static_cast<int>(v);
+  }
+  if (!value.is_number_integer()) return std::nullopt;
+  const auto v = value.get<std::int64_t>();
+  if (v < lo || v > hi) return std::nullopt;
+  return static_cast<int>(v);
+}
 
 }  // namespace
 
@@ -169,26 +186,22 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
                                                         : config.audit_document_number_in_clear;
       target = value.get<bool>();
     } else if (key == "expiry_window_years" || key == "threads") {
-      if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > 1000) {
-        return bad("\"" + key + "\" must be an integer 1-1000");
-      }
-      (key == "threads" ? config.threads : config.expiry_window_years) = value.get<int>();
+      const auto n = IntIn(value, 1, 1000);
+      if (!n) return bad("\"" + key + "\" must be an integer 1-1000");
+      (key == "threads" ? config.threads : config.expiry_window_years) = *n;
     } else if (key == "lists_refresh_seconds" || key == "lists_max_staleness_seconds") {
-      if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > 86400) {
-        return bad("\"" + key + "\" must be an integer 1-86400");
-      }
+      const auto n = IntIn(value, 1, 86400);
+      if (!n) return bad("\"" + key + "\" must be an integer 1-86400");
       (key == "lists_refresh_seconds" ? config.lists_refresh_seconds
-                                      : config.lists_max_staleness_seconds) = value.get<int>();
+                                      : config.lists_max_staleness_seconds) = *n;
     } else if (key == "expired") {
       if (!value.is_string() || !verify::ValidExpiredEffect(value.get<std::string>()))
         return bad("\"expired\" must be \"reject\" or \"review\"");
       config.policy.expired = value.get<std::string>();
     } else if (key == "expiring_within_days" || key == "minor_age") {
-      if (!value.is_number_integer() || value.get<int>() < 0 || value.get<int>() > 3650) {
-        return bad("\"" + key + "\" must be an integer 0-3650 (0: never)");
-      }
-      (key == "minor_age" ? config.policy.minor_age : config.policy.expiring_within_days) =
-          value.get<int>();
+      const auto n = IntIn(value, 0, 3650);
+      if (!n) return bad("\"" + key + "\" must be an integer 0-3650 (0: never)");
+      (key == "minor_age" ? config.policy.minor_age : config.policy.expiring_within_days) = *n;
     } else if (key == "watch_states" || key == "review_visa_categories") {
       std::vector<std::string> items;
       bool ok = value.is_array();
@@ -225,10 +238,9 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
       }
       config.batch_max_items = value.get<std::size_t>();
     } else if (key == "batch_threads") {
-      if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > 256) {
-        return bad("\"batch_threads\" must be an integer 1-256");
-      }
-      config.batch_threads = value.get<int>();
+      const auto n = IntIn(value, 1, 256);
+      if (!n) return bad("\"batch_threads\" must be an integer 1-256");
+      config.batch_threads = *n;
     } else if (key == "max_body_bytes") {
       if (!value.is_number_unsigned() || value.get<std::size_t>() < 1024) {
         return bad("\"max_body_bytes\" must be an integer of at least 1024");

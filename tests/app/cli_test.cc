@@ -128,6 +128,13 @@ TEST_CASE("configuration comes from DATA/config.json, TDV_DATA_DIR, or --config"
   r = Tdv({"check", "--config", (bad.path() / "missing.json").string(), "--mrz",
            testing::kTd3Specimen});
   CHECK(r.exit_code == 2);
+  // A number beyond an integer setting's width is out of range, not the
+  // value it wraps to (2^32 + 1 read as 1 thread).
+  std::ofstream(bad.path() / "wide.json") << R"({"threads": 4294967297})";
+  r = Tdv({"check", "--config", (bad.path() / "wide.json").string(), "--mrz",
+           testing::kTd3Specimen});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("threads") != std::string::npos);
 }
 
 TEST_CASE("tdv serve answers over HTTP and stops on SIGTERM", "[cli]") {
