@@ -75,12 +75,20 @@ print(tail.decode(errors="replace").strip().split("\n")[-1])
 END=$(date +%s.%N)
 kill $SAMPLER 2>/dev/null || true
 cat "$DATA/summary"
-python3 - "$ITEMS" "$START" "$END" "$DATA/rss" <<'EOF'
-import sys
-items, start, end = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+python3 - "$ITEMS" "$START" "$END" "$DATA/rss" "$DATA/summary" <<'EOF'
+import json, os, sys
+sent, start, end = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 rss = [int(x) / 1024 for x in open(sys.argv[4]).read().split()]
-print("%d items in %.1f s: %.0f items/s (client and server on the same %s)"
-      % (items, end - start, items / (end - start), "2 cores"))
+# The rate counts the items the server says it answered (its summary line),
+# not the items sent: a batch cut short must not read as a fast one.
+try:
+    items = int(json.loads(open(sys.argv[5]).read())["summary"]["items"])
+except (ValueError, KeyError, TypeError):
+    sys.exit("no summary line: the batch did not complete (%d items sent)" % sent)
+if items != sent:
+    print("only %d of %d items answered" % (items, sent))
+print("%d items answered in %.1f s: %.0f items/s (client and server on the same %d cores)"
+      % (items, end - start, items / (end - start), os.cpu_count()))
 if rss:
     print("server RSS MB, each second: " + " ".join("%.0f" % r for r in rss))
     print("RSS: first %.0f MB, max %.0f MB, last %.0f MB" % (rss[0], max(rss), rss[-1]))
