@@ -32,6 +32,8 @@ fi
 if [ ! -f "$build/CMakeCache.txt" ]; then
   CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DTDV_FUZZ=ON \
     -DTDV_SANITIZE=address,undefined >/dev/null
+else
+  cmake -S "$root" -B "$build" >/dev/null  # targets added since it was configured
 fi
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >/dev/null
 
