@@ -296,6 +296,50 @@ bool Stacked(const Row& a, const Row& b) {
   return overlap > 0.8 * shorter && shorter > 0.5 * longer;
 }
 
+// A line broken into pieces of rows by print behind it (a watermark's
+// letters merging with its glyphs over a stretch longer than JoinBroken
+// bridges) is whole where a row stacked on it is: the short chains of one
+// height on one line at line spacing beside a row, together spanning most
+// of that row's extent, are a row too.
+std::vector<Row> RowsBesideRows(const std::vector<Row>& rows,
+                                const std::vector<std::vector<const Piece*>>& rest) {
+  std::vector<Row> found;
+  for (const Row& row : rows) {
+    for (double side : {-1.0, 1.0}) {
+      std::vector<const Piece*> beside;
+      double y = 0;
+      std::size_t n = 0;
+      for (const auto& chain : rest) {
+        const double h = MedianHeight(chain);
+        double cy = 0;
+        for (const Piece* p : chain) cy += p->cy();
+        cy /= double(chain.size());
+        const double dy = (cy - row.y) * side;
+        if (std::abs(h - row.height) > 0.25 * row.height || dy < 1.2 * row.height ||
+            dy > 2.8 * row.height)
+          continue;
+        if (chain.front()->box.x < row.x0 - row.height ||
+            chain.back()->box.x + chain.back()->box.width > row.x1 + row.height)
+          continue;
+        // One line: near the chains taken so far.
+        if (n > 0 && std::abs(cy - y / double(n)) > 0.5 * row.height) continue;
+        beside.insert(beside.end(), chain.begin(), chain.end());
+        y += cy * double(chain.size());
+        n += chain.size();
+      }
+      if (beside.empty()) continue;
+      std::sort(beside.begin(), beside.end(),
+                [](const Piece* a, const Piece* b) { return a->box.x < b->box.x; });
+      double covered = 0;  // of the row's extent, by the chains' pieces
+      for (const Piece* p : beside) covered += p->box.width;
+      const double extent = beside.back()->box.x + beside.back()->box.width - beside.front()->box.x;
+      if (extent < 0.8 * (row.x1 - row.x0) || covered < 0.4 * extent) continue;
+      if (auto r = MakeRow(std::move(beside))) found.push_back(std::move(*r));
+    }
+  }
+  return found;
+}
+
 }  // namespace
 
 // MRZ lines found from their characters: shapes of one height in rows at a
@@ -323,9 +367,15 @@ std::vector<Band> FindGlyphRows(const cv::Mat& work) {
       pieces.push_back({box});
     }
     std::vector<Row> rows;
+    std::vector<std::vector<const Piece*>> rest;  // chains too short for a row
     for (auto& chain : JoinBroken(Chains(pieces))) {
-      if (auto row = MakeRow(std::move(chain))) rows.push_back(std::move(*row));
+      if (auto row = MakeRow(chain)) {
+        rows.push_back(std::move(*row));
+      } else if (chain.size() >= 3) {
+        rest.push_back(std::move(chain));
+      }
     }
+    for (Row& row : RowsBesideRows(rows, rest)) rows.push_back(std::move(row));
     std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.y < b.y; });
     if (std::getenv("TDV_VISION_DEBUG_DIR") != nullptr) {
       for (const Row& r : rows)

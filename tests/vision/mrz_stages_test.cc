@@ -139,6 +139,28 @@ TEST_CASE("locate: MRZ lines are found from their glyphs, upright too", "[vision
   CHECK(FindGlyphRows(GlyphRows(3, 8, 24, 40)).empty());
 }
 
+TEST_CASE("locate: a line broken by print behind it is whole beside the line stacked on it",
+          "[vision][locate]") {
+  // A dark blot over seven symbols of a visa's second line (a watermark's
+  // letters merged with its glyphs): what is left of the line is two short
+  // rows, neither long enough for an MRZ line, too far apart to be joined.
+  cv::Mat page = GlyphRows(2, 36, 24, 40);
+  const int pitch = 24 * 3 / 4 + 2;
+  cv::rectangle(page, cv::Rect(pitch * (4 + 14), 40 * 3 - 8, pitch * 7, 40), cv::Scalar(20),
+                cv::FILLED);
+  for (bool turned : {false, true}) {
+    cv::Mat work = page;
+    if (turned) cv::transpose(page, work);
+    const auto bands = FindGlyphRows(work);
+    REQUIRE_FALSE(bands.empty());
+    const cv::RotatedRect& r = bands.front().rect;
+    const float length = std::max(r.size.width, r.size.height),
+                across = std::min(r.size.width, r.size.height);
+    CHECK(length > 36 * 18);      // the whole line
+    CHECK(across > 24 + 40 - 4);  // both lines
+  }
+}
+
 // Opinions that give each character of `lines` probability 1, and a
 // confidence of `own` everywhere.
 struct SureOpinions {
