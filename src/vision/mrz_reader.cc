@@ -274,7 +274,8 @@ Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) cons
   const auto t0 = Clock::now();
   const ReaderOptions& o = impl_->options;
   bool truncated = false;
-  auto decoded = DecodeGray(file, o.max_file_bytes, o.max_pixels, &truncated);
+  cv::Mat ink;  // coloured print lightened; empty for a grey file
+  auto decoded = DecodeGray(file, o.max_file_bytes, o.max_pixels, &truncated, &ink);
   if (!decoded) return decoded.error();
   cv::Mat gray = std::move(*decoded);
   const auto t1 = Clock::now();
@@ -339,10 +340,22 @@ Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) cons
     // position of it is uncertain.
     const bool fallback = r >= closing_regions;
     for (bool flip : {false, true}) {
-      Attempt a = impl_->ReadBand(gray, regions[r], flip);
-      const bool lines = a.lines;
-      if (a.ok && (!best.ok || (a.quality > best.quality && (!fallback || sure(a)))))
-        best = std::move(a);
+      bool lines = false, read = false;
+      // The band as the page's grey shows it and, where that gives no
+      // reading at all, through its brightest channel: a stamp or security
+      // print in colour over the zone (the red "SPECIMEN" across a
+      // passport's first line) turns light there while the black ink stays.
+      // Not a second opinion on a reading: one more look at a document
+      // printed with wrong check digits can find a misreading whose digits
+      // hold.
+      for (const cv::Mat* source : {&gray, &ink}) {
+        if (source->empty() || read) continue;
+        Attempt a = impl_->ReadBand(*source, regions[r], flip);
+        lines = lines || a.lines;
+        read = a.ok;
+        if (a.ok && (!best.ok || (a.quality > best.quality && (!fallback || sure(a)))))
+          best = std::move(a);
+      }
       if (done(best)) break;
       // No text lines one way up: none the other way either.
       if (!lines) break;

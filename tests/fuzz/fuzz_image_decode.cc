@@ -18,10 +18,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   int width = 0, height = 0;
   (void)tdv::vision::ReadImageSize(file, width, height);
   constexpr std::uint64_t kMaxPixels = 1'000'000;
-  auto gray = tdv::vision::DecodeGray(file, 1u << 20, kMaxPixels);
+  // As `tdv check` decodes (a truncated JPEG read as far as it goes, the
+  // brightest channel beside the grey) when the first byte is odd, else as
+  // the seal reader does.
+  bool truncated = false;
+  cv::Mat ink;
+  const bool reader = size > 0 && (data[0] & 1) != 0;
+  auto gray = reader ? tdv::vision::DecodeGray(file, 1u << 20, kMaxPixels, &truncated, &ink)
+                     : tdv::vision::DecodeGray(file, 1u << 20, kMaxPixels);
   if (gray) {
     if (gray->empty() || gray->type() != CV_8UC1) std::abort();
     if (gray->total() > kMaxPixels) std::abort();  // a bomb got past the header check
+    if (!ink.empty() && (ink.type() != CV_8UC1 || ink.size() != gray->size())) std::abort();
   } else if (gray.error().message.empty()) {
     std::abort();  // every refusal says why
   }

@@ -552,6 +552,35 @@ TEST_CASE("reader: a dark frame round the page does not hide the MRZ", "[vision]
   CHECK(r->lines == Truth("td3-moderate-001"));
 }
 
+TEST_CASE("reader: a coloured stamp across the zone is looked through", "[vision][locate]") {
+  // A red "SPECIMEN" stamped across a passport's first line, its ink
+  // multiplying the page's (black stays black, paper turns red): in grey
+  // the stamp is as dark as the glyphs and the line is lost; through the
+  // brightest channel it is light and the zone reads.
+  const cv::Mat page = cv::imread((kSamples / "td3-moderate-001.jpg").string(), cv::IMREAD_COLOR);
+  REQUIRE_FALSE(page.empty());
+  cv::Mat mask = cv::Mat::zeros(page.size(), CV_8U);
+  cv::putText(mask, "SPECIMEN", {150, 945}, cv::FONT_HERSHEY_DUPLEX, 2.6, cv::Scalar(255), 8,
+              cv::LINE_AA);
+  cv::Mat stamped = page.clone();
+  for (int y = 0; y < page.rows; ++y) {
+    for (int x = 0; x < page.cols; ++x) {
+      const double m = mask.at<std::uint8_t>(y, x) / 255.0;
+      auto& px = stamped.at<cv::Vec3b>(y, x);
+      const cv::Vec3d ink(40 / 255.0, 40 / 255.0, 220 / 255.0);  // BGR: red
+      for (int c = 0; c < 3; ++c)
+        px[c] = cv::saturate_cast<std::uint8_t>(px[c] * (1 - m + m * ink[c]));
+    }
+  }
+  cv::Mat grey;
+  cv::cvtColor(stamped, grey, cv::COLOR_BGR2GRAY);
+  const auto in_grey = Reader().Read(Encode(grey));
+  CHECK((!in_grey.has_value() || in_grey->lines != Truth("td3-moderate-001")));
+  const auto in_colour = Reader().Read(Encode(stamped));
+  REQUIRE(in_colour.has_value());
+  CHECK(in_colour->lines == Truth("td3-moderate-001"));
+}
+
 // A committed sample read whole (exactly), and the bounding box of its MRZ.
 struct ReadSample {
   cv::Mat page;
