@@ -3,7 +3,6 @@
 
 #include <cstring>
 #include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 #include <string>
 #include <vector>
 
@@ -12,7 +11,7 @@
 namespace tdv::vision {
 
 Result<cv::Mat> DecodeGray(std::span<const std::uint8_t> file, std::size_t max_file_bytes,
-                           std::uint64_t max_pixels, bool* truncated, cv::Mat* ink) {
+                           std::uint64_t max_pixels, bool* truncated) {
   if (file.empty()) return Error{ErrorCode::kInvalidInput, "the image is empty"};
   if (file.size() > max_file_bytes) {
     return Error{ErrorCode::kInvalidInput, "the image file has " + std::to_string(file.size()) +
@@ -57,27 +56,32 @@ Result<cv::Mat> DecodeGray(std::span<const std::uint8_t> file, std::size_t max_f
   try {
     const cv::Mat buf(1, static_cast<int>(file.size()), CV_8U,
                       const_cast<std::uint8_t*>(file.data()));
-    // IMREAD_GRAYSCALE and IMREAD_COLOR honour the EXIF orientation of JPEGs.
-    if (ink == nullptr) {
-      gray = cv::imdecode(buf, cv::IMREAD_GRAYSCALE);
-    } else {
-      ink->release();
-      const cv::Mat colour = cv::imdecode(buf, cv::IMREAD_COLOR);
-      if (!colour.empty()) {
-        cv::cvtColor(colour, gray, cv::COLOR_BGR2GRAY);
-        std::vector<cv::Mat> channels;
-        cv::split(colour, channels);
-        // A grey file decodes to three equal channels: no second image.
-        if (cv::norm(channels[0], channels[1], cv::NORM_INF) > 0 ||
-            cv::norm(channels[1], channels[2], cv::NORM_INF) > 0)
-          *ink = cv::max(cv::max(channels[0], channels[1]), channels[2]);
-      }
-    }
+    // IMREAD_GRAYSCALE honours the EXIF orientation of JPEGs.
+    gray = cv::imdecode(buf, cv::IMREAD_GRAYSCALE);
   } catch (const cv::Exception& e) {
     return Error{ErrorCode::kInvalidInput, std::string("the image cannot be decoded: ") + e.what()};
   }
   if (gray.empty()) return Error{ErrorCode::kInvalidInput, "the image is truncated or corrupt"};
   return gray;
+}
+
+cv::Mat DecodeInk(std::span<const std::uint8_t> file) {
+  cv::Mat colour;
+  try {
+    const cv::Mat buf(1, static_cast<int>(file.size()), CV_8U,
+                      const_cast<std::uint8_t*>(file.data()));
+    colour = cv::imdecode(buf, cv::IMREAD_COLOR);  // EXIF orientation honoured
+  } catch (const cv::Exception&) {
+    return {};
+  }
+  if (colour.empty()) return {};
+  std::vector<cv::Mat> channels;
+  cv::split(colour, channels);
+  // A grey file decodes to three equal channels: nothing to look through.
+  if (cv::norm(channels[0], channels[1], cv::NORM_INF) == 0 &&
+      cv::norm(channels[1], channels[2], cv::NORM_INF) == 0)
+    return {};
+  return cv::max(cv::max(channels[0], channels[1]), channels[2]);
 }
 
 }  // namespace tdv::vision

@@ -18,12 +18,14 @@ namespace tdv::vision {
 // With `truncated` given, a JPEG that ends early (no end-of-image marker) is
 // decoded as far as its data goes (the rest left grey) and `*truncated` set;
 // without, it is refused.
-// With `ink` given and a colour file, `*ink` receives each pixel's
-// brightest channel: black ink stays dark, coloured print over it (a
-// stamp, a guilloche, a watermark) turns light. Empty for a grey file.
 Result<cv::Mat> DecodeGray(std::span<const std::uint8_t> file, std::size_t max_file_bytes,
-                           std::uint64_t max_pixels, bool* truncated = nullptr,
-                           cv::Mat* ink = nullptr);
+                           std::uint64_t max_pixels, bool* truncated = nullptr);
+
+// A file DecodeGray took, as each pixel's brightest channel: black ink stays
+// dark, coloured print over it (a stamp, a guilloche, a watermark) turns
+// light. Empty for a grey file. Decoded again: only a page that needs it
+// pays for it.
+cv::Mat DecodeInk(std::span<const std::uint8_t> file);
 
 }  // namespace tdv::vision
 

@@ -48,6 +48,9 @@ constexpr std::size_t kStrayLines = 2;
 struct Attempt {
   bool ok = false;
   bool lines = false;  // the band split into 2 or 3 lines (either way up alike)
+  // Some line read with about an MRZ line's symbols, and yet no reading: a
+  // zone that something over it spoilt.
+  bool near = false;
   MrzImageReading reading;
   double quality = 0;
 };
@@ -153,9 +156,13 @@ struct MrzReader::Impl {
     std::vector<std::vector<const OcrSymbol*>> origins(symbols.size());
     std::deque<OcrSymbol> changed;  // symbols the glyph classifier changed or found
     std::vector<internal::SlotOpinions> opinions;
+    const auto mrz_line = [&](const std::vector<OcrSymbol>& s) {
+      return std::abs(static_cast<int>(s.size()) - length) <= length / 4;
+    };
+    a.near = std::any_of(symbols.begin(), symbols.end(), mrz_line);
     for (std::size_t i = 0; i < symbols.size(); ++i) {
       const auto& s = symbols[i];
-      if (std::abs(static_cast<int>(s.size()) - length) > length / 4) return a;  // not an MRZ line
+      if (!mrz_line(s)) return a;  // not an MRZ line
       candidates.push_back(internal::ToSlots(s, length, origins[i], ends[i]));
       if (crnn) {
         // Each slot holds the model's distribution of the symbol it took.
@@ -274,8 +281,7 @@ Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) cons
   const auto t0 = Clock::now();
   const ReaderOptions& o = impl_->options;
   bool truncated = false;
-  cv::Mat ink;  // coloured print lightened; empty for a grey file
-  auto decoded = DecodeGray(file, o.max_file_bytes, o.max_pixels, &truncated, &ink);
+  auto decoded = DecodeGray(file, o.max_file_bytes, o.max_pixels, &truncated);
   if (!decoded) return decoded.error();
   cv::Mat gray = std::move(*decoded);
   const auto t1 = Clock::now();
@@ -333,6 +339,8 @@ Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) cons
     return a.ok && a.reading.repair.checks_satisfied && (!learned || sure(a));
   };
   Attempt best;
+  cv::Mat ink;
+  bool ink_decoded = false;
   for (std::size_t r = 0; r < regions.size() && !done(best); ++r) {
     // A glyph-row band is often part of a zone the closings found whole
     // (two of three lines, a line and the text above it): it replaces a
@@ -340,19 +348,23 @@ Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) cons
     // position of it is uncertain.
     const bool fallback = r >= closing_regions;
     for (bool flip : {false, true}) {
-      bool lines = false, read = false;
+      bool lines = false, again = true;
       // The band as the page's grey shows it and, where that gives no
-      // reading at all, through its brightest channel: a stamp or security
-      // print in colour over the zone (the red "SPECIMEN" across a
-      // passport's first line) turns light there while the black ink stays.
-      // Not a second opinion on a reading: one more look at a document
-      // printed with wrong check digits can find a misreading whose digits
-      // hold.
+      // reading although a line read like an MRZ line, through its
+      // brightest channel: a stamp or security print in colour over the
+      // zone (the red "SPECIMEN" across a passport's first line) turns light
+      // there while the black ink stays. Not a second opinion on a reading:
+      // one more look at a document printed with wrong check digits can find
+      // a misreading whose digits hold.
       for (const cv::Mat* source : {&gray, &ink}) {
-        if (source->empty() || read) continue;
+        if (source == &ink && again && !ink_decoded) {
+          ink = DecodeInk(file);  // coloured print lightened; empty for a grey file
+          ink_decoded = true;
+        }
+        if (source->empty() || !again) continue;
         Attempt a = impl_->ReadBand(*source, regions[r], flip);
         lines = lines || a.lines;
-        read = a.ok;
+        again = !a.ok && a.near;
         if (a.ok && (!best.ok || (a.quality > best.quality && (!fallback || sure(a)))))
           best = std::move(a);
       }

@@ -18,17 +18,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   int width = 0, height = 0;
   (void)tdv::vision::ReadImageSize(file, width, height);
   constexpr std::uint64_t kMaxPixels = 1'000'000;
-  // As `tdv check` decodes (a truncated JPEG read as far as it goes, the
-  // brightest channel beside the grey) when the first byte is odd, else as
-  // the seal reader does.
+  // As the MRZ reader decodes (a truncated JPEG read as far as it goes)
+  // for inputs of odd length, as the seal reader does (refused) otherwise.
   bool truncated = false;
-  cv::Mat ink;
-  const bool reader = size > 0 && (data[0] & 1) != 0;
-  auto gray = reader ? tdv::vision::DecodeGray(file, 1u << 20, kMaxPixels, &truncated, &ink)
-                     : tdv::vision::DecodeGray(file, 1u << 20, kMaxPixels);
+  auto gray =
+      tdv::vision::DecodeGray(file, 1u << 20, kMaxPixels, size % 2 == 1 ? &truncated : nullptr);
   if (gray) {
     if (gray->empty() || gray->type() != CV_8UC1) std::abort();
     if (gray->total() > kMaxPixels) std::abort();  // a bomb got past the header check
+    // The reader's second decode, through the brightest channel, of a file
+    // the first took: empty, or the grey image's size.
+    const cv::Mat ink = tdv::vision::DecodeInk(file);
     if (!ink.empty() && (ink.type() != CV_8UC1 || ink.size() != gray->size())) std::abort();
   } else if (gray.error().message.empty()) {
     std::abort();  // every refusal says why
