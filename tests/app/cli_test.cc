@@ -128,6 +128,23 @@ TEST_CASE("configuration comes from DATA/config.json, TDV_DATA_DIR, or --config"
   r = Tdv({"check", "--config", (bad.path() / "missing.json").string(), "--mrz",
            testing::kTd3Specimen});
   CHECK(r.exit_code == 2);
+  // TDV_<SETTING> overrides the file: its value JSON, else a string; a bad
+  // value is a usage error naming the variable, not the file.
+  r = Tdv({"check", "--data", data.path().string(), "--json", "--mrz", testing::kTd3Specimen}, "",
+          {"TDV_ALLOW_SPECIMENS=false"});
+  CHECK(r.exit_code == 1);
+  CHECK(json::parse(r.out)["policy"]["allow_specimens"] == false);
+  // The specimen expired in 2012: rejected by default, held for review
+  // when the environment says an expired document is reviewed.
+  r = Tdv({"check", "--data", data.path().string(), "--json", "--as-of", "2026-01-01", "--mrz",
+           testing::kTd3Specimen},
+          "", {"TDV_EXPIRED=review"});
+  CHECK(json::parse(r.out)["verdict"] == "review");
+  r = Tdv({"check", "--data", data.path().string(), "--mrz", testing::kTd3Specimen}, "",
+          {"TDV_THREADS=many"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("TDV_THREADS") != std::string::npos);
+  CHECK(r.err.find("config.json") == std::string::npos);
   // A number beyond an integer setting's width is out of range, not the
   // value it wraps to (2^32 + 1 read as 1 thread).
   std::ofstream(bad.path() / "wide.json") << R"({"threads": 4294967297})";
