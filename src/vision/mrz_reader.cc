@@ -48,8 +48,8 @@ constexpr std::size_t kStrayLines = 2;
 struct Attempt {
   bool ok = false;
   bool lines = false;  // the band split into 2 or 3 lines (either way up alike)
-  // Some line read with about an MRZ line's symbols, and yet no reading: a
-  // zone that something over it spoilt.
+  // Some line read with about an MRZ line's symbols: without a reading
+  // (`ok`), a zone that something over it may have spoilt.
   bool near = false;
   MrzImageReading reading;
   double quality = 0;
@@ -359,6 +359,7 @@ Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) cons
       for (const cv::Mat* source : {&gray, &ink}) {
         if (source == &ink && again && !ink_decoded) {
           ink = DecodeInk(file);  // coloured print lightened; empty for a grey file
+          if (ink.size() != gray.size()) ink.release();  // the bands are where the grey has them
           ink_decoded = true;
         }
         if (source->empty() || !again) continue;
