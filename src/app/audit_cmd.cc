@@ -4,10 +4,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "exit_codes.h"
 #include "tdv/http/report_json.h"
@@ -18,6 +21,7 @@ namespace {
 
 struct AuditFlags {
   bool json = false;
+  std::string checkpoint_file;
   lists::TrailQuery query;
   std::string state, type, number;
 };
@@ -58,7 +62,88 @@ Result<std::string> Secret(const std::filesystem::path& file) {
   return Error{ErrorCode::kUnavailable, "cannot read " + file.string()};
 }
 
+// The newest checkpoint of `path` ("-": standard input; a file of
+// checkpoints or a service log that holds them among other lines): the one
+// with the largest seq. A line that carries a checkpoint but not a whole
+// one, or one not signed with this trail's key, is an error (a forged or
+// foreign checkpoint never passes for none); so is a file without any.
+Result<verify::Checkpoint> NewestCheckpoint(const std::string& path,
+                                            const verify::AuditTrail& trail) {
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path);
+    if (!file) return Error{ErrorCode::kInvalidInput, "cannot read " + path};
+  }
+  std::istream& in = path == "-" ? std::cin : file;
+  std::optional<verify::Checkpoint> newest;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    // A log line carries the checkpoint after a prefix.
+    const std::size_t at = line.find("tdv-audit-checkpoint");
+    if (at == std::string::npos) continue;
+    auto c = verify::ParseCheckpoint(std::string_view(line).substr(at));
+    if (!c) {
+      return Error{ErrorCode::kInvalidInput,
+                   path + " line " + std::to_string(n) + " is not a whole audit checkpoint"};
+    }
+    if (!trail.CheckpointSigned(*c)) {
+      return Error{ErrorCode::kInvalidInput,
+                   path + " line " + std::to_string(n) +
+                       ": the checkpoint is not signed with this "
+                       "trail's key (forged, altered or another trail's)"};
+    }
+    if (!newest || c->seq > newest->seq) newest = std::move(*c);
+  }
+  if (!newest) return Error{ErrorCode::kInvalidInput, path + " holds no audit checkpoint"};
+  return *newest;
+}
+
 }  // namespace
+
+CheckpointWriter::CheckpointWriter(verify::AuditTrail& trail, std::filesystem::path file,
+                                   int seconds, std::ostream& log)
+    : trail_(trail), file_(std::move(file)), log_(log) {
+  if (seconds <= 0) return;
+  thread_ = std::thread([this, seconds] {
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::seconds(seconds), [this] { return stopping_; })) {
+      lock.unlock();
+      WriteIfMoved();
+      lock.lock();
+    }
+  });
+}
+
+CheckpointWriter::~CheckpointWriter() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  WriteIfMoved();
+}
+
+void CheckpointWriter::WriteIfMoved() {
+  auto [seq, mac] = trail_.LastCommitted();
+  if (seq <= written_seq_) return;
+  const std::string line = verify::CheckpointText(trail_.MakeCheckpoint(seq, std::move(mac)));
+  log_ << "tdv: audit " << line << std::endl;
+  if (!file_.empty()) {
+    const int fd = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    const std::string text = line + "\n";
+    const bool ok = fd >= 0 &&
+                    ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                    ::fsync(fd) == 0;
+    if (fd >= 0) ::close(fd);
+    if (!ok) {
+      log_ << "tdv: the audit checkpoint could not be written to " << file_.string() << ": "
+           << std::strerror(errno) << std::endl;
+      return;  // tried again next time
+    }
+  }
+  written_seq_ = seq;
+}
 
 Result<std::unique_ptr<verify::AuditTrail>> OpenAudit(const Config& config) {
   std::error_code ec;
@@ -99,6 +184,14 @@ std::function<int()> AddAuditCommands(CLI::App& parent, std::function<Result<Con
       audit->add_subcommand("verify", "check the hash chain: no entry altered, removed or moved");
   add_common(verify);
   verify->add_flag("--json", flags->json, "print JSON");
+  verify->add_option("--checkpoint", flags->checkpoint_file,
+                     "a file of checkpoints (or a service log holding them; - for stdin): the "
+                     "trail must still hold the newest one's entry");
+  CLI::App* checkpoint = audit->add_subcommand(
+      "checkpoint",
+      "verify the chain, then print a signed checkpoint of its head to keep elsewhere");
+  add_common(checkpoint);
+  checkpoint->add_flag("--json", flags->json, "print JSON");
   CLI::App* show = audit->add_subcommand("show", "entries, oldest first, with filters");
   add_common(show);
   show->add_option("--after", flags->query.after_seq, "entries after this seq");
@@ -121,25 +214,64 @@ std::function<int()> AddAuditCommands(CLI::App& parent, std::function<Result<Con
     if (!config) return Fail(kExitUsage, config.error().message);
     auto trail = OpenAudit(*config);
     if (!trail) return Fail(kExitUnavailable, trail.error().message);
-    if (verify->parsed()) {
-      auto check = (*trail)->VerifyChain();
+    if (verify->parsed() || checkpoint->parsed()) {
+      std::optional<verify::Checkpoint> against;
+      if (!flags->checkpoint_file.empty()) {
+        auto newest = NewestCheckpoint(flags->checkpoint_file, **trail);
+        if (!newest) return Fail(kExitUsage, newest.error().message);
+        against = std::move(*newest);
+      }
+      auto check = (*trail)->VerifyChain(against ? &*against : nullptr);
       if (!check) return Fail(kExitUnavailable, check.error().message);
+      if (checkpoint->parsed()) {
+        if (!check->intact()) {
+          return Fail(kExitNotClear,
+                      "the chain is broken (tdv audit verify names where): no "
+                      "checkpoint is made of it");
+        }
+        if (check->head_seq == 0)
+          return Fail(kExitNotClear, "the trail is empty: nothing to checkpoint");
+        const verify::Checkpoint c = (*trail)->MakeCheckpoint(check->head_seq, check->head_mac);
+        if (flags->json) {
+          std::cout << nlohmann::json{{"seq", c.seq},
+                                      {"mac", c.mac},
+                                      {"time", c.time},
+                                      {"signature", c.signature},
+                                      {"line", verify::CheckpointText(c)}}
+                           .dump(2)
+                    << "\n";
+        } else {
+          std::cout << verify::CheckpointText(c) << "\n";
+        }
+        return kExitOk;
+      }
       if (flags->json) {
-        std::cout << nlohmann::json{{"entries", check->entries},
-                                    {"intact", check->intact()},
-                                    {"problem_count", check->problem_count},
-                                    {"problems", check->problems},
-                                    {"head_seq", check->head_seq},
-                                    {"head_mac", check->head_mac}}
-                         .dump(2)
-                  << "\n";
+        nlohmann::json out{{"entries", check->entries},
+                           {"intact", check->intact()},
+                           {"problem_count", check->problem_count},
+                           {"problems", check->problems},
+                           {"head_seq", check->head_seq},
+                           {"head_mac", check->head_mac}};
+        if (against) {
+          out["checkpoint"] = {{"seq", against->seq}, {"time", against->time}};
+          out["missing"] = check->missing;
+        }
+        std::cout << out.dump(2) << "\n";
       } else {
         for (const auto& p : check->problems) std::cout << p << "\n";
         if (check->problem_count > static_cast<std::int64_t>(check->problems.size()))
           std::cout << "... " << check->problem_count << " problems in all\n";
         std::cout << check->entries << " entries, "
                   << (check->intact() ? "chain intact" : "chain BROKEN") << "; head seq "
-                  << check->head_seq << " mac " << check->head_mac << "\n";
+                  << check->head_seq << " mac " << check->head_mac;
+        if (against) {
+          std::cout << "; checkpoint seq " << against->seq << " of " << against->time
+                    << (check->missing > 0
+                            ? ": " + std::to_string(check->missing) +
+                                  (check->missing == 1 ? " entry" : " entries") + " missing"
+                            : std::string(check->intact() ? ": held" : ""));
+        }
+        std::cout << "\n";
       }
       return check->intact() ? kExitOk : kExitNotClear;
     }

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // The audit trail from the command line: opening it for other commands,
-// `tdv audit verify` and `tdv audit show`.
+// `tdv audit verify|checkpoint|show`, and a service's checkpoints.
 #ifndef TDV_APP_AUDIT_CMD_H_
 #define TDV_APP_AUDIT_CMD_H_
 
 #include <CLI/CLI.hpp>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <ostream>
 #include <string>
+#include <thread>
 
 #include "config.h"
 #include "tdv/verify/audit.h"
@@ -26,6 +32,31 @@ std::string CliActor();
 // Records a change made by a command. On failure prints why (the change
 // is made but not recorded) and returns false.
 bool RecordChange(verify::AuditTrail& audit, const std::string& action, const std::string& detail);
+
+// Checkpoints of a running service's trail (verify::Checkpoint): one line
+// to `log` and, when `file` is given, appended to it (fsync'd) every
+// `seconds` in which new entries were committed, and once more on
+// destruction. A checkpoint that cannot be written is reported on `log`;
+// the service goes on.
+class CheckpointWriter {
+ public:
+  CheckpointWriter(verify::AuditTrail& trail, std::filesystem::path file, int seconds,
+                   std::ostream& log);
+  ~CheckpointWriter();
+  CheckpointWriter(const CheckpointWriter&) = delete;
+  CheckpointWriter& operator=(const CheckpointWriter&) = delete;
+
+ private:
+  void WriteIfMoved();
+  verify::AuditTrail& trail_;
+  std::filesystem::path file_;
+  std::ostream& log_;
+  std::int64_t written_seq_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
 
 std::function<int()> AddAuditCommands(CLI::App& parent, std::function<Result<Config>()> load,
                                       const std::function<void(CLI::App*)>& add_common);

@@ -27,6 +27,8 @@ constexpr const char* kSettings[] = {"listen",
                                      "max_body_bytes",
                                      "access_log",
                                      "audit_key_file",
+                                     "audit_checkpoint_file",
+                                     "audit_checkpoint_seconds",
                                      "audit_document_number_in_clear",
                                      "tls_cert",
                                      "tls_key",
@@ -158,6 +160,17 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
       if (!value.is_string() || value.get<std::string>().empty())
         return bad("\"audit_key_file\" must be a file path");
       config.audit_key_file = value.get<std::string>();
+    } else if (key == "audit_checkpoint_file") {
+      if (!value.is_string() || value.get<std::string>().empty())
+        return bad("\"audit_checkpoint_file\" must be a file path");
+      config.audit_checkpoint_file = value.get<std::string>();
+    } else if (key == "audit_checkpoint_seconds") {
+      const auto n = IntIn(value, 0, 86400);
+      if (!n)
+        return bad(
+            "\"audit_checkpoint_seconds\" must be an integer 0-86400 (0: only as the service "
+            "stops)");
+      config.audit_checkpoint_seconds = *n;
     } else if (key == "tls_cert" || key == "tls_key" || key == "tls_client_ca") {
       if (!value.is_string() || value.get<std::string>().empty())
         return bad("\"" + key + "\" must be a PEM file path");

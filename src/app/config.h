@@ -42,6 +42,11 @@ struct Config {
   // The audit trail's MAC key (default DATA/audit.key). Instances sharing a
   // PostgreSQL store must share this file too.
   std::filesystem::path audit_key_file;
+  // `tdv serve` writes a signed checkpoint of the trail's head to its log,
+  // and appends it to audit_checkpoint_file when set, every
+  // audit_checkpoint_seconds in which the trail grew (0: only on stopping).
+  std::filesystem::path audit_checkpoint_file;
+  int audit_checkpoint_seconds = 300;
   // TLS for `tdv serve`: certificate chain and key (PEM); client
   // certificates from tls_client_ca, required with tls_require_client_cert.
   std::string tls_cert, tls_key, tls_client_ca;

@@ -5,7 +5,7 @@
 //             [--json] [--allow-specimens] [--strict] [--[no-]check-expiry] [--as-of YYYY-MM-DD]
 //   tdv trust import|list|remove, tdv lists ..., tdv keys create|list|revoke
 //   tdv policy [--json]   the verdict policy's reasons and their effects
-//   tdv audit verify|show  the audit trail of every check and change
+//   tdv audit verify|checkpoint|show  the audit trail of every check and change
 //   tdv bulk INPUT [--out OUT] [--jobs N] ...  a file of applications (bulk_cmd.h)
 //   tdv serve [--listen HOST:PORT] [--threads N]
 // Every command takes --data DIR and --config FILE (see config.h).
@@ -378,6 +378,11 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   options.trust_dir = config->trust_dir.string();
   options.watch_dir = flags.watch;
   options.gauges = [&parts] { return Gauges(parts); };
+  // Checkpoints of the audit trail's head, out of the data directory's
+  // reach (the log; audit_checkpoint_file), for `tdv audit verify
+  // --checkpoint`: the last one written as the service stops.
+  CheckpointWriter checkpoints(**audit, config->audit_checkpoint_file,
+                               config->audit_checkpoint_seconds, std::cerr);
   http::Server server(verifier, options);
   if (Status bound = server.Bind(); !bound) {
     stop_refresher();

@@ -49,6 +49,18 @@ std::string MacInput(const TrailEntry& e, const std::string& prev_mac) {
   return in;
 }
 
+std::string CheckpointInput(const Checkpoint& c) {
+  std::string in = "tdv-audit-checkpoint";
+  Field(in, std::to_string(c.seq));
+  Field(in, c.mac);
+  Field(in, c.time);
+  return in;
+}
+
+bool LowerHex(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
 struct Pending {
   std::vector<TrailEntry> entries;
   Status status;
@@ -58,7 +70,9 @@ struct Pending {
 
 struct AuditTrail::Impl {
   std::unique_ptr<lists::AuditStore> store;
-  std::unique_ptr<sig::HmacSha256> chain_mac, document_mac;
+  std::unique_ptr<sig::HmacSha256> chain_mac, document_mac, checkpoint_mac;
+  std::int64_t committed_seq = 0;  // the newest entry this process committed (under mu)
+  std::string committed_mac;
   AuditOptions options;
   // Group commit without a writer thread: whoever finds no commit running
   // commits everything queued (its own entries and others'), the rest wait
@@ -113,6 +127,10 @@ struct AuditTrail::Impl {
       const Status s = store->Append(
           all, [this](const TrailEntry& e, const std::string& prev) { return Seal(e, prev); });
       lock.lock();
+      if (s && !all.empty() && all.back().seq > committed_seq) {
+        committed_seq = all.back().seq;
+        committed_mac = all.back().mac;
+      }
       for (Pending* p : batch) {
         p->status = s;
         p->done = true;
@@ -134,6 +152,8 @@ AuditTrail::AuditTrail(std::unique_ptr<lists::AuditStore> store, std::string sec
       std::make_unique<sig::HmacSha256>(sig::HmacSha256Hex(secret, "tdv audit chain"));
   impl_->document_mac =
       std::make_unique<sig::HmacSha256>(sig::HmacSha256Hex(secret, "tdv audit document"));
+  impl_->checkpoint_mac =
+      std::make_unique<sig::HmacSha256>(sig::HmacSha256Hex(secret, "tdv audit checkpoint"));
   impl_->options = options;
 }
 
@@ -187,7 +207,62 @@ Status AuditTrail::RecordAll(std::vector<TrailEntry> entries) {
   return impl_->Submit(std::move(entries));
 }
 
-Result<ChainCheck> AuditTrail::VerifyChain() const {
+std::string CheckpointText(const Checkpoint& c) {
+  return "tdv-audit-checkpoint seq=" + std::to_string(c.seq) + " mac=" + c.mac + " time=" + c.time +
+         " sig=" + c.signature;
+}
+
+std::optional<Checkpoint> ParseCheckpoint(std::string_view text) {
+  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!text.empty() && blank(text.front())) text.remove_prefix(1);
+  while (!text.empty() && blank(text.back())) text.remove_suffix(1);
+  std::vector<std::string_view> words;
+  while (!text.empty()) {
+    const std::size_t end = text.find(' ');
+    words.push_back(text.substr(0, end));
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+  if (words.size() != 5 || words[0] != "tdv-audit-checkpoint") return std::nullopt;
+  const auto value = [&](std::size_t i, std::string_view name) -> std::optional<std::string_view> {
+    if (words[i].substr(0, name.size() + 1) != std::string(name) + "=") return std::nullopt;
+    return words[i].substr(name.size() + 1);
+  };
+  const auto seq = value(1, "seq"), mac = value(2, "mac"), time = value(3, "time"),
+             sig = value(4, "sig");
+  if (!seq || !mac || !time || !sig || seq->empty() || seq->size() > 18 ||
+      seq->find_first_not_of("0123456789") != std::string_view::npos || !LowerHex(*mac) ||
+      time->empty() || !LowerHex(*sig))
+    return std::nullopt;
+  Checkpoint c;
+  c.seq = std::stoll(std::string(*seq));
+  if (c.seq < 1) return std::nullopt;
+  c.mac = std::string(*mac);
+  c.time = std::string(*time);
+  c.signature = std::string(*sig);
+  return c;
+}
+
+Checkpoint AuditTrail::MakeCheckpoint(std::int64_t seq, std::string mac) const {
+  Checkpoint c;
+  c.seq = seq;
+  c.mac = std::move(mac);
+  c.time = NowWithMillis();
+  c.signature = impl_->checkpoint_mac->Hex(CheckpointInput(c));
+  return c;
+}
+
+bool AuditTrail::CheckpointSigned(const Checkpoint& checkpoint) const {
+  return sig::ConstantTimeEqual(impl_->checkpoint_mac->Hex(CheckpointInput(checkpoint)),
+                                checkpoint.signature);
+}
+
+std::pair<std::int64_t, std::string> AuditTrail::LastCommitted() const {
+  std::lock_guard lock(impl_->mu);
+  return {impl_->committed_seq, impl_->committed_mac};
+}
+
+Result<ChainCheck> AuditTrail::VerifyChain(const Checkpoint* against) const {
   ChainCheck check;
   std::int64_t expected = 1;
   std::string prev;
@@ -209,6 +284,10 @@ Result<ChainCheck> AuditTrail::VerifyChain() const {
       problem(e.seq, "altered, or not the entry written after seq " + std::to_string(e.seq - 1) +
                          " (its MAC does not match)");
     }
+    if (against != nullptr && e.seq == against->seq && e.mac != against->mac) {
+      problem(e.seq, "not the entry the checkpoint of " + against->time +
+                         " records (the trail was rewritten from here)");
+    }
     expected = e.seq + 1;
     prev = e.mac;
     check.head_seq = e.seq;
@@ -216,6 +295,14 @@ Result<ChainCheck> AuditTrail::VerifyChain() const {
     return true;
   });
   if (!s) return s.error();
+  if (against != nullptr && check.head_seq < against->seq) {
+    check.missing = against->seq - check.head_seq;
+    problem(against->seq, std::to_string(check.missing) +
+                              (check.missing == 1 ? " entry" : " entries") +
+                              " missing at the end: the checkpoint of " + against->time +
+                              " records seq " + std::to_string(against->seq) +
+                              ", the trail ends at seq " + std::to_string(check.head_seq));
+  }
   return check;
 }
 

@@ -316,6 +316,125 @@ TEST_CASE("tdv audit: checks and changes are recorded; verify finds an altered e
   CHECK(r.out.empty());
 }
 
+// Deletes the trail's entries after `seq`, as whoever can write the data
+// directory (but holds no key) could.
+void DeleteAfter(const std::filesystem::path& data, int seq) {
+  REQUIRE(tdv::testing::Run({"python3", "-c",
+                             "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
+                             "c.execute('delete from audit where seq > ' + sys.argv[2]); "
+                             "c.commit()",
+                             (data / "audit.db").string(), std::to_string(seq)})
+              .exit_code == 0);
+}
+
+TEST_CASE("tdv audit checkpoint: deleting the newest entries is found, with how many",
+          "[cli][audit]") {
+  TempDir data, elsewhere;
+  const std::string d = data.path().string();
+  CHECK(Tdv({"audit", "checkpoint", "--data", d}).exit_code == 1);  // nothing to checkpoint yet
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(Tdv({"check", "--data", d, "--allow-specimens", "--as-of", "2011-06-01", "--mrz",
+                 testing::kTd3Specimen})
+                .exit_code == 0);
+  }
+  ProcessResult r = Tdv({"audit", "checkpoint", "--data", d});
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(r.out.rfind("tdv-audit-checkpoint seq=5 mac=", 0) == 0);
+  const auto kept = elsewhere.path() / "checkpoints";
+  std::ofstream(kept) << r.out;
+
+  r = Tdv({"audit", "verify", "--data", d, "--checkpoint", kept.string()});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("chain intact; head seq 5") != std::string::npos);
+  CHECK(r.out.find("checkpoint seq 5") != std::string::npos);
+  CHECK(r.out.find(": held") != std::string::npos);
+
+  DeleteAfter(data.path(), 3);
+  // The chain alone cannot tell...
+  r = Tdv({"audit", "verify", "--data", d});
+  CHECK(r.exit_code == 0);
+  // ...the checkpoint can, and says how many.
+  r = Tdv({"audit", "verify", "--data", d, "--checkpoint", kept.string()});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("2 entries missing at the end") != std::string::npos);
+  CHECK(r.out.find("chain BROKEN") != std::string::npos);
+  r = Tdv({"audit", "verify", "--data", d, "--json", "--checkpoint", "-"},
+          tdv::testing::ReadFile(kept));
+  CHECK(r.exit_code == 1);
+  const json j = json::parse(r.out);
+  CHECK(j["missing"] == 2);
+  CHECK(j["intact"] == false);
+  CHECK(j["checkpoint"]["seq"] == 5);
+
+  // A checkpoint edited to say less, or no checkpoint at all: exit 2,
+  // never a pass.
+  std::string line = tdv::testing::ReadFile(kept);
+  line.replace(line.find("seq=5"), 5, "seq=3");
+  std::ofstream(kept, std::ios::trunc) << line;
+  r = Tdv({"audit", "verify", "--data", d, "--checkpoint", kept.string()});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("not signed with this trail's key") != std::string::npos);
+  std::ofstream(kept, std::ios::trunc) << "hello\n";
+  r = Tdv({"audit", "verify", "--data", d, "--checkpoint", kept.string()});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("holds no audit checkpoint") != std::string::npos);
+  std::ofstream(kept, std::ios::trunc) << "tdv-audit-checkpoint seq=5 mac=00\n";
+  r = Tdv({"audit", "verify", "--data", d, "--checkpoint", kept.string()});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("line 1 is not a whole audit checkpoint") != std::string::npos);
+  r = Tdv({"audit", "verify", "--data", d, "--checkpoint", (elsewhere.path() / "none").string()});
+  CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("tdv serve writes audit checkpoints to its log and a file, the last as it stops",
+          "[cli][audit]") {
+  TempDir data, elsewhere;
+  const auto kept = elsewhere.path() / "checkpoints";
+  std::ofstream(data.path() / "config.json")
+      << json{{"audit_checkpoint_file", kept.string()}, {"audit_checkpoint_seconds", 1}}.dump();
+  const auto log = data.path() / "serve.log";
+  {
+    tdv::testing::Background server(
+        {TDV_BINARY, "serve", "--data", data.path().string(), "--listen", "127.0.0.1:0"}, log);
+    const int port = tdv::testing::ServePort(log);
+    REQUIRE(port != 0);
+    httplib::Client client("127.0.0.1", port);
+    const httplib::Headers auth{{"Authorization", "Bearer " + tdv::testing::AdminKey(data.path())}};
+    const std::string body = json{{"mrz", testing::kTd3Specimen}, {"allow_specimens", true}}.dump();
+    for (int i = 0; i < 3; ++i) {
+      auto res = client.Post("/v1/verify", auth, body, "application/json");
+      REQUIRE(res);
+      REQUIRE(res->status == 200);
+    }
+    // Within a few periods, the head is checkpointed.
+    for (int i = 0; i < 50 && tdv::testing::ReadFile(kept).empty(); ++i) usleep(100000);
+    REQUIRE(tdv::testing::ReadFile(kept).find("tdv-audit-checkpoint seq=") != std::string::npos);
+    auto res = client.Post("/v1/verify", auth, body, "application/json");
+    REQUIRE(res);
+    server.Signal(SIGTERM);
+    REQUIRE(server.Wait(10000) == 0);
+  }
+  const std::string text = tdv::testing::ReadFile(kept);
+  const std::string last = text.substr(text.rfind("tdv-audit-checkpoint"));
+  // The last one, written as it stopped, holds the last answer's entry.
+  ProcessResult r = Tdv({"audit", "verify", "--data", data.path().string(), "--json"});
+  REQUIRE(r.exit_code == 0);
+  const int head = json::parse(r.out)["head_seq"];
+  CHECK(last.rfind("tdv-audit-checkpoint seq=" + std::to_string(head) + " ", 0) == 0);
+  CHECK(tdv::testing::ReadFile(log).find("tdv: audit " + last.substr(0, last.size() - 1)) !=
+        std::string::npos);
+  // The log serves as the checkpoint file too.
+  r = Tdv({"audit", "verify", "--data", data.path().string(), "--checkpoint", log.string()});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("checkpoint seq " + std::to_string(head)) != std::string::npos);
+  r = Tdv({"audit", "verify", "--data", data.path().string(), "--checkpoint", kept.string()});
+  CHECK(r.exit_code == 0);
+  DeleteAfter(data.path(), head - 1);
+  r = Tdv({"audit", "verify", "--data", data.path().string(), "--checkpoint", kept.string()});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("1 entry missing") != std::string::npos);
+}
+
 TEST_CASE("tdv serve refuses a bad listen address with exit 2", "[cli]") {
   TempDir data;
   ProcessResult r = Tdv({"serve", "--data", data.path().string(), "--listen", "nonsense"});

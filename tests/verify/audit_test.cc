@@ -136,6 +136,65 @@ TEST_CASE("audit: an altered, removed or reordered entry is found", "[audit]") {
   }
 }
 
+TEST_CASE("audit: a checkpoint finds the newest entries removed, and a rewritten head", "[audit]") {
+  tdv::testing::TempDir dir;
+  const std::string file = (dir.path() / "audit.db").string();
+  Checkpoint checkpoint;
+  {
+    auto trail = Open(file);
+    CHECK(trail->LastCommitted().first == 0);
+    RecordChanges(*trail, 10, "k");
+    const auto [seq, mac] = trail->LastCommitted();
+    REQUIRE(seq == 10);
+    checkpoint = trail->MakeCheckpoint(seq, mac);
+  }
+  // The line round-trips and is signed with this trail's key only.
+  const auto parsed = ParseCheckpoint("  " + CheckpointText(checkpoint) + "\n");
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->seq == 10);
+  CHECK(parsed->mac == checkpoint.mac);
+  CHECK(parsed->time == checkpoint.time);
+  CHECK(Open(file)->CheckpointSigned(*parsed));
+  CHECK_FALSE(Open(file, std::string(64, 'f'))->CheckpointSigned(*parsed));
+  Checkpoint moved = *parsed;
+  moved.seq = 8;  // an attacker's edit to the line: the signature no longer fits
+  CHECK_FALSE(Open(file)->CheckpointSigned(moved));
+  CHECK_FALSE(ParseCheckpoint("tdv-audit-checkpoint seq=10 mac=zz time=t sig=00").has_value());
+  CHECK_FALSE(ParseCheckpoint("tdv-audit-checkpoint seq=0 mac=ab time=t sig=00").has_value());
+  CHECK_FALSE(ParseCheckpoint("seq=10 mac=ab time=t sig=00").has_value());
+
+  SECTION("intact, and a trail grown since holds") {
+    auto trail = Open(file);
+    RecordChanges(*trail, 2, "k");
+    auto check = trail->VerifyChain(&checkpoint);
+    REQUIRE(check.has_value());
+    CHECK(check->intact());
+    CHECK(check->missing == 0);
+  }
+  SECTION("the newest entries deleted: the chain alone is intact, the checkpoint is not") {
+    Tamper(file, "DELETE FROM audit WHERE seq > 7");
+    auto alone = Open(file)->VerifyChain();
+    REQUIRE(alone.has_value());
+    CHECK(alone->intact());  // what the chain alone cannot see
+    auto check = Open(file)->VerifyChain(&checkpoint);
+    REQUIRE(check.has_value());
+    REQUIRE_FALSE(check->intact());
+    CHECK(check->missing == 3);
+    REQUIRE(check->problems.size() == 1);
+    CHECK(check->problems[0].find("3 entries missing at the end") != std::string::npos);
+    CHECK(check->problems[0].find("ends at seq 7") != std::string::npos);
+  }
+  SECTION("the head deleted and new entries written in its place") {
+    Tamper(file, "DELETE FROM audit WHERE seq > 7");
+    RecordChanges(*Open(file), 3, "someone else");
+    auto check = Open(file)->VerifyChain(&checkpoint);
+    REQUIRE(check.has_value());
+    CHECK(check->missing == 0);
+    REQUIRE_FALSE(check->intact());
+    CHECK(check->problems[0].rfind("seq 10: not the entry the checkpoint", 0) == 0);
+  }
+}
+
 TEST_CASE("audit: a verification is recorded with a keyed document hash", "[audit]") {
   tdv::testing::TempDir dir;
   VerifierConfig c;

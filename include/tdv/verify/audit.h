@@ -26,8 +26,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tdv/lists/audit_store.h"
@@ -40,10 +42,31 @@ struct AuditOptions {
   bool document_number_in_clear = false;
 };
 
+// A signed statement that the trail's entry `seq` has the MAC `mac` (its
+// head when the checkpoint was made), to be kept where whoever can write the
+// trail cannot: the service's log, a file on other storage, the auditor's
+// records. Entries removed from the end of the trail leave a chain that is
+// intact but ends before a checkpoint's seq; VerifyChain(checkpoint) finds
+// them (Certificate Transparency's signed tree heads, for a hash chain).
+struct Checkpoint {
+  std::int64_t seq = 0;
+  std::string mac;
+  std::string time;       // when it was made (RFC 3339 UTC)
+  std::string signature;  // HMAC-SHA-256 under a key of its own (see AuditTrail)
+};
+// One line of text: "tdv-audit-checkpoint seq=N mac=HEX time=T sig=HEX".
+std::string CheckpointText(const Checkpoint& checkpoint);
+// That line back (leading and trailing blanks ignored); nullopt when the
+// text is not one.
+std::optional<Checkpoint> ParseCheckpoint(std::string_view text);
+
 struct ChainCheck {
   std::int64_t entries = 0;   // entries read
   std::int64_t head_seq = 0;  // the last entry's seq and MAC
   std::string head_mac;
+  // With a checkpoint: the entries it records that the trail no longer holds
+  // at its end (the checkpoint's seq minus the head's, when positive).
+  std::int64_t missing = 0;
   // The first problems found (at most 20), each "seq N: what"; empty when
   // the chain is intact.
   std::vector<std::string> problems;
@@ -78,8 +101,21 @@ class AuditTrail {
   // Appends `entries` as one batch, waiting for the commit (bulk writers).
   Status RecordAll(std::vector<lists::TrailEntry> entries);
 
-  // Walks the whole trail (see the file comment).
-  Result<ChainCheck> VerifyChain() const;
+  // Walks the whole trail (see the file comment). With `against`, also
+  // that the trail still holds the entry the checkpoint records, with its
+  // MAC: a trail cut short or rewritten after it fails. The checkpoint's
+  // signature is the caller's to check first (CheckpointSigned).
+  Result<ChainCheck> VerifyChain(const Checkpoint* against = nullptr) const;
+
+  // A checkpoint of entry `seq` with `mac`, made and signed now. The
+  // signing key is derived from the trail's secret under a label of its own:
+  // a checkpoint never doubles as an entry's MAC or a document hash.
+  Checkpoint MakeCheckpoint(std::int64_t seq, std::string mac) const;
+  // Whether `checkpoint` was signed with this trail's key.
+  bool CheckpointSigned(const Checkpoint& checkpoint) const;
+  // The newest entry this process has committed: {0, ""} before its first.
+  // Cheap (no read); what a running service checkpoints.
+  std::pair<std::int64_t, std::string> LastCommitted() const;
   Result<std::vector<lists::TrailEntry>> Query(const lists::TrailQuery& query) const;
 
  private:
