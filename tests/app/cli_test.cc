@@ -394,11 +394,9 @@ TEST_CASE("tdv serve writes audit checkpoints to its log and a file, the last as
       << json{{"audit_checkpoint_file", kept.string()}, {"audit_checkpoint_seconds", 1}}.dump();
   const auto log = data.path() / "serve.log";
   {
-    tdv::testing::Background server(
-        {TDV_BINARY, "serve", "--data", data.path().string(), "--listen", "127.0.0.1:0"}, log);
-    const int port = tdv::testing::ServePort(log);
-    REQUIRE(port != 0);
-    httplib::Client client("127.0.0.1", port);
+    tdv::testing::Serving serving(TDV_BINARY, data.path());
+    REQUIRE(serving.port != 0);
+    httplib::Client client("127.0.0.1", serving.port);
     const httplib::Headers auth{{"Authorization", "Bearer " + tdv::testing::AdminKey(data.path())}};
     const std::string body = json{{"mrz", testing::kTd3Specimen}, {"allow_specimens", true}}.dump();
     for (int i = 0; i < 3; ++i) {
@@ -411,8 +409,8 @@ TEST_CASE("tdv serve writes audit checkpoints to its log and a file, the last as
     REQUIRE(tdv::testing::ReadFile(kept).find("tdv-audit-checkpoint seq=") != std::string::npos);
     auto res = client.Post("/v1/verify", auth, body, "application/json");
     REQUIRE(res);
-    server.Signal(SIGTERM);
-    REQUIRE(server.Wait(10000) == 0);
+    serving.process.Signal(SIGTERM);
+    REQUIRE(serving.process.Wait(10000) == 0);
   }
   const std::string text = tdv::testing::ReadFile(kept);
   const std::string last = text.substr(text.rfind("tdv-audit-checkpoint"));

@@ -143,6 +143,44 @@ TEST_CASE("a body over the limit is refused with 413", "[http]") {
   CHECK(res->status == 200);
 }
 
+// Fail closed: a key store that cannot be read (its table gone, as after a
+// botched restore) answers 503, never 401 and never a pass; it answers
+// again once the store is back.
+TEST_CASE("keys: a key store that cannot be read is 503, and the service recovers with it",
+          "[http][keys]") {
+  KeyFixture fx;
+  auto officer = fx.keys.Create("officer", "", "desk 1");
+  REQUIRE(officer.has_value());
+  ServerOptions o;
+  o.keys = &fx.keys;
+  LiveServer s(o);
+  const std::string body = json{{"mrz", testing::kTd3Specimen}, {"allow_specimens", true}}.dump();
+  const httplib::Headers auth{{"Authorization", "Bearer " + officer->key}};
+  auto sql = [&](const std::string& statement) {
+    REQUIRE(tdv::testing::Run({"python3", "-c",
+                               "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
+                               "c.execute(sys.argv[2]); c.commit()",
+                               fx.file(), statement})
+                .exit_code == 0);
+  };
+  auto ok = s.client().Post("/v1/verify", auth, body, "application/json");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+  sql("ALTER TABLE api_keys RENAME TO api_keys_away");
+  // A key read in the last second is taken from the cache, which only
+  // TDV's own changes invalidate: wait it out.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto down = s.client().Post("/v1/verify", auth, body, "application/json");
+  const json problem = Problem(down, 503);
+  CHECK(problem["type"] == "urn:tdv:problem:unavailable");
+  CHECK_FALSE(down->has_header("WWW-Authenticate"));
+  CHECK(down->body.find("\"verdict\"") == std::string::npos);
+  sql("ALTER TABLE api_keys_away RENAME TO api_keys");
+  auto back = s.client().Post("/v1/verify", auth, body, "application/json");
+  REQUIRE(back);
+  CHECK(back->status == 200);
+}
+
 // A key store on a real SQLite file in a temporary directory.
 TEST_CASE("keys: no key 401, another role 403, a revoked key 401 at once", "[http][keys]") {
   KeyFixture fx;

@@ -142,6 +142,18 @@ inline int ServePort(const std::filesystem::path& log) {
   return 0;
 }
 
+// `BINARY serve` of `data_dir` on a free loopback port, its output in
+// DATA/serve.log; `port` is 0 if it did not announce one within 5 s.
+struct Serving {
+  Serving(const std::string& binary, const std::filesystem::path& data_dir)
+      : log(data_dir / "serve.log"),
+        process({binary, "serve", "--data", data_dir.string(), "--listen", "127.0.0.1:0"}, log),
+        port(ServePort(log)) {}
+  std::filesystem::path log;
+  Background process;
+  int port;
+};
+
 // The admin key the first `tdv serve` on `data_dir` made (DATA/admin.key),
 // without its newline; "" if there is none.
 inline std::string AdminKey(const std::filesystem::path& data_dir) {

@@ -14,6 +14,7 @@
 #   ml/         a CSCA master list (CMS, signed by a DE master-list signer)
 #               carrying the NL and FR CSCAs
 #   crl/        CRLs: DE new (revokes DE-revoked and DERV), NL (valid one day)
+#   crl-expired/ NL's CRL with its next update in 2020
 #   seals/      *.vds seal bytes (tools/testpki/make_docs.py)
 #   ldif/       the PKD's LDIF download format: pkd-dsccrl.ldif, pkd-ml.ldif
 #   chips/      NAME/sod.bin + NAME/dgN.bin (tools/testpki/make_docs.py)
@@ -173,6 +174,11 @@ EOF
 }
 crl de-new "${TDV_TESTPKI_CRL_DAYS:-30}" signer/ds-de-revoked.pem signer/seal-derv.pem
 crl nl 1
+# NL's CRL as it was in 2020: past its next update whatever the clock says
+# (what a state that stopped publishing leaves in a trust store).
+mkdir -p crl-expired
+openssl ca -config ca/db-nl/ca.cnf -cert csca/nl.pem -keyfile keys/nl.key -gencrl \
+  -crl_lastupdate 20200101000000Z -crl_nextupdate 20200201000000Z -out crl-expired/nl.pem 2>/dev/null
 
 # --- TLS for `tdv serve`: a CA, the server's certificate, client certificates
 mkdir -p tls
