@@ -297,11 +297,8 @@ TEST_CASE("tdv audit: checks and changes are recorded; verify finds an altered e
   CHECK(j["head_seq"] == 3);
 
   // Someone edits the database: the verdict of the first check.
-  REQUIRE(tdv::testing::Run({"python3", "-c",
-                             "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
-                             "c.execute(\"update audit set verdict='reject' where seq=1\"); "
-                             "c.commit()",
-                             (data.path() / "audit.db").string()})
+  REQUIRE(tdv::testing::SqliteExec(data.path() / "audit.db",
+                                   "update audit set verdict='reject' where seq=1")
               .exit_code == 0);
   r = Tdv({"audit", "verify", "--data", d});
   CHECK(r.exit_code == 1);
@@ -319,11 +316,8 @@ TEST_CASE("tdv audit: checks and changes are recorded; verify finds an altered e
 // Deletes the trail's entries after `seq`, as whoever can write the data
 // directory (but holds no key) could.
 void DeleteAfter(const std::filesystem::path& data, int seq) {
-  REQUIRE(tdv::testing::Run({"python3", "-c",
-                             "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
-                             "c.execute('delete from audit where seq > ' + sys.argv[2]); "
-                             "c.commit()",
-                             (data / "audit.db").string(), std::to_string(seq)})
+  REQUIRE(tdv::testing::SqliteExec(data / "audit.db",
+                                   "delete from audit where seq > " + std::to_string(seq))
               .exit_code == 0);
 }
 

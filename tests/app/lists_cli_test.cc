@@ -3,10 +3,13 @@
 // real SQLite store in a fresh data directory.
 #include <httplib.h>
 
+#include <algorithm>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "catch.h"
+#include "pg_database.h"
 #include "process.h"
 #include "specimens.h"
 
@@ -184,34 +187,114 @@ TEST_CASE("the committed sample list imports cleanly and lists the specimen card
 namespace tdv::app {
 namespace {
 
-TEST_CASE("a kill -9 in the middle of an import leaves the previous version intact",
+// What a list holds as `tdv lists stats` and `tdv lists export` show it.
+struct ListState {
+  std::int64_t version = -1, records = -1;
+  std::string exported;  // JSON Lines, one record each
+  // The export holds as many records as the count says, `marker` among them.
+  bool Whole(const std::string& marker) const {
+    return std::count(exported.begin(), exported.end(), '\n') == records &&
+           exported.find(marker) != std::string::npos;
+  }
+};
+
+ListState StateOf(Cli& tdv, const std::vector<std::string>& store) {
+  std::vector<std::string> args{"lists", "stats", "--json"};
+  args.insert(args.end(), store.begin(), store.end());
+  ProcessResult r = tdv(args);
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(r.out);
+  REQUIRE(j["lists"].size() == 1);
+  ListState st;
+  st.version = j["lists"][0]["version"].get<std::int64_t>();
+  st.records = j["lists"][0]["records"].get<std::int64_t>();
+  const std::string out = (tdv.data.path() / "export.jsonl").string();
+  args = {"lists", "export", "--list", "big", out};
+  args.insert(args.end(), store.begin(), store.end());
+  REQUIRE(tdv(args).exit_code == 0);
+  st.exported = tdv::testing::ReadFile(out);
+  return st;
+}
+
+// Kills imports of ever new versions of a list with SIGKILL at many points,
+// the first ones inside the import's write transaction (`writing` says when
+// one is open), and checks after each that the list is exactly the
+// previous version or exactly the new one: never a mix. `store` is added to
+// every command (empty: DATA/lists.db).
+void KillImports(Cli& tdv, const std::vector<std::string>& store, int rows,
+                 const std::function<bool()>& writing) {
+  std::vector<std::string> args{
+      "lists", "import", "--list", "big", "--source", "S", tdv.Write("v1.csv", kCsv)};
+  args.insert(args.end(), store.begin(), store.end());
+  REQUIRE(tdv(args).exit_code == 0);
+  ListState old = StateOf(tdv, store);
+  std::string old_marker = "L898902C3";
+  REQUIRE((old.version == 1 && old.records == 2 && old.Whole(old_marker)));
+  int inside = 0;
+  const std::vector<int> delays_ms{0, 0, 50, 150, 300, 600, 1200, -1};  // -1: never killed
+  for (std::size_t k = 0; k < delays_ms.size(); ++k) {
+    // Each version distinct: its own numbers, its own count.
+    const std::string marker = "R" + std::to_string(k) + "X";
+    const int count = rows + static_cast<int>(k);
+    std::string csv = "issuing_state,document_type,document_number,status\n";
+    for (int i = 0; i < count; ++i)
+      csv += "FRA,P," + marker + std::to_string(1000000 + i) + ",lost\n";
+    std::vector<std::string> argv{
+        TDV_BINARY, "lists", "import",   "--data", tdv.data.path().string(),
+        "--list",   "big",   "--source", "S",      tdv.Write("v.csv", csv)};
+    argv.insert(argv.end(), store.begin(), store.end());
+    tdv::testing::Background import(argv, tdv.data.path() / "import.log");
+    REQUIRE(import.started());
+    int code = -1;
+    bool seen_writing = false;
+    if (delays_ms[k] >= 0) {
+      for (int i = 0; i < 500 && !seen_writing; ++i) {
+        seen_writing = writing();
+        if (!seen_writing && (code = import.Wait(0)) != -1) break;  // done before it was seen
+      }
+      usleep(static_cast<useconds_t>(delays_ms[k]) * 1000);
+      import.Signal(SIGKILL);
+    }
+    if (code == -1) code = import.Wait(60000);
+    ListState now = StateOf(tdv, store);
+    INFO("import " << k + 1 << ": " << count << " rows, killed " << delays_ms[k]
+                   << " ms into its transaction (seen: " << seen_writing << "), exit " << code
+                   << "; now version " << now.version << " with " << now.records << " records");
+    const bool kept =
+        now.version == old.version && now.records == old.records && now.Whole(old_marker);
+    const bool replaced =
+        now.version == old.version + 1 && now.records == count && now.Whole(marker);
+    CHECK((kept || replaced));
+    if (code == 0) CHECK(replaced);  // an import that says it finished did
+    if (delays_ms[k] < 0) CHECK(code == 0);
+    if (kept && seen_writing) ++inside;
+    if (replaced) {
+      old = std::move(now);
+      old_marker = marker;
+    }
+  }
+  // At least the kills the moment a transaction was seen landed inside it.
+  CHECK(inside >= 2);
+}
+
+TEST_CASE("kill -9 at many points of an import leaves the previous version whole (SQLite)",
           "[cli][lists]") {
   Cli tdv;
-  REQUIRE(tdv({"lists", "import", "--list", "big", "--source", "S", tdv.Write("v1.csv", kCsv)})
-              .exit_code == 0);
-  // A file large enough that the import is still running when it is killed.
-  std::string big = "issuing_state,document_type,document_number,status\n";
-  for (int i = 0; i < 400000; ++i) big += "FRA,P,X" + std::to_string(10000000 + i) + ",lost\n";
-  const std::string file = tdv.Write("v2.csv", big);
-  for (int delay_ms : {50, 150, 300}) {
-    tdv::testing::Background import(
-        {TDV_BINARY, "lists", "import", "--data", tdv.data.path().string(), "--list", "big",
-         "--source", "S", file},
-        tdv.data.path() / "import.log");
-    REQUIRE(import.started());
-    usleep(static_cast<useconds_t>(delay_ms) * 1000);
-    import.Signal(SIGKILL);
-    import.Wait(5000);
-    // Either the old version (killed in time) or the complete new one: never a mix.
-    ProcessResult r = tdv({"lists", "stats", "--json"});
-    REQUIRE(r.exit_code == 0);
-    const json j = json::parse(r.out);
-    const auto records = j["records"].get<std::int64_t>();
-    INFO("killed after " << delay_ms << " ms: " << records << " records");
-    CHECK((records == 2 || records == 400000));
-    CHECK(j["lists"][0]["records"].get<std::int64_t>() == records);
-    CHECK((j["lists"][0]["version"] == (records == 2 ? 1 : 2) || records == 400000));
-  }
+  const auto db = tdv.data.path() / "lists.db";
+  KillImports(tdv, {}, 300000, [&] { return tdv::testing::SqliteWriteLocked(db); });
+}
+
+TEST_CASE("kill -9 at many points of an import leaves the previous version whole (PostgreSQL)",
+          "[cli][lists][postgres]") {
+  Cli tdv;
+  tdv::testing::PgDatabase pg;
+  KillImports(tdv, {"--store", pg.url()}, 150000, [&] {
+    // A session other than this probe's with a transaction id: it has written.
+    const ProcessResult r = pg.Sql(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()");
+    return r.exit_code == 0 && std::atoi(r.out.c_str()) > 0;
+  });
 }
 
 }  // namespace

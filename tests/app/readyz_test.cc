@@ -50,11 +50,7 @@ Ready GetReady(httplib::Client& client) {
 }
 
 void Sql(const std::filesystem::path& db, const std::string& statement) {
-  REQUIRE(tdv::testing::Run({"python3", "-c",
-                             "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
-                             "c.execute(sys.argv[2]); c.commit()",
-                             db.string(), statement})
-              .exit_code == 0);
+  REQUIRE(tdv::testing::SqliteExec(db, statement).exit_code == 0);
 }
 
 TEST_CASE("readyz of tdv serve: lists going stale and coming back, an expired CRL named",

@@ -157,11 +157,7 @@ TEST_CASE("keys: a key store that cannot be read is 503, and the service recover
   const std::string body = json{{"mrz", testing::kTd3Specimen}, {"allow_specimens", true}}.dump();
   const httplib::Headers auth{{"Authorization", "Bearer " + officer->key}};
   auto sql = [&](const std::string& statement) {
-    REQUIRE(tdv::testing::Run({"python3", "-c",
-                               "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
-                               "c.execute(sys.argv[2]); c.commit()",
-                               fx.file(), statement})
-                .exit_code == 0);
+    REQUIRE(tdv::testing::SqliteExec(fx.file(), statement).exit_code == 0);
   };
   auto ok = s.client().Post("/v1/verify", auth, body, "application/json");
   REQUIRE(ok);

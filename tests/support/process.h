@@ -174,6 +174,28 @@ std::string PollFor(const std::string& want, Probe probe) {
   return now;
 }
 
+// Runs one SQL statement on the SQLite file `db` behind TDV's back (with
+// Python's sqlite3, as someone with access to the data directory could).
+inline ProcessResult SqliteExec(const std::filesystem::path& db, const std::string& statement) {
+  return Run({"python3", "-c",
+              "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); "
+              "c.commit()",
+              db.string(), statement});
+}
+
+// Whether another connection holds the SQLite file's write lock now: a
+// write transaction is open and not yet committed or rolled back.
+inline bool SqliteWriteLocked(const std::filesystem::path& db) {
+  return Run({"python3", "-c",
+              "import sqlite3,sys\n"
+              "c=sqlite3.connect(sys.argv[1], timeout=0, isolation_level=None)\n"
+              "try:\n c.execute('BEGIN IMMEDIATE'); c.execute('ROLLBACK')\n"
+              "except sqlite3.OperationalError:\n sys.exit(0)\n"
+              "sys.exit(1)",
+              db.string()})
+             .exit_code == 0;
+}
+
 // Standard base64 with padding (requests carry seal and chip bytes so).
 inline std::string Base64(const std::string& bytes) {
   static constexpr char kAlphabet[] =
