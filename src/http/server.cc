@@ -38,6 +38,12 @@ using internal::kJsonType;
 using internal::MediaType;
 using internal::SendProblem;
 
+// An audit store's error for the log, said once as the trail's ("audit
+// trail: ..."), whether or not the store already names it so.
+std::string AuditProblem(const std::string& message) {
+  return message.rfind("audit trail", 0) == 0 ? message : "audit trail: " + message;
+}
+
 // Requests one connection may make before it is closed (a bound on its
 // lifetime; each new connection costs a handshake, with TLS a dear one).
 constexpr std::size_t kRequestsPerConnection = 10000;
@@ -592,7 +598,7 @@ struct Server::Impl {
       Status recorded =
           options.audit->Record(options.audit->VerificationEntry(key.empty() ? "-" : key, *report));
       if (!recorded) {
-        Log("error: audit trail: " + recorded.error().message);
+        Log("error: " + AuditProblem(recorded.error().message));
         SendProblem(res, 503, "unavailable", "Service unavailable",
                     "the check cannot be recorded in the audit trail; it was not answered");
         return;
@@ -763,7 +769,7 @@ struct Server::Impl {
     }
     auto entries = options.audit->Query(q);
     if (!entries) {
-      Log("error: audit trail: " + entries.error().message);
+      Log("error: " + AuditProblem(entries.error().message));
       SendProblem(res, 503, "unavailable", "Service unavailable", "the audit trail cannot be read");
       return;
     }

@@ -32,6 +32,7 @@ namespace tdv::lists {
 namespace {
 
 using internal::ColumnText;
+using internal::OsReason;
 
 // WAL sizes in frames (4 KB pages). The checkpointer is woken once the WAL
 // holds kWakeFrames (SQLite's own default checkpoint size); it restarts the
@@ -94,7 +95,7 @@ class SqliteAuditStore final : public AuditStore {
     const bool existed = TableExists("audit");
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string message = err != nullptr ? err : sqlite3_errmsg(db_);
+      std::string message = (err != nullptr ? err : sqlite3_errmsg(db_)) + OsReason(db_);
       sqlite3_free(err);
       return Error{ErrorCode::kUnavailable, "audit trail: " + message};
     }
@@ -427,7 +428,8 @@ class SqliteAuditStore final : public AuditStore {
     return e;
   }
   Error Failure() const {
-    return Error{ErrorCode::kUnavailable, std::string("audit trail: ") + sqlite3_errmsg(db_)};
+    return Error{ErrorCode::kUnavailable,
+                 std::string("audit trail: ") + sqlite3_errmsg(db_) + OsReason(db_)};
   }
   Error Rollback() {
     Error e = Failure();

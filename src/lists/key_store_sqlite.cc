@@ -13,6 +13,7 @@ namespace tdv::lists {
 namespace {
 
 using internal::NowRfc3339;
+using internal::OsReason;
 
 using internal::ColumnText;
 
@@ -39,7 +40,7 @@ class SqliteKeyStore final : public KeyStore {
     sqlite3_busy_timeout(db_, 5000);
     if (sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) != SQLITE_OK ||
         sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string message = err != nullptr ? err : sqlite3_errmsg(db_);
+      std::string message = (err != nullptr ? err : sqlite3_errmsg(db_)) + OsReason(db_);
       sqlite3_free(err);
       return Error{ErrorCode::kUnavailable, "key store: " + message};
     }
@@ -136,7 +137,8 @@ class SqliteKeyStore final : public KeyStore {
             ColumnText(s, 4), ColumnText(s, 5), ColumnText(s, 6)};
   }
   Error Failure() const {
-    return Error{ErrorCode::kUnavailable, std::string("key store: ") + sqlite3_errmsg(db_)};
+    return Error{ErrorCode::kUnavailable,
+                 std::string("key store: ") + sqlite3_errmsg(db_) + OsReason(db_)};
   }
 
   sqlite3* db_;

@@ -15,6 +15,7 @@
 #include <ctime>
 #include <string>
 
+#include "sqlite_util.h"
 #include "store_common.h"
 #include "tdv/lists/list_store.h"
 
@@ -162,7 +163,7 @@ class SqliteStore final : public ListStore {
             ? ErrorCode::kUnavailable
         : code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? ErrorCode::kCorrupt
                                                           : ErrorCode::kInternal;
-    return Error{ec, "sqlite: " + what};
+    return Error{ec, "sqlite: " + what + internal::OsReason(db_)};
   }
   Result<Stmt> Prepare(const std::string& sql) {
     Stmt s(db_, sql);

@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -16,6 +17,22 @@ namespace tdv::lists::internal {
 inline std::string ColumnText(sqlite3_stmt* s, int column) {
   const unsigned char* t = sqlite3_column_text(s, column);
   return t != nullptr ? reinterpret_cast<const char*>(t) : "";
+}
+
+// What lies behind SQLite's last error when it is the file system's, as
+// " (reason)": "disk I/O error" says little to whoever must free the space.
+// The operating system's reason when SQLite kept it; for a failed write
+// (which a full file system or a file-size limit causes) a hint at that
+// (SQLITE_FULL says "database or disk is full" itself).
+inline std::string OsReason(sqlite3* db) {
+  const int extended = sqlite3_extended_errcode(db), code = extended & 0xff;
+  if (code != SQLITE_IOERR && code != SQLITE_FULL && code != SQLITE_CANTOPEN) return "";
+  if (const int os = sqlite3_system_errno(db); os != 0)
+    return std::string(" (") + std::strerror(os) + ")";
+  if (extended == SQLITE_IOERR_WRITE || extended == SQLITE_IOERR_FSYNC ||
+      extended == SQLITE_IOERR_TRUNCATE || extended == SQLITE_IOERR_SHMSIZE)
+    return " (a write failed: is the file system full, or a file-size limit reached?)";
+  return "";
 }
 
 // A statement, or nullptr (sqlite3_errmsg says why).

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tdv/sig/trust_store.h"
 
+#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <system_error>
@@ -488,11 +492,55 @@ Result<TrustStore> TrustStore::Open(const fs::path& dir) {
   return TrustStore(dir);
 }
 
+namespace {
+
+// Writes `bytes` to `path` whole or not at all: a temporary file beside it,
+// flushed to disk, renamed over it; on failure (a full file system) the
+// temporary file is removed and the error names the operating system's
+// reason.
+Status WriteWhole(const fs::path& path, std::span<const std::uint8_t> bytes) {
+  fs::path tmp = path;
+  tmp += ".tmp";
+  const auto fail = [&](const std::string& what) {
+    const std::string reason = std::strerror(errno);
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    return Error{ErrorCode::kUnavailable, "cannot write " + what + ": " + reason};
+  };
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return fail(tmp.string());
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = ENOSPC;
+      const int saved = errno;
+      ::close(fd);
+      errno = saved;
+      return fail(tmp.string());
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    const int saved = errno;
+    ::close(fd);
+    errno = saved;
+    return fail(tmp.string());
+  }
+  if (::close(fd) != 0) return fail(tmp.string());
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(path.string());
+  return {};
+}
+
+}  // namespace
+
 Result<TrustImportReport> TrustStore::Import(std::span<const std::uint8_t> bytes,
                                              const TrustImportOptions& options) {
   TrustImportReport report;
   auto items = ParseImport(bytes, options, dir_, &report.master_list);
   if (!items) return items.error();
+  std::vector<fs::path> written;
   for (const auto& item : *items) {
     TrustEntry e = Describe(item);
     bool present = false;
@@ -503,20 +551,13 @@ Result<TrustImportReport> TrustStore::Import(std::span<const std::uint8_t> bytes
       continue;
     }
     fs::path final_path = dir_ / TrustKindName(item.kind) / (e.id + ".der");
-    fs::path tmp = final_path;
-    tmp += ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out.write(reinterpret_cast<const char*>(item.der.data()),
-                static_cast<std::streamsize>(item.der.size()));
-      out.flush();
-      if (!out) return Error{ErrorCode::kUnavailable, "cannot write " + tmp.string()};
+    if (Status st = WriteWhole(final_path, item.der); !st) {
+      // All or nothing: what this import added so far goes again.
+      std::error_code ec;
+      for (const fs::path& p : written) fs::remove(p, ec);
+      return st.error();
     }
-    std::error_code ec;
-    fs::rename(tmp, final_path, ec);
-    if (ec)
-      return Error{ErrorCode::kUnavailable,
-                   "cannot write " + final_path.string() + ": " + ec.message()};
+    written.push_back(std::move(final_path));
     report.added.push_back(std::move(e));
   }
   return report;
