@@ -558,9 +558,9 @@ Result<std::unique_ptr<ListStore>> OpenSqliteStore(const std::string& path) {
   for (const char* pragma :
        {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -262144",
         "PRAGMA temp_store = MEMORY", "PRAGMA foreign_keys = ON"}) {
-    if (Status st = store->Exec(pragma); !st) return st.error();
+    if (Status st = store->Exec(pragma); !st) return internal::NameFile(st.error(), "sqlite", path);
   }
-  if (Status st = store->Exec(kSchema); !st) return st.error();
+  if (Status st = store->Exec(kSchema); !st) return internal::NameFile(st.error(), "sqlite", path);
   return std::unique_ptr<ListStore>(std::move(store));
 }
 

@@ -43,6 +43,16 @@ inline sqlite3_stmt* PrepareStatement(sqlite3* db, const std::string& sql) {
   return s;
 }
 
+// `error` of the store `what` at `path`, saying which file: "key store
+// /var/lib/tdv/lists.db: file is not a database" (an error that begins with
+// "WHAT: " keeps the rest).
+inline Error NameFile(Error error, const std::string& what, const std::string& path) {
+  std::string rest = error.message;
+  if (rest.rfind(what + ": ", 0) == 0) rest.erase(0, what.size() + 2);
+  error.message = what + " " + path + ": " + rest;
+  return error;
+}
+
 // Opens `path` (created if needed) as a Store(sqlite3*) and runs its
 // Init(); kUnavailable naming `what` when either fails.
 template <class Store, class Interface>
@@ -58,7 +68,7 @@ Result<std::unique_ptr<Interface>> OpenSqliteStore(const std::string& path,
     return Error{ErrorCode::kUnavailable, "cannot open " + what + " " + path + ": " + message};
   }
   auto store = std::make_unique<Store>(db);
-  if (Status s = store->Init(); !s) return s.error();
+  if (Status s = store->Init(); !s) return NameFile(s.error(), what, path);
   return std::unique_ptr<Interface>(std::move(store));
 }
 

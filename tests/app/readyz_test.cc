@@ -132,5 +132,87 @@ TEST_CASE("readyz of tdv serve: no model, no lists where they are required", "[c
   CHECK(health->status == 200);
 }
 
+// `tdv serve` of `data`, expected to refuse to start: its exit code and
+// what it logged; it never announced a port.
+ProcessResult ServeRefused(const std::filesystem::path& data) {
+  const auto log = data / "serve.log";
+  tdv::testing::Background serve(
+      {TDV_BINARY, "serve", "--data", data.string(), "--listen", "127.0.0.1:0"}, log);
+  REQUIRE(serve.started());
+  ProcessResult r;
+  r.exit_code = serve.Wait(10000);
+  r.err = tdv::testing::ReadFile(log);
+  CHECK(r.err.find("serving on") == std::string::npos);
+  return r;
+}
+
+TEST_CASE(
+    "a corrupt configuration, list store or audit trail at start-up: no service, the file named",
+    "[cli][readyz][faults]") {
+  SECTION("config.json that is not JSON: exit 2") {
+    TempDir data;
+    std::ofstream(data.path() / "config.json") << "{\"listen\": ";
+    const ProcessResult r = ServeRefused(data.path());
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find((data.path() / "config.json").string()) != std::string::npos);
+  }
+  // Random bytes where the databases were: exit 5 naming the file.
+  for (const char* file : {"lists.db", "audit.db"}) {
+    DYNAMIC_SECTION(file << " that is not a database: exit 5") {
+      TempDir data;
+      std::string garbage;
+      for (int i = 0; i < 8192; ++i) garbage += static_cast<char>((i * 7919 + 13) % 251);
+      std::ofstream(data.path() / file, std::ios::binary) << garbage;
+      const ProcessResult r = ServeRefused(data.path());
+      CHECK(r.exit_code == 5);
+      CHECK(r.err.find((data.path() / file).string() + ": file is not a database") !=
+            std::string::npos);
+    }
+  }
+  SECTION("an audit key that is not one: exit 5") {
+    TempDir data;
+    std::ofstream(data.path() / "audit.key") << "not a key\n";
+    const ProcessResult r = ServeRefused(data.path());
+    CHECK(r.exit_code == 5);
+    CHECK(r.err.find((data.path() / "audit.key").string() + " is not an audit key") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("a corrupt model or trust anchor at start-up: serving, not ready, the file named",
+          "[cli][readyz][faults]") {
+  TempDir data;
+  // A model directory whose line recogniser is not a model.
+  const auto models = data.path() / "models";
+  std::filesystem::create_directories(models);
+  for (const char* f : {"mrz.traineddata", "mrz_glyphs.yml.gz"})
+    std::filesystem::copy_file(std::string(TDV_SOURCE_DIR) + "/models/" + f, models / f);
+  std::ofstream(models / "mrz_crnn.onnx") << "not a network";
+  // A trust store with a file that is no certificate.
+  std::filesystem::create_directories(data.path() / "trust" / "csca");
+  std::ofstream(data.path() / "trust" / "csca" / "0123456789abcdef.der") << "not DER";
+  std::ofstream(data.path() / "config.json") << json{{"model_dir", models.string()}}.dump();
+  tdv::testing::Serving serving(TDV_BINARY, data.path());
+  REQUIRE(serving.port != 0);
+  httplib::Client client("127.0.0.1", serving.port);
+  const Ready r = GetReady(client);
+  INFO(r.body.dump());
+  CHECK(r.status == 503);
+  CHECK(Check(r.body, "model")["ok"] == false);
+  CHECK(Check(r.body, "trust")["ok"] == false);
+  const std::string log = tdv::testing::ReadFile(serving.log);
+  CHECK(log.find((models / "mrz_crnn.onnx").string() + " is missing or not such a model") !=
+        std::string::npos);
+  CHECK(log.find("unreadable trust store file " +
+                 (data.path() / "trust" / "csca" / "0123456789abcdef.der").string()) !=
+        std::string::npos);
+  // Text checks still answer.
+  auto health = client.Get("/healthz");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  serving.process.Signal(SIGTERM);
+  CHECK(serving.process.Wait(10000) == 0);
+}
+
 }  // namespace
 }  // namespace tdv::app
