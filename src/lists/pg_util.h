@@ -47,10 +47,21 @@ class Params {
   std::vector<bool> nulls_;
 };
 
-// Runs `sql` on `conn` (re-established once if it dropped). kInvalidInput
-// for a unique violation, kUnavailable when the server is gone, kInternal
-// for other failures, each with the server's message.
+// Runs `sql` on `conn`, first made anew if it dropped: outside a
+// transaction, what the server sent while the connection sat idle is read
+// first, so that a server restarted (or the connection ended by an
+// administrator) since the last statement is found before this one is sent,
+// never by failing it. kInvalidInput for a unique violation, kUnavailable
+// when the server is gone, kInternal for other failures, each with the
+// server's message.
 inline Result<PgResult> PgExec(PGconn* conn, const std::string& sql, const Params& params = {}) {
+  if (PQtransactionStatus(conn) == PQTRANS_IDLE) {
+    // A server that ends a connection sends its reason, then closes: one
+    // read takes the reason, the next finds the end (libpq never blocks).
+    for (int i = 0; i < 3 && PQstatus(conn) == CONNECTION_OK; ++i) {
+      if (PQconsumeInput(conn) == 0) break;
+    }
+  }
   if (PQstatus(conn) != CONNECTION_OK) PQreset(conn);
   const auto p = params.Pointers();
   // Without parameters, PQexec (which also runs several statements).
