@@ -541,6 +541,70 @@ std::vector<std::string> Truth(const std::string& name) {
   return nlohmann::json::parse(in).at("mrz").get<std::vector<std::string>>();
 }
 
+// Each committed sample image with an MRZ (generated OCR-B print: clean,
+// moderate, hard, steep, turned), read by `recogniser`: how many characters
+// its first reading got right before any check-digit repair, of how many,
+// and how many wrong characters of the final reading were let through as
+// sure.
+struct SampleScore {
+  int right = 0, total = 0, lines_read = 0, sure_wrong = 0;
+};
+
+SampleScore ScoreSamples(const std::string& recogniser) {
+  ReaderOptions o;
+  o.model_dir = kModels.string();
+  o.recogniser = recogniser;
+  auto reader = MrzReader::Create(o);
+  REQUIRE(reader.has_value());
+  SampleScore score;
+  for (const auto& f : fs::directory_iterator(kSamples)) {
+    const std::string name = f.path().filename().string();
+    if (name.size() < 14 || name.substr(name.size() - 14) != ".expected.json") continue;
+    std::ifstream expected(f.path());
+    const nlohmann::json j = nlohmann::json::parse(expected);
+    if (!j["mrz"].is_array()) continue;  // a page without an MRZ
+    const auto truth = j["mrz"].get<std::vector<std::string>>();
+    std::string image = f.path().string();
+    image = image.substr(0, image.size() - 14) + ".jpg";
+    std::ifstream in(image, std::ios::binary);
+    const std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+    auto r = (*reader)->Read(bytes);
+    for (const auto& line : truth) score.total += static_cast<int>(line.size());
+    INFO(name);
+    if (!r.has_value() || r->raw_lines.size() != truth.size()) continue;
+    for (std::size_t l = 0; l < truth.size(); ++l) {
+      const std::string& raw = r->raw_lines[l];
+      for (std::size_t p = 0; p < truth[l].size() && p < raw.size(); ++p)
+        score.right += raw[p] == truth[l][p];
+      score.lines_read += raw == truth[l];
+      for (std::size_t p = 0; p < truth[l].size() && p < r->lines[l].size(); ++p) {
+        if (r->lines[l][p] == truth[l][p]) continue;
+        bool doubted = false;
+        for (const auto& u : r->repair.uncertain)
+          doubted = doubted ||
+                    (u.line == static_cast<int>(l) + 1 && u.position == static_cast<int>(p) + 1);
+        score.sure_wrong += !doubted;
+      }
+    }
+  }
+  return score;
+}
+
+TEST_CASE("models: each recogniser reads the samples' print before any repair",
+          "[vision][models]") {
+  // The learned line recogniser (the default) and Tesseract with the glyph
+  // classifier as its second opinion, on the same images.
+  for (const auto& [recogniser, at_least] : {std::pair<std::string, double>{"crnn", 0.995},
+                                             std::pair<std::string, double>{"tesseract", 0.98}}) {
+    const SampleScore s = ScoreSamples(recogniser);
+    INFO(recogniser << ": " << s.right << " of " << s.total << " characters right, " << s.lines_read
+                    << " lines exact, " << s.sure_wrong << " wrong and sure");
+    CHECK(s.total > 1000);
+    CHECK(double(s.right) / s.total >= at_least);
+    CHECK(s.sure_wrong == 0);
+  }
+}
+
 TEST_CASE("reader: a dark frame round the page does not hide the MRZ", "[vision][locate]") {
   const cv::Mat page =
       cv::imread((kSamples / "td3-moderate-001.jpg").string(), cv::IMREAD_GRAYSCALE);
