@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <opencv2/dnn.hpp>
@@ -62,29 +63,75 @@ cv::Mat PrepareLine(const cv::Mat& line, double& scale) {
   return f;
 }
 
+// The model at `path`'s distribution over the classes in each output column
+// of `input` (softmax; the calibrating temperature is in the model): classes
+// x columns; empty when the model cannot be run. The last few answers of
+// each model are kept per thread: the reader reads the band it settles on a
+// second time with every model of an ensemble, and the first model's
+// answers for those lines are the ones it had.
+cv::Mat Distributions(const std::string& path, const cv::Mat& input) {
+  struct Kept {
+    std::string path;
+    std::uint64_t hash;
+    cv::Mat input, p;
+  };
+  thread_local std::deque<Kept> kept;
+  std::uint64_t hash = 1469598103934665603ull;  // FNV-1a over the input's bytes
+  const auto* bytes = input.ptr<std::uint8_t>();
+  for (std::size_t i = 0; i < input.total() * input.elemSize(); ++i)
+    hash = (hash ^ bytes[i]) * 1099511628211ull;
+  for (const Kept& k : kept) {
+    if (k.hash == hash && k.path == path && cv::norm(k.input, input, cv::NORM_INF) == 0) return k.p;
+  }
+  cv::dnn::Net* net = ThreadNet(path);
+  if (net == nullptr) return {};
+  const int dims[] = {1, 1, kCrnnHeight, kCrnnWidth};
+  net->setInput(cv::Mat(4, dims, CV_32F, const_cast<float*>(input.ptr<float>())));
+  const cv::Mat logits = net->forward();  // 1 x classes x 1 x columns
+  cv::Mat p(logits.size[1], logits.size[3], CV_32F, const_cast<float*>(logits.ptr<float>()));
+  p = p.clone();
+  for (int t = 0; t < p.cols; ++t) {
+    float top = -1e30f;
+    for (int k = 0; k < p.rows; ++k) top = std::max(top, p.at<float>(k, t));
+    float sum = 0;
+    for (int k = 0; k < p.rows; ++k) sum += (p.at<float>(k, t) = std::exp(p.at<float>(k, t) - top));
+    for (int k = 0; k < p.rows; ++k) p.at<float>(k, t) /= sum;
+  }
+  kept.push_front({path, hash, input.clone(), p});
+  if (kept.size() > 8) kept.pop_back();
+  return p;
+}
+
 }  // namespace
 
-LineRecogniser::LineRecogniser(std::string path) : path_(std::move(path)) {}
+LineRecogniser::LineRecogniser(std::vector<std::string> paths) : paths_(std::move(paths)) {}
 LineRecogniser::~LineRecogniser() = default;
 
-std::unique_ptr<LineRecogniser> LineRecogniser::Load(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) return nullptr;
-  std::unique_ptr<LineRecogniser> r(new LineRecogniser(path));
-  // One blank line through it: a file of another shape fails here, not on
-  // the first request.
-  try {
-    std::vector<std::vector<float>> opinions;
-    float confidence = 0;
-    cv::dnn::Net* net = ThreadNet(path);
-    if (net == nullptr) return nullptr;
-    const cv::Mat blank(kCrnnHeight, kCrnnWidth, CV_8U, cv::Scalar(255));
-    net->setInput(cv::dnn::blobFromImage(blank));
-    const cv::Mat out = net->forward();
-    if (out.dims != 4 || out.size[1] != kGlyphClasses + 1 || out.size[2] != 1 ||
-        out.size[3] != kCrnnWidth / kCrnnStride)
+std::unique_ptr<LineRecogniser> LineRecogniser::Load(const std::vector<std::string>& paths) {
+  if (paths.empty()) return nullptr;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return nullptr;
+    // One blank line through each: a file of another shape fails here, not
+    // on the first request.
+    try {
+      cv::dnn::Net* net = ThreadNet(path);
+      if (net == nullptr) return nullptr;
+      const cv::Mat blank(kCrnnHeight, kCrnnWidth, CV_8U, cv::Scalar(255));
+      net->setInput(cv::dnn::blobFromImage(blank));
+      const cv::Mat out = net->forward();
+      if (out.dims != 4 || out.size[1] != kGlyphClasses + 1 || out.size[2] != 1 ||
+          out.size[3] != kCrnnWidth / kCrnnStride)
+        return nullptr;
+    } catch (const cv::Exception&) {
       return nullptr;
-    r->Read(blank, opinions, confidence);
+    }
+  }
+  std::unique_ptr<LineRecogniser> r(new LineRecogniser(paths));
+  std::vector<std::vector<float>> opinions;
+  float confidence = 0;
+  try {
+    r->Read(cv::Mat(kCrnnHeight, kCrnnWidth, CV_8U, cv::Scalar(255)), opinions, confidence);
   } catch (const cv::Exception&) {
     return nullptr;
   }
@@ -97,25 +144,24 @@ std::vector<OcrSymbol> LineRecogniser::Read(const cv::Mat& line,
   std::vector<OcrSymbol> out;
   opinions.clear();
   confidence = 0;
-  cv::dnn::Net* net = ThreadNet(path_);
-  if (net == nullptr || line.empty()) return out;
+  if (line.empty()) return out;
   double scale = 1;
   const cv::Mat input = PrepareLine(line, scale);
-  const int dims[] = {1, 1, kCrnnHeight, kCrnnWidth};
-  net->setInput(cv::Mat(4, dims, CV_32F, const_cast<float*>(input.ptr<float>())));
-  const cv::Mat logits = net->forward();  // 1 x classes x 1 x columns
-  const int classes = logits.size[1], columns = logits.size[3];
-  // Softmax per column (the calibrating temperature is in the model).
-  cv::Mat p(classes, columns, CV_32F, const_cast<float*>(logits.ptr<float>()));
-  p = p.clone();
-  for (int t = 0; t < columns; ++t) {
-    float top = -1e30f;
-    for (int k = 0; k < classes; ++k) top = std::max(top, p.at<float>(k, t));
-    float sum = 0;
-    for (int k = 0; k < classes; ++k)
-      sum += (p.at<float>(k, t) = std::exp(p.at<float>(k, t) - top));
-    for (int k = 0; k < classes; ++k) p.at<float>(k, t) /= sum;
+  // Each model's distribution per column (softmax; the calibrating
+  // temperature is in the model), then their mean: the members of an
+  // ensemble share one input and one column layout.
+  cv::Mat p;
+  for (const std::string& path : paths_) {
+    cv::Mat q = Distributions(path, input);
+    if (q.empty()) return out;
+    if (p.empty()) {
+      p = q.clone();
+    } else {
+      p += q;
+    }
   }
+  p /= static_cast<double>(paths_.size());
+  const int classes = p.rows, columns = p.cols;
   // Greedy CTC: runs of one class are one character, blanks (class 0)
   // separate; each character keeps its most certain column.
   struct Run {
@@ -165,10 +211,8 @@ std::vector<OcrSymbol> LineRecogniser::Read(const cv::Mat& line,
     s.top = 0;
     s.bottom = line.rows;
     for (std::size_t k = 0; k < alphabet.size(); ++k) {
-      // Alternatives the model leaves room for (what the sure threshold
-      // leaves over): rarer ones would let the check-digit repair turn any
-      // doubtful text into an MRZ whose digits hold.
-      if (opinion[k] >= 1.0f - kCrnnSure) s.choices.push_back({alphabet[k], opinion[k]});
+      // Alternatives the model leaves room for (kCrnnRival).
+      if (opinion[k] >= kCrnnRival) s.choices.push_back({alphabet[k], opinion[k]});
     }
     std::sort(s.choices.begin(), s.choices.end(),
               [](const mrz::CharCandidate& a, const mrz::CharCandidate& b) {

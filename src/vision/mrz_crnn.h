@@ -29,20 +29,26 @@ inline constexpr int kCrnnHeight = 32, kCrnnWidth = 512, kCrnnStride = 4;
 // on the model's word alone. Chosen on generated calibration lines held out
 // from training: above it, one character in 2,000 or fewer was wrong
 // (models/README.md, "sure threshold").
-inline constexpr float kCrnnSure = 0.95f;
+inline constexpr float kCrnnSure = 0.92f;
+
+// The least probability of an alternative the model leaves room for, given
+// to the check-digit repair: rarer ones would let it turn any doubtful text
+// into an MRZ whose digits hold.
+inline constexpr float kCrnnRival = 0.05f;
 
 class LineRecogniser {
  public:
-  // nullptr when `path` is missing or OpenCV cannot load it as a model of
-  // this shape (checked with one blank line).
-  static std::unique_ptr<LineRecogniser> Load(const std::string& path);
+  // The models at `paths` read together (an ensemble: the mean of their
+  // distributions in each column); nullptr when one is missing or OpenCV
+  // cannot load it as a model of this shape (checked with one blank line).
+  static std::unique_ptr<LineRecogniser> Load(const std::vector<std::string>& paths);
   ~LineRecogniser();
 
   // The characters of one line image (8-bit, dark on light, as SegmentLines
   // makes them), left to right: each with its box in the line's
   // coordinates (a pitch wide, the line's full height), its candidates
   // over kGlyphAlphabet by probability, best first (those of
-  // 1 - kCrnnSure or more), and Tesseract's `read` field set to the best. `opinions`
+  // kCrnnRival or more), and Tesseract's `read` field set to the best. `opinions`
   // receives each symbol's whole distribution over kGlyphAlphabet (blank
   // left out, renormalised); `confidence` the mean probability of the
   // characters read. Safe to call from several threads at once (one
@@ -51,8 +57,8 @@ class LineRecogniser {
                               float& confidence) const;
 
  private:
-  explicit LineRecogniser(std::string path);
-  std::string path_;
+  explicit LineRecogniser(std::vector<std::string> paths);
+  std::vector<std::string> paths_;
 };
 
 }  // namespace tdv::vision::internal

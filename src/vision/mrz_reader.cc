@@ -61,8 +61,15 @@ struct MrzReader::Impl {
   ReaderOptions options;
   std::unique_ptr<internal::GlyphClassifier> glyphs;
   std::unique_ptr<internal::LineRecogniser> crnn;  // null: Tesseract reads
+  // All the learned recogniser's models together (null: it has one). The
+  // search for the zone reads with the first alone; the band it settles on
+  // is read once more with them all (see Read).
+  std::unique_ptr<internal::LineRecogniser> ensemble;
 
-  Attempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& full_rect, bool flip) const {
+  // `recogniser`: the learned one to read with (null: `crnn`).
+  Attempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& full_rect, bool flip,
+                   const internal::LineRecogniser* recogniser = nullptr) const {
+    if (recogniser == nullptr) recogniser = crnn.get();
     Attempt a;
     double angle = 0;
     const cv::Mat band = internal::Deshear(internal::Straighten(gray, full_rect, flip, angle));
@@ -89,8 +96,8 @@ struct MrzReader::Impl {
       }
       float c = 0;
       std::vector<std::vector<float>> op;
-      symbols.push_back(crnn ? crnn->Read(l.pixels, op, c)
-                             : internal::Recognise(*api, l.pixels, c));
+      symbols.push_back(recogniser != nullptr ? recogniser->Read(l.pixels, op, c)
+                                              : internal::Recognise(*api, l.pixels, c));
       symbol_opinions.push_back(std::move(op));
       conf.push_back(c);
     }
@@ -247,11 +254,19 @@ Result<std::unique_ptr<MrzReader>> MrzReader::Create(const ReaderOptions& option
   const std::filesystem::path dir(options.model_dir);
   cv::setNumThreads(1);  // requests run in parallel already
   if (options.recogniser == "crnn") {
-    const auto model = dir / "mrz_crnn.onnx";
-    reader->impl_->crnn = internal::LineRecogniser::Load(model.string());
-    if (!reader->impl_->crnn) {
+    // The line recogniser, and a second member of its ensemble when the
+    // directory holds one (models/README.md).
+    const auto model = dir / "mrz_crnn.onnx", second = dir / "mrz_crnn_2.onnx";
+    std::vector<std::string> members{model.string()};
+    std::error_code ec;
+    if (std::filesystem::exists(second, ec)) members.push_back(second.string());
+    reader->impl_->crnn = internal::LineRecogniser::Load({model.string()});
+    if (members.size() > 1) reader->impl_->ensemble = internal::LineRecogniser::Load(members);
+    if (!reader->impl_->crnn || (members.size() > 1 && !reader->impl_->ensemble)) {
+      std::string names = model.string();
+      if (members.size() > 1) names += " or " + second.string();
       return Error{ErrorCode::kUnavailable,
-                   "the line recogniser " + model.string() + " is missing or not such a model"};
+                   "the line recogniser " + names + " is missing or not such a model"};
     }
     return reader;
   }
@@ -339,6 +354,9 @@ Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) cons
     return a.ok && a.reading.repair.checks_satisfied && (!learned || sure(a));
   };
   Attempt best;
+  const cv::Mat* best_source = nullptr;  // where `best` was read: its image, band and side
+  std::size_t best_region = 0;
+  bool best_flip = false;
   cv::Mat ink;
   bool ink_decoded = false;
   for (std::size_t r = 0; r < regions.size() && !done(best); ++r) {
@@ -366,13 +384,26 @@ Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) cons
         Attempt a = impl_->ReadBand(*source, regions[r], flip);
         lines = lines || a.lines;
         again = !a.ok && a.near;
-        if (a.ok && (!best.ok || (a.quality > best.quality && (!fallback || sure(a)))))
+        if (a.ok && (!best.ok || (a.quality > best.quality && (!fallback || sure(a))))) {
           best = std::move(a);
+          best_source = source;
+          best_region = r;
+          best_flip = flip;
+        }
       }
       if (done(best)) break;
       // No text lines one way up: none the other way either.
       if (!lines) break;
     }
+  }
+  // The zone found, its band is read with every model of the recogniser:
+  // the mean of their distributions is right more often and sure of a wrong
+  // character less often than one model (models/README.md). Once, not for
+  // every band tried: the search stays as fast as with one model.
+  if (best.ok && impl_->ensemble) {
+    Attempt all =
+        impl_->ReadBand(*best_source, regions[best_region], best_flip, impl_->ensemble.get());
+    if (all.ok) best = std::move(all);
   }
   const auto t3 = Clock::now();
   if (!best.ok) {

@@ -5,6 +5,8 @@
 // specks, the glyph classifier reads rendered glyphs, and the whole reader
 // holds on framed, cropped, small and sample images with a reading it can
 // vouch for.
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -333,15 +335,37 @@ TEST_CASE("decide: one calibrated probability, or a check digit of the field's o
 
 TEST_CASE("crnn: the model loads, refuses what is not a model, reads no ink as nothing",
           "[vision][crnn]") {
-  CHECK(LineRecogniser::Load("/nonexistent/mrz_crnn.onnx") == nullptr);
-  CHECK(LineRecogniser::Load((kModels / "mrz_glyphs.yml.gz").string()) == nullptr);
-  const auto model = LineRecogniser::Load((kModels / "mrz_crnn.onnx").string());
+  CHECK(LineRecogniser::Load({"/nonexistent/mrz_crnn.onnx"}) == nullptr);
+  CHECK(LineRecogniser::Load({(kModels / "mrz_glyphs.yml.gz").string()}) == nullptr);
+  const auto model = LineRecogniser::Load({(kModels / "mrz_crnn.onnx").string()});
   REQUIRE(model != nullptr);
   std::vector<std::vector<float>> opinions;
   float confidence = 1;
   CHECK(model->Read(cv::Mat(60, 900, CV_8U, cv::Scalar(230)), opinions, confidence).empty());
   CHECK(opinions.empty());
   CHECK(confidence == 0.0f);
+}
+
+TEST_CASE("crnn: the ensemble loads only whole, and a reader without its second model says which",
+          "[vision][crnn]") {
+  const std::string first = (kModels / "mrz_crnn.onnx").string(),
+                    second = (kModels / "mrz_crnn_2.onnx").string();
+  CHECK(LineRecogniser::Load({first, second}) != nullptr);
+  CHECK(LineRecogniser::Load({first, "/nonexistent/mrz_crnn_2.onnx"}) == nullptr);
+  CHECK(LineRecogniser::Load({first, (kModels / "mrz_glyphs.yml.gz").string()}) == nullptr);
+  CHECK(LineRecogniser::Load({}) == nullptr);
+  // A model directory whose second model is not one: the reader refuses to
+  // start and names the files, rather than read with half its ensemble.
+  const fs::path dir = fs::temp_directory_path() / ("tdv-models-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::copy_file(first, dir / "mrz_crnn.onnx", fs::copy_options::overwrite_existing);
+  std::ofstream(dir / "mrz_crnn_2.onnx") << "not a network";
+  ReaderOptions o;
+  o.model_dir = dir.string();
+  auto broken = MrzReader::Create(o);
+  fs::remove_all(dir);
+  REQUIRE_FALSE(broken.has_value());
+  CHECK(broken.error().message.find("mrz_crnn_2.onnx") != std::string::npos);
 }
 
 OcrSymbol Symbol(int left, char c) {
@@ -785,9 +809,10 @@ TEST_CASE("reader: a smudged name is uncertain, never silently read", "[vision][
   const int w = static_cast<int>(right - left);
   cv::Mat smudged = page.clone();
   const int y = static_cast<int>(bottom) - static_cast<int>(0.1 * w / 3);
-  cv::GaussianBlur(smudged(cv::Rect(static_cast<int>(left) + w / 10, y - w / 40, w / 12, w / 25)),
-                   smudged(cv::Rect(static_cast<int>(left) + w / 10, y - w / 40, w / 12, w / 25)),
-                   {0, 0}, 6);
+  // A smear: the glyphs blurred and darkened as by a wet thumb.
+  const cv::Rect blot(static_cast<int>(left) + w / 10, y - w / 40, w / 12, w / 25);
+  cv::GaussianBlur(smudged(blot), smudged(blot), {0, 0}, 6);
+  smudged(blot).convertTo(smudged(blot), -1, 0.8, 0);
   (void)a;
   if (const char* debug = std::getenv("TDV_VISION_DEBUG_DIR"))
     cv::imwrite(std::string(debug) + "/smudged.png", smudged);

@@ -9,6 +9,11 @@
 #
 #   tools/train/train_crnn.sh [WORKDIR]
 #
+# TDV_CRNN_MEMBER=2 trains the ensemble's second model instead
+# (models/mrz_crnn_2.onnx): the same network and recipe on lines of other
+# seeds (11 and 14 for the training lines, 17 for training; the validation
+# and calibration lines are the same), so that the two err apart.
+#
 # Needs Debian's python3-torch, python3-onnx, python3-opencv, python3-pil,
 # python3-numpy and fonts-ocr-b (training only: the service runs the model
 # with OpenCV's dnn). TDV_CRNN_LINES training lines (default 30000),
@@ -32,14 +37,20 @@ gen() {  # FILE LINES SEED [render_ctc_lines.py options]
 }
 gen val.npz 2000 2
 gen calib.npz 3000 3
-gen train.npz "${TDV_CRNN_LINES:-30000}" 1
+member="${TDV_CRNN_MEMBER:-1}"
+case "$member" in
+  1) line_seed=1 cut_seed=4 train_seed=7 model=mrz_crnn.onnx ;;
+  2) line_seed=11 cut_seed=14 train_seed=17 model=mrz_crnn_2.onnx ;;
+  *) echo "TDV_CRNN_MEMBER must be 1 or 2" >&2; exit 2 ;;
+esac
+gen train.npz "${TDV_CRNN_LINES:-30000}" "$line_seed"
 # Two fifths more cut as the reader cuts small print (--cut-jitter: less
 # paper above the line than below, the ink height found short), so that the
 # network reads the crops the reader makes of real print, not only exact ones.
-gen train-cut.npz "${TDV_CRNN_CUT_LINES:-20000}" 4 --cut-jitter
+gen train-cut.npz "${TDV_CRNN_CUT_LINES:-20000}" "$cut_seed" --cut-jitter
 echo "lines generated in $(($(date +%s) - start)) s" >&2
 /usr/bin/python3 train_crnn.py --train "$WORK/train.npz,$WORK/train-cut.npz" --val "$WORK/val.npz" \
-  --calib "$WORK/calib.npz" --out "$WORK" --steps "${TDV_CRNN_STEPS:-3500}"
+  --calib "$WORK/calib.npz" --out "$WORK" --steps "${TDV_CRNN_STEPS:-3500}" --seed "$train_seed"
 # Stage 2, only with TDV_CRNN_STEPS2 set (measured, not the committed model):
 # the same network fine-tuned at a quarter of the learning rate on those
 # lines and as many again with more variety (condensed and expanded glyphs,
@@ -53,6 +64,11 @@ if [[ "${TDV_CRNN_STEPS2:-0}" -gt 0 ]]; then
     --init "$WORK/checkpoint.pt" --lr 5e-4 --steps "$TDV_CRNN_STEPS2"
   cp "$WORK/stage2/mrz_crnn.onnx" "$WORK/mrz_crnn.onnx"
 fi
-cp "$WORK/mrz_crnn.onnx" "$ROOT/models/mrz_crnn.onnx"
+cp "$WORK/mrz_crnn.onnx" "$ROOT/models/$model"
 echo "trained in $(($(date +%s) - start)) s in all" >&2
-ls -l "$ROOT/models/mrz_crnn.onnx" >&2
+ls -l "$ROOT/models/$model" >&2
+# The two together, as the service reads with them (both must be there).
+if [[ -f "$ROOT/models/mrz_crnn.onnx" && -f "$ROOT/models/mrz_crnn_2.onnx" ]]; then
+  /usr/bin/python3 ensemble_eval.py --val "$WORK/val.npz" --calib "$WORK/calib.npz" \
+    "$ROOT/models/mrz_crnn.onnx" "$ROOT/models/mrz_crnn_2.onnx" > "$WORK/ensemble.json"
+fi
