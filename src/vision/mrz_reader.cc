@@ -53,6 +53,10 @@ struct Attempt {
   bool near = false;
   MrzImageReading reading;
   double quality = 0;
+  // The band's text lines as cut (before rows beside the zone are left
+  // out) and the angle it was turned by: a second read needs no second cut.
+  std::vector<LineImage> cut;
+  double angle = 0;
 };
 
 }  // namespace
@@ -66,18 +70,24 @@ struct MrzReader::Impl {
   // is read once more with them all (see Read).
   std::unique_ptr<internal::LineRecogniser> ensemble;
 
-  // `recogniser`: the learned one to read with (null: `crnn`).
-  Attempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& full_rect, bool flip,
-                   const internal::LineRecogniser* recogniser = nullptr) const {
-    if (recogniser == nullptr) recogniser = crnn.get();
-    Attempt a;
+  Attempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& full_rect, bool flip) const {
     double angle = 0;
     const cv::Mat band = internal::Deshear(internal::Straighten(gray, full_rect, flip, angle));
     if (const char* debug = std::getenv("TDV_VISION_DEBUG_DIR")) {
       static std::atomic<int> n{0};
       cv::imwrite(std::string(debug) + "/band" + std::to_string(n++) + ".png", band);
     }
-    std::vector<LineImage> lines = internal::SegmentLines(band);
+    return ReadLines(internal::SegmentLines(band), angle, full_rect, crnn.get());
+  }
+
+  // The reading of a band's text lines `cut` (turned by `angle`, found at
+  // `full_rect`), with `recogniser` (the learned one; null: Tesseract).
+  Attempt ReadLines(std::vector<LineImage> cut, double angle, const cv::RotatedRect& full_rect,
+                    const internal::LineRecogniser* recogniser) const {
+    Attempt a;
+    a.cut = cut;
+    a.angle = angle;
+    std::vector<LineImage> lines = std::move(cut);
     if (lines.size() < 2 || lines.size() > 3 + kStrayLines) return a;
     // The learned recogniser reads each line when it is loaded; Tesseract
     // otherwise (ReaderOptions::recogniser).
@@ -354,9 +364,7 @@ Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) cons
     return a.ok && a.reading.repair.checks_satisfied && (!learned || sure(a));
   };
   Attempt best;
-  const cv::Mat* best_source = nullptr;  // where `best` was read: its image, band and side
-  std::size_t best_region = 0;
-  bool best_flip = false;
+  std::size_t best_region = 0;  // where `best` was found
   cv::Mat ink;
   bool ink_decoded = false;
   for (std::size_t r = 0; r < regions.size() && !done(best); ++r) {
@@ -386,9 +394,7 @@ Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) cons
         again = !a.ok && a.near;
         if (a.ok && (!best.ok || (a.quality > best.quality && (!fallback || sure(a))))) {
           best = std::move(a);
-          best_source = source;
           best_region = r;
-          best_flip = flip;
         }
       }
       if (done(best)) break;
@@ -402,7 +408,7 @@ Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) cons
   // every band tried: the search stays as fast as with one model.
   if (best.ok && impl_->ensemble) {
     Attempt all =
-        impl_->ReadBand(*best_source, regions[best_region], best_flip, impl_->ensemble.get());
+        impl_->ReadLines(best.cut, best.angle, regions[best_region], impl_->ensemble.get());
     if (all.ok) best = std::move(all);
   }
   const auto t3 = Clock::now();
