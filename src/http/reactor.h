@@ -15,11 +15,13 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <unordered_map>
 
@@ -72,6 +74,34 @@ class SocketStream final : public ConnectionStream {
   int read_timeout_ms_, write_timeout_ms_;
   char buf_[4096];
   size_t pos_ = 0, len_ = 0;
+};
+
+// A connection's bytes held in memory, no socket: a request in, the
+// response out (internal::ServeBytes, for the fuzz target).
+class MemoryStream final : public ConnectionStream {
+ public:
+  explicit MemoryStream(std::string in) : ConnectionStream(-1), in_(std::move(in)) {}
+  bool is_readable() const override { return pos_ < in_.size(); }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override {
+    const size_t n = std::min(size, in_.size() - pos_);
+    std::copy_n(in_.data() + pos_, n, ptr);
+    pos_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    if (!discard_writes) out.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  bool HeaderReady(bool& closed) override {
+    closed = pos_ >= in_.size();
+    return in_.find("\r\n\r\n", pos_) != std::string::npos;
+  }
+  std::string out;
+
+ private:
+  std::string in_;
+  size_t pos_ = 0;
 };
 
 // Owns the socket: closed (after a TLS close_notify) when the last holder

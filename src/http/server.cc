@@ -779,6 +779,24 @@ struct Server::Impl {
   }
 };
 
+std::string internal::ServeBytes(Server& server, std::string bytes) {
+  auto owned = std::make_unique<internal::MemoryStream>(std::move(bytes));
+  internal::MemoryStream* stream = owned.get();
+  std::string out;
+  {
+    internal::Connection c(-1, std::move(owned));
+    // As the reactor would: the next request once its whole header is there.
+    for (int i = 0; i < 16; ++i) {
+      bool closed = false;
+      if (!stream->HeaderReady(closed)) break;
+      if (!server.impl_->server.ServeOne(c, false)) break;
+    }
+    out = stream->out;
+    c.linger = false;  // no socket to drain
+  }
+  return out;
+}
+
 Server::Server(const verify::Verifier& verifier, ServerOptions options)
     : impl_(std::make_unique<Impl>(verifier, std::move(options))) {
   impl_->Configure();

@@ -137,6 +137,15 @@ struct ListenAddress {
 // kInvalidInput for anything else or a port outside 0-65535.
 Result<ListenAddress> ParseListenAddress(std::string_view text);
 
+class Server;
+
+namespace internal {
+// Serves the requests in `bytes` as one connection would bring them, with
+// no socket, and returns what the server wrote: the HTTP fuzz target's way
+// in (tests/fuzz/fuzz_http_request.cc). Not for production use.
+std::string ServeBytes(Server& server, std::string bytes);
+}  // namespace internal
+
 class Server {
  public:
   // `verifier` must outlive the server.
@@ -156,6 +165,7 @@ class Server {
   void Stop();
 
  private:
+  friend std::string internal::ServeBytes(Server& server, std::string bytes);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
