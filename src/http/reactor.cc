@@ -10,7 +10,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <string_view>
 #include <vector>
@@ -39,6 +41,38 @@ void AddressOf(const sockaddr_storage& a, std::string& ip, int& port) {
 }
 
 }  // namespace
+
+bool RequestArrived(std::string_view seen, std::size_t room, std::size_t body_limit) {
+  const std::size_t end = seen.find("\r\n\r\n");
+  if (end == std::string_view::npos) return seen.size() >= room;
+  std::size_t declared = 0;
+  bool credentials = false;
+  for (std::size_t at = seen.find("\r\n") + 2; at < end + 2;) {
+    const std::size_t eol = seen.find("\r\n", at);
+    const std::string_view line = seen.substr(at, eol - at);
+    at = eol + 2;
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string name(line.substr(0, colon));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name == "expect" || name == "transfer-encoding") return true;
+    if (name == "authorization") credentials = true;
+    if (name == "content-length") {
+      std::string_view v = line.substr(colon + 1);
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      std::size_t n = 0;
+      const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (ec != std::errc()) return true;  // httplib answers it
+      (void)p;
+      declared = n;
+    }
+  }
+  // A caller without credentials is refused on its header alone (401),
+  // without its body being read: no reason to wait for it.
+  if (!credentials || declared > body_limit) return true;
+  const std::size_t have = seen.size() - (end + 4);
+  return have >= std::min(declared, kBodyAhead) || seen.size() >= room;
+}
 
 bool SocketStream::Wait(short events, int timeout_ms) const {
   pollfd p{fd_, events, 0};
@@ -92,7 +126,7 @@ ssize_t SocketStream::write(const char* ptr, size_t size) {
 
 bool SocketStream::HeaderReady(bool& closed) {
   if (buffered()) return true;  // read ahead with the last request
-  static thread_local std::vector<char> peek(kMaxHeaderBytes);
+  static thread_local std::vector<char> peek(kMaxHeaderBytes + kBodyAhead);
   const ssize_t n = ::recv(fd_, peek.data(), peek.size(), MSG_PEEK | MSG_DONTWAIT);
   if (n == 0) {
     closed = true;
@@ -103,9 +137,9 @@ bool SocketStream::HeaderReady(bool& closed) {
     return false;
   }
   const std::string_view seen(peek.data(), static_cast<std::size_t>(n));
-  if (seen.find("\r\n\r\n") != std::string_view::npos) return true;
-  // Larger than any header we take: let httplib answer it (431/400).
-  return static_cast<std::size_t>(n) >= kMaxHeaderBytes;
+  // A header larger than any we take: httplib answers it (431/400).
+  if (seen.find("\r\n\r\n") == std::string_view::npos) return seen.size() >= kMaxHeaderBytes;
+  return RequestArrived(seen, peek.size(), body_limit);
 }
 
 void Connection::LingeringClose(int fd) {

@@ -244,10 +244,12 @@ struct Server::Impl {
     reactor = std::make_unique<internal::Reactor>(
         ro, [this](internal::Connection& c, bool last) { return server.ServeOne(c, last); },
         [this](int fd) -> std::unique_ptr<internal::ConnectionStream> {
-          if (tls)
-            return tls->Wrap(fd, options.read_timeout_seconds, options.write_timeout_seconds);
-          return std::make_unique<internal::SocketStream>(fd, options.read_timeout_seconds,
-                                                          options.write_timeout_seconds);
+          std::unique_ptr<internal::ConnectionStream> stream =
+              tls ? tls->Wrap(fd, options.read_timeout_seconds, options.write_timeout_seconds)
+                  : std::make_unique<internal::SocketStream>(fd, options.read_timeout_seconds,
+                                                             options.write_timeout_seconds);
+          if (stream) stream->body_limit = options.max_body_bytes;
+          return stream;
         });
     server.reactor = reactor.get();
     server.new_task_queue = [] { return new httplib::ThreadPool(2); };
@@ -782,6 +784,7 @@ struct Server::Impl {
 std::string internal::ServeBytes(Server& server, std::string bytes) {
   auto owned = std::make_unique<internal::MemoryStream>(std::move(bytes));
   internal::MemoryStream* stream = owned.get();
+  stream->body_limit = server.impl_->options.max_body_bytes;
   std::string out;
   {
     internal::Connection c(-1, std::move(owned));

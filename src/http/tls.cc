@@ -52,7 +52,7 @@ class TlsStream final : public ConnectionStream {
   bool HeaderReady(bool& closed) override {
     Pull(closed);
     const std::string_view seen(buf_ + pos_, len_ - pos_);
-    if (seen.find("\r\n\r\n") != std::string_view::npos || len_ - pos_ >= kBufferBytes) {
+    if (RequestArrived(seen, kBufferBytes, body_limit)) {
       closed = false;
       return true;
     }

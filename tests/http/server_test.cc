@@ -475,6 +475,57 @@ TEST_CASE("idle, silent and slow connections do not keep a new client waiting", 
   for (int fd : held) ::close(fd);
 }
 
+TEST_CASE("bodies sent a byte at a time do not keep a new client waiting", "[http][keys]") {
+  // Four workers; eight callers with a key each declare a body and send it a
+  // byte at a time. Read by workers, they held all four until the read
+  // timeout (every byte arriving within it: for ever); now a body waits in
+  // the reactor until it is there, and a new client is answered at once.
+  KeyFixture fx;
+  auto officer = fx.keys.Create("officer", "", "desk 1");
+  REQUIRE(officer.has_value());
+  ServerOptions o;
+  o.keys = &fx.keys;
+  LiveServer s(o);
+  const std::string head = "POST /v1/verify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                           officer->key +
+                           "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
+  std::vector<int> held;
+  for (int i = 0; i < 8; ++i) {
+    const int fd = Connect(s.port());
+    REQUIRE(::send(fd, head.data(), head.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(head.size()));
+    held.push_back(fd);
+  }
+  for (int second = 0; second < 2; ++second) {
+    for (int fd : held) REQUIRE(::send(fd, "{", 1, MSG_NOSIGNAL) == 1);
+    usleep(500 * 1000);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto res = s.client().Post("/v1/verify", {{"Authorization", "Bearer " + officer->key}},
+                             json{{"mrz", testing::kTd3Specimen}, {"allow_specimens", true}}.dump(),
+                             "application/json");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(seconds < 2.0);
+  // A body declared over the limit is refused on its header, not waited for.
+  const int huge = Connect(s.port());
+  const std::string over =
+      "POST /v1/verify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + officer->key +
+      "\r\nContent-Type: application/json\r\nContent-Length: 2000000000\r\n\r\n";
+  REQUIRE(::send(huge, over.data(), over.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(over.size()));
+  CHECK(ReadResponse(huge).rfind("HTTP/1.1 413", 0) == 0);
+  ::close(huge);
+  // A slow body that does arrive whole is answered (malformed JSON here).
+  const std::string rest(998, ' ');
+  REQUIRE(::send(held[0], rest.data(), rest.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(rest.size()));
+  CHECK(ReadResponse(held[0]).rfind("HTTP/1.1 400", 0) == 0);
+  for (int fd : held) ::close(fd);
+}
+
 TEST_CASE("concurrent clients all get their own answer", "[http]") {
   LiveServer s;
   std::vector<std::thread> threads;
