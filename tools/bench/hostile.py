@@ -26,6 +26,8 @@ import threading
 import time
 import zlib
 
+from stall_probe import read_answer
+
 MRZ = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n"
        "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
 
@@ -41,25 +43,9 @@ def connect(port, tls, timeout=5.0):
 
 
 def status_of(sock):
-    """The status code of the answer on `sock` (0: closed first); reads the
-    head and a Content-Length body."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return 0
-        data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":")[1])
-    while len(rest) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        rest += chunk
-    return int(head.split(b" ")[1])
+    """The status code of the answer on `sock` (0: closed first)."""
+    line = read_answer(sock)
+    return int(line.split(" ")[1]) if line else 0
 
 
 def png_bomb():

@@ -15,21 +15,16 @@ set -euo pipefail
 TDV="$1"
 SECONDS_EACH="${2:-10}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-DATA="$(mktemp -d)"
-PORT=$((20000 + RANDOM % 20000))
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
-  -keyout "$DATA/tls.key" -out "$DATA/tls.crt" 2>/dev/null
-cat >"$DATA/config.json" <<EOF
-{"tls_cert": "$DATA/tls.crt", "tls_key": "$DATA/tls.key", "access_log": true}
-EOF
-"$TDV" serve --data "$DATA" --listen "127.0.0.1:$PORT" >"$DATA/serve.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
-for _ in $(seq 50); do
-  grep -q "serving on" "$DATA/serve.log" 2>/dev/null && break
-  sleep 0.1
-done
-KEY="$(cat "$DATA/admin.key")"
+# A self-signed certificate, TLS on, the access log kept (what was refused).
+bench_prepare() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -keyout "$1/tls.key" -out "$1/tls.crt" 2>/dev/null
+  printf '{"tls_cert": "%s", "tls_key": "%s", "access_log": true}\n' "$1/tls.crt" "$1/tls.key" \
+    >"$1/config.json"
+}
+# shellcheck source=bench_server.sh
+source "$HERE/bench_server.sh"
+start_bench_server
 URL="https://127.0.0.1:$PORT/v1/verify"
 echo "tdv serve with TLS on 127.0.0.1:$PORT ($(nproc) cores shared by server, attack and wrk); $SECONDS_EACH s each"
 

@@ -18,21 +18,17 @@ TDV="$1"
 MINUTES="${2:-30}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$HERE/../.."
-DATA="$(mktemp -d)"
-PORT=$((20000 + RANDOM % 20000))
-echo '{"access_log": false}' >"$DATA/config.json"
-T="$ROOT/samples/signatures/trust"
-"$TDV" trust import --data "$DATA" "$T/de-old.pem" "$T/de-link.pem" "$T/crl-de-new.pem" \
-  "$T/seal-dets.pem" "$T/seal-nlab.pem" "$T/ds-de.pem" >/dev/null
-"$TDV" lists import --data "$DATA" --list demo --source TDV-DEMO "$ROOT/samples/lists/demo-sltd.csv" >/dev/null
-"$TDV" serve --data "$DATA" --listen "127.0.0.1:$PORT" >"$DATA/serve.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
-for _ in $(seq 50); do
-  grep -q "serving on" "$DATA/serve.log" 2>/dev/null && break
-  sleep 0.1
-done
-KEY="$(cat "$DATA/admin.key")"
+# The committed trust store and sample list.
+bench_prepare() {
+  local t="$ROOT/samples/signatures/trust"
+  "$TDV" trust import --data "$1" "$t/de-old.pem" "$t/de-link.pem" "$t/crl-de-new.pem" \
+    "$t/seal-dets.pem" "$t/seal-nlab.pem" "$t/ds-de.pem" >/dev/null
+  "$TDV" lists import --data "$1" --list demo --source TDV-DEMO "$ROOT/samples/lists/demo-sltd.csv" \
+    >/dev/null
+}
+# shellcheck source=bench_server.sh
+source "$HERE/bench_server.sh"
+start_bench_server
 echo "tdv serve on 127.0.0.1:$PORT ($(nproc) cores shared with the clients), $MINUTES minutes"
 rc=0
 python3 "$HERE/soak.py" "$PORT" --key "$KEY" --pid "$SERVER" --tdv "$TDV" --data "$DATA" \

@@ -25,11 +25,17 @@ def request(sock, method, path, body=b"", key=None):
     if body:
         head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
     sock.sendall(head.encode() + b"\r\n" + body)
+    return read_answer(sock)
+
+
+def read_answer(sock):
+    """The status line of the answer on `sock` ("" when it closed first),
+    its Content-Length body read and dropped."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
         if not chunk:
-            break
+            return ""
         data += chunk
     head, _, rest = data.partition(b"\r\n\r\n")
     length = 0
