@@ -264,17 +264,23 @@ Result<std::unique_ptr<MrzReader>> MrzReader::Create(const ReaderOptions& option
   const std::filesystem::path dir(options.model_dir);
   cv::setNumThreads(1);  // requests run in parallel already
   if (options.recogniser == "crnn") {
-    // The line recogniser, and a second member of its ensemble when the
-    // directory holds one (models/README.md).
-    const auto model = dir / "mrz_crnn.onnx", second = dir / "mrz_crnn_2.onnx";
+    // The line recogniser, and the further members of its ensemble the
+    // directory holds: mrz_crnn_2.onnx, mrz_crnn_3.onnx, ... in turn, up to
+    // the first number missing (models/README.md).
+    const auto model = dir / "mrz_crnn.onnx";
     std::vector<std::string> members{model.string()};
-    std::error_code ec;
-    if (std::filesystem::exists(second, ec)) members.push_back(second.string());
+    for (int k = 2;; ++k) {
+      const auto member = dir / ("mrz_crnn_" + std::to_string(k) + ".onnx");
+      std::error_code ec;
+      if (!std::filesystem::exists(member, ec)) break;
+      members.push_back(member.string());
+    }
     reader->impl_->crnn = internal::LineRecogniser::Load({model.string()});
     if (members.size() > 1) reader->impl_->ensemble = internal::LineRecogniser::Load(members);
     if (!reader->impl_->crnn || (members.size() > 1 && !reader->impl_->ensemble)) {
-      std::string names = model.string();
-      if (members.size() > 1) names += " or " + second.string();
+      std::string names = members.front();
+      for (std::size_t k = 1; k < members.size(); ++k)
+        names += (k + 1 == members.size() ? " or " : ", ") + members[k];
       return Error{ErrorCode::kUnavailable,
                    "the line recogniser " + names + " is missing or not such a model"};
     }

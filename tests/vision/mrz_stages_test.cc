@@ -366,6 +366,19 @@ TEST_CASE("crnn: the ensemble loads only whole, and a reader without its second 
   fs::remove_all(dir);
   REQUIRE_FALSE(broken.has_value());
   CHECK(broken.error().message.find("mrz_crnn_2.onnx") != std::string::npos);
+  // Members are taken in turn up to the first number missing: a whole
+  // second model and a broken third still refuse, naming the third; a
+  // broken fifth after a gap is never read.
+  fs::create_directories(dir);
+  fs::copy_file(first, dir / "mrz_crnn.onnx", fs::copy_options::overwrite_existing);
+  fs::copy_file(second, dir / "mrz_crnn_2.onnx", fs::copy_options::overwrite_existing);
+  std::ofstream(dir / "mrz_crnn_3.onnx") << "not a network either";
+  auto third = MrzReader::Create(o);
+  REQUIRE_FALSE(third.has_value());
+  CHECK(third.error().message.find("mrz_crnn_3.onnx") != std::string::npos);
+  fs::rename(dir / "mrz_crnn_3.onnx", dir / "mrz_crnn_5.onnx");
+  CHECK(MrzReader::Create(o).has_value());
+  fs::remove_all(dir);
 }
 
 OcrSymbol Symbol(int left, char c) {

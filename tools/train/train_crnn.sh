@@ -41,7 +41,8 @@ member="${TDV_CRNN_MEMBER:-1}"
 case "$member" in
   1) line_seed=1 cut_seed=4 train_seed=7 model=mrz_crnn.onnx ;;
   2) line_seed=11 cut_seed=14 train_seed=17 model=mrz_crnn_2.onnx ;;
-  *) echo "TDV_CRNN_MEMBER must be 1 or 2" >&2; exit 2 ;;
+  3) line_seed=21 cut_seed=24 train_seed=27 model=mrz_crnn_3.onnx ;;
+  *) echo "TDV_CRNN_MEMBER must be 1, 2 or 3" >&2; exit 2 ;;
 esac
 gen train.npz "${TDV_CRNN_LINES:-30000}" "$line_seed"
 # Two fifths more cut as the reader cuts small print (--cut-jitter: less
