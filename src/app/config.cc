@@ -25,6 +25,7 @@ namespace {
 constexpr const char* kSettings[] = {"listen",
                                      "threads",
                                      "max_body_bytes",
+                                     "min_body_rate",
                                      "access_log",
                                      "audit_key_file",
                                      "audit_checkpoint_file",
@@ -259,6 +260,11 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
         return bad("\"max_body_bytes\" must be an integer of at least 1024");
       }
       config.max_body_bytes = value.get<std::size_t>();
+    } else if (key == "min_body_rate") {
+      if (!value.is_number_unsigned()) {
+        return bad("\"min_body_rate\" must be a whole number of bytes a second (0: none)");
+      }
+      config.min_body_rate = value.get<std::size_t>();
     } else {
       return bad("unknown setting \"" + key + "\"");
     }

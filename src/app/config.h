@@ -32,6 +32,9 @@ struct Config {
   int expiry_window_years = 50;
   int threads = 16;
   std::size_t max_body_bytes = 16u << 20;
+  // Bytes a second a request's bytes must come at once a worker reads them
+  // (ServerOptions::min_body_rate).
+  std::size_t min_body_rate = 8192;
   // POST /v1/verify/batch: items per request, verifying threads per batch.
   std::size_t batch_max_items = 10000000;
   int batch_threads = 2;

@@ -74,6 +74,20 @@ bool RequestArrived(std::string_view seen, std::size_t room, std::size_t body_li
   return have >= std::min(declared, kBodyAhead) || seen.size() >= room;
 }
 
+int ConnectionStream::ReadWaitMs(int timeout_ms) const {
+  if (min_body_rate == 0) return timeout_ms;
+  using std::chrono::milliseconds;
+  const auto allowance =
+      milliseconds(timeout_ms) + milliseconds(received_ * 1000 / min_body_rate) - waited_;
+  const auto left = std::chrono::duration_cast<milliseconds>(allowance).count();
+  return static_cast<int>(std::clamp<long long>(left, 0, timeout_ms));
+}
+
+void ConnectionStream::Waited(std::chrono::steady_clock::duration d, bool ok) {
+  waited_ += d;
+  if (!ok && min_body_rate > 0 && ReadWaitMs(1) == 0) starved_ = true;
+}
+
 bool SocketStream::Wait(short events, int timeout_ms) const {
   pollfd p{fd_, events, 0};
   for (;;) {
@@ -83,7 +97,9 @@ bool SocketStream::Wait(short events, int timeout_ms) const {
   }
 }
 
-bool SocketStream::is_readable() const { return buffered() || Wait(POLLIN, read_timeout_ms_); }
+bool SocketStream::is_readable() const {
+  return buffered() || Wait(POLLIN, ReadWaitMs(read_timeout_ms_));
+}
 
 bool SocketStream::is_writable() const { return Wait(POLLOUT, write_timeout_ms_); }
 
@@ -92,10 +108,16 @@ bool SocketStream::is_writable() const { return Wait(POLLOUT, write_timeout_ms_)
 ssize_t SocketStream::Recv(char* ptr, size_t size) {
   for (;;) {
     const ssize_t n = ::recv(fd_, ptr, size, MSG_DONTWAIT);
-    if (n >= 0) return n;
+    if (n >= 0) {
+      Received(n);
+      return n;
+    }
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
-    if (!Wait(POLLIN, read_timeout_ms_)) return -1;
+    const auto start = std::chrono::steady_clock::now();
+    const bool ok = Wait(POLLIN, ReadWaitMs(read_timeout_ms_));
+    Waited(std::chrono::steady_clock::now() - start, ok);
+    if (!ok) return -1;
   }
 }
 

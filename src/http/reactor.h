@@ -59,14 +59,44 @@ class ConnectionStream : public httplib::Stream {
   // The largest body the server takes (ServerOptions::max_body_bytes): a
   // request declaring more is refused on its header, not waited for.
   std::size_t body_limit = static_cast<std::size_t>(-1);
+  // The least rate, in bytes a second, at which a worker reading a request
+  // gets its bytes (ServerOptions::min_body_rate; 0: only the read
+  // timeout). The reactor waits for the first kBodyAhead bytes of a body;
+  // past them a worker reads, and a client sending a large body a few bytes
+  // at a time, just inside the read timeout each time, would hold it for
+  // hours. So the time a worker spends waiting for one request's bytes is
+  // bounded: the read timeout, plus a second for every `min_body_rate`
+  // bytes read. Only waiting counts (not the time the server spends on a
+  // batch's items between reads).
+  std::size_t min_body_rate = 0;
+  // A worker takes a new request: its allowance starts again.
+  void BeginRequest() {
+    waited_ = {};
+    received_ = 0;
+    starved_ = false;
+  }
+  // Whether the request's allowance ran out (its read then failed).
+  bool starved() const { return starved_; }
 
  protected:
   explicit ConnectionStream(int fd) : fd_(fd) {}
+  // The longest the next wait for the client's bytes may last: the read
+  // timeout cut to what is left of the allowance; 0 when none is left.
+  int ReadWaitMs(int timeout_ms) const;
+  // Records a wait for the client's bytes (`ok`: bytes came) and the bytes
+  // then read.
+  void Waited(std::chrono::steady_clock::duration d, bool ok);
+  void Received(ssize_t n) {
+    if (n > 0) received_ += static_cast<std::size_t>(n);
+  }
   int fd_;
 
  private:
   mutable std::string remote_ip_, local_ip_;
   mutable int remote_port_ = -1, local_port_ = -1;
+  std::chrono::steady_clock::duration waited_{};
+  std::size_t received_ = 0;
+  bool starved_ = false;
 };
 
 // A plain socket, with a read buffer that lives as long as the connection

@@ -80,6 +80,7 @@ class ParkingServer final : public httplib::Server {
     t_close_after_response = false;
     t_no_linger = false;
     t_stream = c.stream.get();
+    t_stream->BeginRequest();
     t_request_start = std::chrono::steady_clock::now();
     const bool ok = process_request(*c.stream, last, closed, nullptr);
     t_stream = nullptr;
@@ -248,7 +249,10 @@ struct Server::Impl {
               tls ? tls->Wrap(fd, options.read_timeout_seconds, options.write_timeout_seconds)
                   : std::make_unique<internal::SocketStream>(fd, options.read_timeout_seconds,
                                                              options.write_timeout_seconds);
-          if (stream) stream->body_limit = options.max_body_bytes;
+          if (stream) {
+            stream->body_limit = options.max_body_bytes;
+            stream->min_body_rate = options.min_body_rate;
+          }
           return stream;
         });
     server.reactor = reactor.get();
@@ -368,8 +372,13 @@ struct Server::Impl {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t_request_start).count();
       metrics.ObserveRequest(route != nullptr ? route->info.path : "other",
                              route != nullptr ? req.method : "other", res.status, seconds);
-      if (!options.access_log) return;
       std::string key = KeyManager::KeyIdOf(req.get_header_value("Authorization"));
+      if (t_stream != nullptr && t_stream->starved()) {
+        Log("refused: " + req.remote_addr + " " + (key.empty() ? "-" : key) + " " + req.method +
+            " " + req.path + ": its bytes came slower than " +
+            std::to_string(options.min_body_rate) + " bytes a second (min_body_rate)");
+      }
+      if (!options.access_log) return;
       Log(req.remote_addr + " " + (key.empty() ? "-" : key) + " " + req.method + " " + req.path +
           " " + std::to_string(res.status) + " " + std::to_string(res.body.size()));
     });

@@ -60,7 +60,7 @@ class TlsStream final : public ConnectionStream {
   }
 
   bool is_readable() const override {
-    return pos_ < len_ || SSL_pending(ssl_) > 0 || Wait(fd_, POLLIN, read_timeout_ms_);
+    return pos_ < len_ || SSL_pending(ssl_) > 0 || Wait(fd_, POLLIN, ReadWaitMs(read_timeout_ms_));
   }
   bool is_writable() const override { return Wait(fd_, POLLOUT, write_timeout_ms_); }
 
@@ -69,14 +69,21 @@ class TlsStream final : public ConnectionStream {
       const size_t take = std::min(size, len_ - pos_);
       std::memcpy(ptr, buf_ + pos_, take);
       pos_ += take;
+      Received(static_cast<ssize_t>(take));
       return static_cast<ssize_t>(take);
     }
     for (;;) {
       const int n = SSL_read(ssl_, ptr, static_cast<int>(std::min<size_t>(size, 1 << 30)));
-      if (n > 0) return n;
+      if (n > 0) {
+        Received(n);
+        return n;
+      }
       const int e = SSL_get_error(ssl_, n);
       if (e == SSL_ERROR_ZERO_RETURN) return 0;
-      if (!WaitFor(e, read_timeout_ms_)) return -1;
+      const auto start = std::chrono::steady_clock::now();
+      const bool ok = WaitFor(e, ReadWaitMs(read_timeout_ms_));
+      Waited(std::chrono::steady_clock::now() - start, ok);
+      if (!ok) return -1;
     }
   }
 

@@ -152,6 +152,10 @@ TEST_CASE("configuration comes from DATA/config.json, TDV_DATA_DIR, or --config"
       {"check", "--config", (bad.path() / "wide.json").string(), "--mrz", testing::kTd3Specimen});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("threads") != std::string::npos);
+  r = Tdv({"check", "--data", data.path().string(), "--mrz", testing::kTd3Specimen}, "",
+          {"TDV_MIN_BODY_RATE=-5"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("min_body_rate") != std::string::npos);
 }
 
 TEST_CASE("tdv serve answers over HTTP and stops on SIGTERM", "[cli]") {

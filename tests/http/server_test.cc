@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -524,6 +525,70 @@ TEST_CASE("bodies sent a byte at a time do not keep a new client waiting", "[htt
           static_cast<ssize_t>(rest.size()));
   CHECK(ReadResponse(held[0]).rfind("HTTP/1.1 400", 0) == 0);
   for (int fd : held) ::close(fd);
+}
+
+// Sends `head`, `ahead` bytes of body at once, then one byte every 200 ms
+// until the server answers or closes; the seconds that took (at most
+// `give_up`) and what came back.
+std::pair<double, std::string> TrickleBody(int port, const std::string& head, std::size_t ahead,
+                                           double give_up) {
+  const int fd = Connect(port);
+  const std::string first = head + std::string(ahead, ' ');
+  REQUIRE(::send(fd, first.data(), first.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(first.size()));
+  const auto started = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  std::string got;
+  while (elapsed() < give_up) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 200) > 0) {
+      char buf[1024];
+      const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+      if (n > 0) got.append(buf, static_cast<std::size_t>(n));
+      break;  // answered, or closed
+    }
+    if (::send(fd, " ", 1, MSG_NOSIGNAL) != 1) break;
+  }
+  const double seconds = elapsed();
+  ::close(fd);
+  return {seconds, got};
+}
+
+TEST_CASE("a large body sent a byte at a time past the reactor's share is cut off",
+          "[http][keys]") {
+  // The reactor waits for the first 64 kB of a body; past them a worker
+  // reads, each byte inside the read timeout. Without a least rate the
+  // worker waits as long as the bytes trickle; with one it waits the read
+  // timeout plus a second per min_body_rate bytes, then answers 400.
+  KeyFixture fx;
+  auto officer = fx.keys.Create("officer", "", "desk 1");
+  REQUIRE(officer.has_value());
+  const std::string head = "POST /v1/verify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                           officer->key +
+                           "\r\nContent-Type: application/json\r\nContent-Length: 200000\r\n\r\n";
+  ServerOptions o;
+  o.keys = &fx.keys;
+  o.read_timeout_seconds = 1;
+  o.min_body_rate = 0;
+  {
+    LiveServer s(o);
+    const auto [seconds, got] = TrickleBody(s.port(), head, 70000, 3.0);
+    CHECK(seconds >= 3.0);  // still waited for
+    CHECK(got.empty());
+  }
+  o.min_body_rate = 1000000;  // allowance: 1 s + 70 ms for the 70 kB read
+  {
+    LiveServer s(o);
+    const auto [seconds, got] = TrickleBody(s.port(), head, 70000, 6.0);
+    CHECK(seconds < 2.5);
+    CHECK(got.rfind("HTTP/1.1 400", 0) == 0);
+    // The server still answers.
+    auto res = s.client().Get("/healthz");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+  }
 }
 
 TEST_CASE("concurrent clients all get their own answer", "[http]") {

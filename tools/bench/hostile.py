@@ -6,6 +6,8 @@
 ATTACK is one of:
   slowloris   200 connections each sending its request header a byte a second
   slowbody    50 connections each declaring a 100 kB body and sending a byte a second
+  slowlarge   50 connections each declaring a 1 MB body, sending 70 kB at once (past
+              what the server waits for before a worker reads), then a byte a second
   hugebody    requests declaring a 2 GB body, one after another
   bombs       a PNG and a JPEG declaring 100,000 x 100,000 pixels, one after another
   bigbatch    one key's batch of up to 10 million items, streamed as fast as it goes
@@ -70,8 +72,8 @@ def run(attack, port, key, seconds, tls):
         with lock:
             answers[code] += 1
 
-    if attack in ("slowloris", "slowbody", "tlsstall"):
-        n = 50 if attack == "slowbody" else 200
+    if attack in ("slowloris", "slowbody", "slowlarge", "tlsstall"):
+        n = 200 if attack in ("slowloris", "tlsstall") else 50
         socks = []
         for _ in range(n):
             try:
@@ -84,11 +86,13 @@ def run(attack, port, key, seconds, tls):
                 socks.append(s)
             except OSError:
                 count("refused")
+        declared, ahead = (1000000, 70000) if attack == "slowlarge" else (100000, 0)
         body_head = (f"POST /v1/verify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n"
-                     "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n").encode()
+                     f"Content-Type: application/json\r\nContent-Length: {declared}\r\n\r\n").encode()
+        body_head += b" " * ahead
         head = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 4000 + b"\r\n\r\n"
         sent = [0] * len(socks)
-        if attack == "slowbody":
+        if attack in ("slowbody", "slowlarge"):
             for s in socks:
                 try:
                     s.sendall(body_head)

@@ -42,7 +42,7 @@ refused_since() {
 
 printf '%-10s | %9s | %8s | %8s | %6s | %8s | %s\n' attack "req/s" p50 p99 errors refused "what the attack got"
 printf '%s\n' "-----------|-----------|----------|----------|--------|----------|--------------------"
-for attack in none slowloris slowbody hugebody bombs bigbatch wrongkeys tlsstall; do
+for attack in none slowloris slowbody slowlarge hugebody bombs bigbatch wrongkeys tlsstall; do
   before=$(wc -l <"$DATA/serve.log")
   got="(no attack)"
   if [[ "$attack" == wrongkeys ]]; then

@@ -70,6 +70,12 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 picks a free port (see Server::port())
   std::size_t max_body_bytes = 16u << 20;
+  // A worker waits for one request's bytes no longer than the read timeout
+  // plus a second for every min_body_rate bytes read (a large body sent a
+  // few bytes at a time would hold it for hours); beyond, the request ends
+  // (400, logged). 8 KiB/s is 64 kbit/s: slower links cannot send a photo
+  // in time anyway. 0: only the read timeout.
+  std::size_t min_body_rate = 8192;
   int threads = 16;
   int read_timeout_seconds = 10;
   int write_timeout_seconds = 10;
