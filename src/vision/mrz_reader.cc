@@ -69,6 +69,10 @@ struct MrzReader::Impl {
   // search for the zone reads with the first alone; the band it settles on
   // is read once more with them all (see Read).
   std::unique_ptr<internal::LineRecogniser> ensemble;
+  // The sure threshold of all the models together (internal::kCrnnSure), for
+  // the search as for the last read: the search keeps the reading the
+  // ensemble would.
+  float sure = internal::kCrnnSure[0];
 
   Attempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& full_rect, bool flip) const {
     double angle = 0;
@@ -231,8 +235,7 @@ struct MrzReader::Impl {
       a.reading.char_confidence.push_back(std::move(per_char));
     }
     if (crnn) {
-      internal::MarkUnsureCalibrated(opinions, internal::kCrnnSure, a.reading.raw_lines,
-                                     a.reading.repair);
+      internal::MarkUnsureCalibrated(opinions, sure, a.reading.raw_lines, a.reading.repair);
     } else {
       internal::MarkUnsure(opinions, a.reading.char_confidence, a.reading.raw_lines,
                            a.reading.repair);
@@ -265,11 +268,11 @@ Result<std::unique_ptr<MrzReader>> MrzReader::Create(const ReaderOptions& option
   cv::setNumThreads(1);  // requests run in parallel already
   if (options.recogniser == "crnn") {
     // The line recogniser, and the further members of its ensemble the
-    // directory holds: mrz_crnn_2.onnx, mrz_crnn_3.onnx, ... in turn, up to
+    // directory holds: mrz_crnn_2.onnx and mrz_crnn_3.onnx in turn, up to
     // the first number missing (models/README.md).
     const auto model = dir / "mrz_crnn.onnx";
     std::vector<std::string> members{model.string()};
-    for (int k = 2;; ++k) {
+    for (std::size_t k = 2; k <= internal::kCrnnMaxMembers; ++k) {
       const auto member = dir / ("mrz_crnn_" + std::to_string(k) + ".onnx");
       std::error_code ec;
       if (!std::filesystem::exists(member, ec)) break;
@@ -277,6 +280,7 @@ Result<std::unique_ptr<MrzReader>> MrzReader::Create(const ReaderOptions& option
     }
     reader->impl_->crnn = internal::LineRecogniser::Load({model.string()});
     if (members.size() > 1) reader->impl_->ensemble = internal::LineRecogniser::Load(members);
+    reader->impl_->sure = internal::kCrnnSure[members.size() - 1];
     if (!reader->impl_->crnn || (members.size() > 1 && !reader->impl_->ensemble)) {
       std::string names = members.front();
       for (std::size_t k = 1; k < members.size(); ++k)

@@ -195,7 +195,7 @@ struct SureOpinions {
   // The same after the learned recogniser's rule.
   mrz::RepairResult Calibrated(const std::vector<std::string>& raw) const {
     mrz::RepairResult r = *mrz::RepairMrzText(lines);
-    MarkUnsureCalibrated(opinions, kCrnnSure, raw, r);
+    MarkUnsureCalibrated(opinions, kCrnnSure[0], raw, r);
     return r;
   }
   mrz::RepairResult Calibrated() const { return Calibrated(lines); }
@@ -290,14 +290,14 @@ TEST_CASE("decide: one calibrated probability, or a check digit of the field's o
   SureOpinions o(kTd3, 1.0f);
   CHECK(o.Calibrated().uncertain.empty());
   SECTION("below the threshold in a name: uncertain, whatever else holds") {
-    o.Set(1, 6, 'E', kCrnnSure - 0.05f);  // ERIKSSON's E
+    o.Set(1, 6, 'E', kCrnnSure[0] - 0.05f);  // ERIKSSON's E
     const auto r = o.Calibrated();
     REQUIRE(r.uncertain.size() == 1);
     CHECK(r.uncertain[0].position == 6);
     CHECK(r.uncertain[0].reason == "low_confidence");
   }
   SECTION("at the threshold: sure on the model's word") {
-    o.Set(1, 6, 'E', kCrnnSure);
+    o.Set(1, 6, 'E', kCrnnSure[0]);
     CHECK(o.Calibrated().uncertain.empty());
   }
   SECTION("the only doubtful character of a field whose check digit holds: confirmed") {
@@ -366,9 +366,9 @@ TEST_CASE("crnn: the ensemble loads only whole, and a reader without its second 
   fs::remove_all(dir);
   REQUIRE_FALSE(broken.has_value());
   CHECK(broken.error().message.find("mrz_crnn_2.onnx") != std::string::npos);
-  // Members are taken in turn up to the first number missing: a whole
-  // second model and a broken third still refuse, naming the third; a
-  // broken fifth after a gap is never read.
+  // Members are taken in turn up to the first number missing, three at
+  // most: a whole second model and a broken third still refuse, naming the
+  // third; a broken fifth is never read.
   fs::create_directories(dir);
   fs::copy_file(first, dir / "mrz_crnn.onnx", fs::copy_options::overwrite_existing);
   fs::copy_file(second, dir / "mrz_crnn_2.onnx", fs::copy_options::overwrite_existing);

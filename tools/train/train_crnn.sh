@@ -12,7 +12,10 @@
 # TDV_CRNN_MEMBER=2 trains the ensemble's second model instead
 # (models/mrz_crnn_2.onnx): the same network and recipe on lines of other
 # seeds (11 and 14 for the training lines, 17 for training; the validation
-# and calibration lines are the same), so that the two err apart.
+# and calibration lines are the same), so that the two err apart;
+# TDV_CRNN_MEMBER=3 the third (mrz_crnn_3.onnx: 21, 24 and 27). After each,
+# the models there are measured together (WORKDIR/ensemble.json: the sure
+# threshold of the ensemble, kCrnnSure in src/vision/mrz_crnn.h).
 #
 # Needs Debian's python3-torch, python3-onnx, python3-opencv, python3-pil,
 # python3-numpy and fonts-ocr-b (training only: the service runs the model
@@ -68,8 +71,14 @@ fi
 cp "$WORK/mrz_crnn.onnx" "$ROOT/models/$model"
 echo "trained in $(($(date +%s) - start)) s in all" >&2
 ls -l "$ROOT/models/$model" >&2
-# The two together, as the service reads with them (both must be there).
-if [[ -f "$ROOT/models/mrz_crnn.onnx" && -f "$ROOT/models/mrz_crnn_2.onnx" ]]; then
+# The members there together, as the service reads with them (in turn up to
+# the first missing).
+members=("$ROOT/models/mrz_crnn.onnx")
+for k in 2 3; do
+  [[ -f "$ROOT/models/mrz_crnn_$k.onnx" ]] || break
+  members+=("$ROOT/models/mrz_crnn_$k.onnx")
+done
+if [[ ${#members[@]} -gt 1 ]]; then
   /usr/bin/python3 ensemble_eval.py --val "$WORK/val.npz" --calib "$WORK/calib.npz" \
-    "$ROOT/models/mrz_crnn.onnx" "$ROOT/models/mrz_crnn_2.onnx" > "$WORK/ensemble.json"
+    "${members[@]}" > "$WORK/ensemble.json"
 fi
