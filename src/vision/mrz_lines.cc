@@ -214,6 +214,7 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
     const int n = cv::connectedComponentsWithStats(bin.rowRange(ys), labels, stats, centroids, 8);
     cv::Mat stray = tall.rowRange(ys).clone();
     std::vector<cv::Point> ink;
+    std::vector<std::pair<int, cv::Rect>> touching;  // a component, its part in the line's rows
     for (int c = 1; c < n; ++c) {
       const int top = stats.at<int>(c, cv::CC_STAT_TOP),
                 height = stats.at<int>(c, cv::CC_STAT_HEIGHT);
@@ -223,7 +224,21 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
       const bool bar = height > 1.6 * h || (top == 0 && height == y1 - y0 && height > 1.15 * h);
       const int left = stats.at<int>(c, cv::CC_STAT_LEFT),
                 width = stats.at<int>(c, cv::CC_STAT_WIDTH);
-      if (centre < a || centre >= b || bar) {
+      // A glyph touching a mark above or below it (print beside the zone, a
+      // stamp's stroke): too tall for a character, no wider than two glyphs.
+      // Painted out whole it took the glyph with it (a first `I` lost under
+      // vertical print); so only its rows beyond the line's are, and what
+      // is left in the line's rows stays if it continues the line (below).
+      if (bar && centre >= a && centre < b && width <= 2 * h) {
+        const int k0 = std::max(0, a - 1 - y0), k1 = std::min(y1 - y0, b + 1 - y0);
+        const cv::Mat part = labels == c;
+        cv::Mat beyond = part.clone();
+        beyond.rowRange(k0, k1).setTo(0);
+        stray.setTo(255, beyond);
+        cv::Rect kept = cv::boundingRect(part.rowRange(k0, k1));
+        kept.y += k0;
+        touching.emplace_back(c, kept);
+      } else if (centre < a || centre >= b || bar) {
         stray.setTo(255, labels == c);
       } else if (5 * std::max(width, height) >= h) {
         // A speck (a fifth of the line height either way; the smallest
@@ -233,7 +248,28 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
       }
     }
     if (ink.empty()) continue;
-    const cv::Rect box = cv::boundingRect(ink);
+    cv::Rect box = cv::boundingRect(ink);
+    // A piece of a mark joins the line only where it stands as near the
+    // line's ink as neighbouring glyphs stand to each other (at most 0.6 of
+    // the line height apart on generated lines; 0.8 leaves room for wider
+    // pitches), the line grown by the pieces joined so far (a stamp over
+    // two glyphs side by side): print beside the zone's end, a pitch or
+    // more away, is not read as a symbol.
+    std::vector<bool> joined(touching.size(), false);
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (std::size_t k = 0; k < touching.size(); ++k) {
+        const cv::Rect& kept = touching[k].second;
+        const int gap = std::max({box.x - (kept.x + kept.width), kept.x - (box.x + box.width), 0});
+        if (!joined[k] && kept.area() > 0 && gap <= 0.8 * h) {
+          box |= kept;
+          joined[k] = grew = true;
+        }
+      }
+    }
+    for (std::size_t k = 0; k < touching.size(); ++k) {
+      if (!joined[k]) stray.setTo(255, labels == touching[k].first);
+    }
     const int x0 = std::max(0, box.x - pad), x1 = std::min(band.cols, box.x + box.width + pad);
     const cv::Range xs(x0, x1);
     cv::Mat crop = norm(ys, xs).clone();

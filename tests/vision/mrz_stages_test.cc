@@ -775,6 +775,36 @@ TEST_CASE("reader: the dark page beyond a card's edges is neither a line's rows 
   }
 }
 
+TEST_CASE("reader: a first glyph touching print beside the zone stays the line's",
+          "[vision][lines]") {
+  // Cards print text turned 90 degrees up the zone's left edge; where it
+  // touches a line's first glyph, glyph and print are one blob taller than
+  // a character. Painted out whole as a mark, it took the first `I` with it
+  // (the line read from its second symbol, its first slot empty).
+  const std::string name = "td1-clean-000";
+  const ReadSample sample = ReadWhole(name);
+  const cv::Rect& zone = sample.zone;
+  const int line = zone.height / 3;
+  cv::Mat page(zone.height + 2 * line, zone.width + 4 * line, CV_8U, cv::Scalar(230));
+  const int left = 2 * line;
+  sample.page(zone).copyTo(page(cv::Rect(left, line, zone.width, zone.height)));
+  // The print: capitals of half a line's height, turned, in a column whose
+  // right edge runs into the first glyphs' left edge.
+  cv::Mat text(line / 2 + 4, 2 * (zone.height + 2 * line), CV_8U, cv::Scalar(0));
+  cv::putText(text, "REPUBLIC OF UTOPIA IDENTITY CARD", {0, text.rows - 2},
+              cv::FONT_HERSHEY_SIMPLEX, line / 2 / 22.0, cv::Scalar(255), std::max(1, line / 12),
+              cv::LINE_AA);
+  cv::rotate(text, text, cv::ROTATE_90_COUNTERCLOCKWISE);
+  const cv::Rect column(left - text.cols + 3, 0, text.cols, page.rows);
+  cv::Mat ink = text(cv::Rect(0, text.rows - page.rows, text.cols, page.rows));
+  page(column).setTo(cv::Scalar(40), ink > 128);
+  if (const char* debug = std::getenv("TDV_VISION_DEBUG_DIR"))
+    cv::imwrite(std::string(debug) + "/edge-print.png", page);
+  auto read = Reader().Read(Encode(page));
+  REQUIRE(read.has_value());
+  CHECK(read->lines == Truth(name));
+}
+
 TEST_CASE("reader: a web-size copy is still found and read", "[vision][locate]") {
   const cv::Mat page =
       cv::imread((kSamples / "td3-moderate-001.jpg").string(), cv::IMREAD_GRAYSCALE);
