@@ -26,6 +26,7 @@ constexpr const char* kSettings[] = {"listen",
                                      "threads",
                                      "max_body_bytes",
                                      "min_body_rate",
+                                     "max_in_flight_per_key",
                                      "access_log",
                                      "audit_key_file",
                                      "audit_checkpoint_file",
@@ -265,6 +266,11 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
         return bad("\"min_body_rate\" must be a whole number of bytes a second (0: none)");
       }
       config.min_body_rate = value.get<std::size_t>();
+    } else if (key == "max_in_flight_per_key") {
+      if (!value.is_number_unsigned()) {
+        return bad("\"max_in_flight_per_key\" must be a whole number (0: half the threads)");
+      }
+      config.max_in_flight_per_key = value.get<std::size_t>();
     } else {
       return bad("unknown setting \"" + key + "\"");
     }

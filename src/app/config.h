@@ -35,6 +35,9 @@ struct Config {
   // Bytes a second a request's bytes must come at once a worker reads them
   // (ServerOptions::min_body_rate).
   std::size_t min_body_rate = 8192;
+  // Requests with a body over 64 kB one key may have in progress at once
+  // (0: half the threads).
+  std::size_t max_in_flight_per_key = 0;
   // POST /v1/verify/batch: items per request, verifying threads per batch.
   std::size_t batch_max_items = 10000000;
   int batch_threads = 2;

@@ -355,6 +355,7 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   options.threads = flags.threads > 0 ? flags.threads : config->threads;
   options.max_body_bytes = config->max_body_bytes;
   options.min_body_rate = config->min_body_rate;
+  options.max_in_flight_per_key = config->max_in_flight_per_key;
   options.access_log = config->access_log;
   options.keys = &keys;
   options.audit = audit->get();

@@ -63,6 +63,30 @@ thread_local std::chrono::steady_clock::time_point t_request_start;
 // The caller Authorize found (for handlers that act on its behalf).
 thread_local Principal t_principal;
 
+// Requests each key has in progress (ServerOptions::max_in_flight_per_key).
+class InFlight {
+ public:
+  bool Enter(const std::string& key, std::size_t most) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::size_t& n = count_[key];
+    if (n >= most) return false;
+    ++n;
+    return true;
+  }
+  void Leave(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = count_.find(key);
+    if (it != count_.end() && --it->second == 0) count_.erase(it);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::size_t> count_;
+};
+// The table and key the request on this thread entered (left when it ends).
+thread_local InFlight* t_in_flight = nullptr;
+thread_local std::string t_in_flight_key;
+
 void CloseAfterResponse(httplib::Response& res) {
   res.set_header("Connection", "close");
   t_close_after_response = true;
@@ -84,6 +108,10 @@ class ParkingServer final : public httplib::Server {
     t_request_start = std::chrono::steady_clock::now();
     const bool ok = process_request(*c.stream, last, closed, nullptr);
     t_stream = nullptr;
+    if (t_in_flight != nullptr) {
+      t_in_flight->Leave(t_in_flight_key);
+      t_in_flight = nullptr;
+    }
     if (t_close_after_response && !t_no_linger) c.linger = true;
     return ok && !closed && !t_close_after_response;
   }
@@ -204,6 +232,7 @@ struct Server::Impl {
   const verify::Verifier& verifier;
   ServerOptions options;
   RateLimiter limiter;
+  InFlight in_flight;
   internal::Metrics metrics;
   ParkingServer server;
   std::unique_ptr<internal::TlsContext> tls;  // set by Bind() when options ask for TLS
@@ -402,6 +431,36 @@ struct Server::Impl {
     Result<Principal> who = options.keys->Authenticate(req.get_header_value("Authorization"));
     if (who && Allows(who->role, *needed)) {
       t_principal = *who;
+      // One key holds at most so many workers with long bodies at once: the
+      // reactor waits for a body's first 64 kB, a worker for the rest, so a
+      // key sending large bodies slowly would hold every worker. Requests
+      // with a short body are over before they could (and an integration's
+      // many parallel MRZ checks are not held back).
+      const std::size_t most =
+          options.max_in_flight_per_key > 0
+              ? options.max_in_flight_per_key
+              : std::max<std::size_t>(1,
+                                      static_cast<std::size_t>(std::max(1, options.threads)) / 2);
+      const bool long_body =
+          req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos ||
+          std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) >
+              internal::kBodyAhead;
+      if (long_body && !in_flight.Enter(who->key_id, most)) {
+        res.set_header("Retry-After", "1");
+        CloseAfterResponse(res);
+        Log("refused: " + req.remote_addr + " " + who->key_id + " " + req.method + " " + req.path +
+            ": the key has " + std::to_string(most) +
+            " requests with long bodies in progress already (max_in_flight_per_key)");
+        SendProblem(res, 429, "too-many-requests", "Too many requests",
+                    "this key has " + std::to_string(most) +
+                        " requests with bodies over 64 kB in progress, as many as one key may; "
+                        "retry when one ends");
+        return false;
+      }
+      if (long_body) {
+        t_in_flight = &in_flight;
+        t_in_flight_key = who->key_id;
+      }
       int retry_after = 0;
       if (limiter.Take(who->key_id, who->role, retry_after)) return true;
       res.set_header("Retry-After", std::to_string(retry_after));

@@ -8,12 +8,16 @@
 # refused. Starts its own server on a fresh data directory (a self-signed
 # certificate made with openssl) and stops it; every load stops by itself.
 #
-#   tools/bench/hostile_clients.sh TDV_BINARY [SECONDS]
+#   tools/bench/hostile_clients.sh TDV_BINARY [SECONDS [ATTACK...]]
 #
+# ATTACKs (default: all of them, "none" first) are those of hostile.py and
+# wrongkeys.
 # Needs wrk, python3 and openssl (scripts/dev.sh test installs them).
 set -euo pipefail
 TDV="$1"
 SECONDS_EACH="${2:-10}"
+ATTACKS=("${@:3}")
+[[ ${#ATTACKS[@]} -gt 0 ]] || ATTACKS=(none slowloris slowbody slowlarge hugebody bombs bigbatch wrongkeys tlsstall)
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # A self-signed certificate, TLS on, the access log kept (what was refused).
 bench_prepare() {
@@ -42,7 +46,7 @@ refused_since() {
 
 printf '%-10s | %9s | %8s | %8s | %6s | %8s | %s\n' attack "req/s" p50 p99 errors refused "what the attack got"
 printf '%s\n' "-----------|-----------|----------|----------|--------|----------|--------------------"
-for attack in none slowloris slowbody slowlarge hugebody bombs bigbatch wrongkeys tlsstall; do
+for attack in "${ATTACKS[@]}"; do
   before=$(wc -l <"$DATA/serve.log")
   got="(no attack)"
   if [[ "$attack" == wrongkeys ]]; then

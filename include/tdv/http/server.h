@@ -76,6 +76,11 @@ struct ServerOptions {
   // (400, logged). 8 KiB/s is 64 kbit/s: slower links cannot send a photo
   // in time anyway. 0: only the read timeout.
   std::size_t min_body_rate = 8192;
+  // Requests with a body over 64 kB (or streamed) one key may have in
+  // progress at once, each holding a worker while its body arrives; beyond,
+  // 429 on the header. 0: half of `threads` (at least 1), so that one key
+  // sending large bodies slowly leaves the other keys half the workers.
+  std::size_t max_in_flight_per_key = 0;
   int threads = 16;
   int read_timeout_seconds = 10;
   int write_timeout_seconds = 10;
