@@ -23,9 +23,9 @@ TEST_CASE("cmake --install lays out the binary, models, docs and a hardened unit
   for (const char* f :
        {"bin/tdv", "share/tdv/models/mrz.traineddata", "share/tdv/models/mrz_glyphs.yml.gz",
         "share/tdv/models/mrz_crnn.onnx", "share/tdv/models/mrz_crnn_2.onnx",
-        "share/tdv/models/mrz_crnn_3.onnx",
-        "share/doc/tdv/LICENSE", "share/doc/tdv/README.md", "share/doc/tdv/docs/api.md",
-        "share/doc/tdv/docs/openapi.json", "lib/systemd/system/tdv.service"}) {
+        "share/tdv/models/mrz_crnn_3.onnx", "share/doc/tdv/LICENSE", "share/doc/tdv/README.md",
+        "share/doc/tdv/docs/api.md", "share/doc/tdv/docs/openapi.json",
+        "lib/systemd/system/tdv.service"}) {
     INFO(f);
     CHECK(std::filesystem::exists(p / f));
   }
