@@ -188,6 +188,14 @@ TEST_CASE("Seals: one distinct outcome each", "[seal]") {
     auto cut = verify("visa-truncated");
     CHECK(cut.status == SealStatus::kMalformed);
     CHECK(cut.offset > 18);
+    // A seal is read whole before its signer is looked up: one cut short is
+    // malformed even when no certificate for its signer is in the store (no
+    // certificate could make it verify; "unknown signer" would send the
+    // officer looking for one).
+    auto unknown = Bytes(kPki / "seals" / "visa-unknown-signer.vds");
+    unknown.resize(unknown.size() - 5);
+    auto cut_unknown = VerifySeal(unknown, anchors.get(), now);
+    CHECK(cut_unknown.status == SealStatus::kMalformed);
   }
   SECTION("revocation policy") {
     // NL's CRL is valid for one day: two days on it has expired.
