@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+// Checking a document against a partner agency's list without either side
+// disclosing its data (docs/exchange.md): the pieces that need no network.
+//
+// Agency A shares lists; TDV publishes, for every record of them, the
+// OPRF outputs (sig/oprf.h, A's secret key) of two inputs: the record's
+// exact key and its look-alike key. Agency B checks a document by blinding
+// the same inputs for it (Probes), having A evaluate them, finalising, and
+// looking the outputs up in A's published set (PublishedSet::Find). A sees
+// blinded points only; B learns only which of its own probes are in A's set
+// and, for a hit, the list and a reference to quote when asking A to
+// confirm. Outputs are published cut to 16 bytes: a chance collision among
+// a billion entries has probability about 2^-68.
+//
+// Inputs: "E|<state>|<family>|<number>" and "L|<state>|<family>|<key>",
+// state without fillers ("D"), family TypeFamily ("P", "I", ...), number
+// normalised (NormalizeNumber), key a look-alike key (lists::LookAlikeKeys:
+// the record's ConfusionKey; a document's ConfusionKey and its
+// equal-weight variants), so that a misread number stays a possible match
+// as it does against a local list.
+//
+// Thread safety: a PublishedSet is immutable once built; Find may run from
+// any number of threads.
+#ifndef TDV_VERIFY_EXCHANGE_H_
+#define TDV_VERIFY_EXCHANGE_H_
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tdv/lists/list_store.h"
+#include "tdv/mrz/result.h"
+
+namespace tdv::verify::exchange {
+
+inline constexpr std::size_t kPublishedBytes = 16;
+using Output = std::array<std::uint8_t, kPublishedBytes>;
+
+struct Probe {
+  bool look_alike = false;
+  std::string input;
+};
+
+// The inputs a document is checked under: its exact input first, then one
+// look-alike input per lists::LookAlikeKeys. Empty when the number does not
+// normalise (nothing to check).
+std::vector<Probe> Probes(std::string_view issuing_state, std::string_view document_type,
+                          std::string_view document_number);
+
+// A published entry: an output, the list it comes from (index into
+// lists()), and whether it is a record's look-alike output.
+struct Entry {
+  Output output{};
+  std::uint32_t list = 0;
+  bool look_alike = false;
+};
+
+// The reference a hit on `entry` is confirmed by: "<list>:<first 8 bytes of
+// the output in hex>". It names nothing A does not publish anyway; A finds
+// the record from it (PublishedSet::Confirm).
+std::string Reference(const std::string& list, const Output& output);
+
+class PublishedSet {
+ public:
+  PublishedSet() = default;
+
+  // A's side: the outputs of every record of `lists` in `store` under
+  // `key` (sig::oprf), computed on `threads` threads. kNotFound for a list
+  // the store does not have; the store's errors as they come.
+  static Result<PublishedSet> Build(lists::ListStore& store, const std::vector<std::string>& lists,
+                                    std::span<const std::uint8_t> key, int threads);
+
+  // B's side: a set as A published it (entries in any order).
+  static PublishedSet FromEntries(std::vector<std::string> lists, std::vector<Entry> entries,
+                                  std::int64_t sequence);
+
+  // The entries whose output starts with the first kPublishedBytes of
+  // `output` (a finalised output of kOutputBytes, or a published one).
+  std::vector<Entry> Find(std::span<const std::uint8_t> output) const;
+
+  // A's side: the record a reference names ("", "" ... when none; only a
+  // set built by Build() knows its records).
+  struct RecordKey {
+    std::string list, issuing_state, document_type, document_number;
+    bool look_alike = false;
+  };
+  std::vector<RecordKey> Confirm(std::string_view reference) const;
+
+  const std::vector<std::string>& lists() const { return lists_; }
+  const std::vector<Entry>& entries() const { return entries_; }  // sorted by output
+  std::int64_t sequence() const { return sequence_; }             // the store's change sequence
+
+ private:
+  void Sort();
+  std::vector<std::string> lists_;
+  std::vector<Entry> entries_;
+  std::vector<RecordKey> records_;  // parallel to entries_ (Build only)
+  std::int64_t sequence_ = 0;
+};
+
+}  // namespace tdv::verify::exchange
+
+#endif  // TDV_VERIFY_EXCHANGE_H_

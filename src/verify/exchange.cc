@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tdv/verify/exchange.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <thread>
+#include <utility>
+
+#include "tdv/lists/record.h"
+#include "tdv/sig/oprf.h"
+
+namespace tdv::verify::exchange {
+namespace {
+
+std::string State(std::string_view state) {
+  std::string s(state);
+  s.erase(std::remove(s.begin(), s.end(), '<'), s.end());
+  return s;
+}
+
+std::string Input(char kind, std::string_view state, std::string_view family,
+                  std::string_view number) {
+  std::string s;
+  s.reserve(4 + state.size() + family.size() + number.size());
+  s.push_back(kind);
+  s.push_back('|');
+  s.append(state).push_back('|');
+  s.append(family).push_back('|');
+  s.append(number);
+  return s;
+}
+
+std::span<const std::uint8_t> Bytes(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+bool Less(const Entry& a, const Entry& b) { return a.output < b.output; }
+
+}  // namespace
+
+std::vector<Probe> Probes(std::string_view issuing_state, std::string_view document_type,
+                          std::string_view document_number) {
+  const std::string number = lists::NormalizeNumber(document_number);
+  if (number.empty()) return {};
+  const std::string state = State(issuing_state);
+  const std::string family = lists::TypeFamily(document_type);
+  std::vector<Probe> probes{{false, Input('E', state, family, number)}};
+  for (const std::string& key : lists::LookAlikeKeys(number))
+    probes.push_back({true, Input('L', state, family, key)});
+  return probes;
+}
+
+std::string Reference(const std::string& list, const Output& output) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string ref = list + ":";
+  for (std::size_t i = 0; i < 8; ++i) {
+    ref.push_back(kDigits[output[i] >> 4]);
+    ref.push_back(kDigits[output[i] & 15]);
+  }
+  return ref;
+}
+
+Result<PublishedSet> PublishedSet::Build(lists::ListStore& store,
+                                         const std::vector<std::string>& lists,
+                                         std::span<const std::uint8_t> key, int threads) {
+  auto known = store.Lists();
+  if (!known) return known.error();
+  PublishedSet set;
+  std::int64_t sequence = 0;
+  for (const std::string& name : lists) {
+    const bool present = std::any_of(known->begin(), known->end(),
+                                     [&](const lists::ListInfo& l) { return l.name == name; });
+    if (!present) return Error{ErrorCode::kNotFound, "no list '" + name + "' to share"};
+    const auto list_index = static_cast<std::uint32_t>(set.lists_.size());
+    set.lists_.push_back(name);
+    auto seq = store.Scan(name, [&](const std::string&, const lists::ListRecord& r) {
+      const std::string family = lists::TypeFamily(r.document_type);
+      set.records_.push_back({name, r.issuing_state, family, r.document_number, false});
+      set.records_.push_back(
+          {name, r.issuing_state, family, lists::ConfusionKey(r.document_number), true});
+      set.entries_.push_back({Output{}, list_index, false});
+      set.entries_.push_back({Output{}, list_index, true});
+    });
+    if (!seq) return seq.error();
+    sequence = std::max(sequence, *seq);
+  }
+  set.sequence_ = sequence;
+  // The outputs, on `threads` threads: each takes every threads-th entry.
+  std::atomic<bool> failed{false};
+  Error first_error;
+  std::atomic<bool> error_taken{false};
+  auto work = [&](std::size_t from, std::size_t step) {
+    for (std::size_t i = from; i < set.entries_.size() && !failed; i += step) {
+      const auto& r = set.records_[i];
+      const std::string input =
+          Input(r.look_alike ? 'L' : 'E', r.issuing_state, r.document_type, r.document_number);
+      auto out = sig::oprf::Evaluate(key, Bytes(input));
+      if (!out) {
+        if (!error_taken.exchange(true)) first_error = out.error();
+        failed = true;
+        return;
+      }
+      std::memcpy(set.entries_[i].output.data(), out->data(), kPublishedBytes);
+    }
+  };
+  const std::size_t n = static_cast<std::size_t>(std::max(1, threads));
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < n; ++t) pool.emplace_back(work, t, n);
+  work(0, n);
+  for (auto& th : pool) th.join();
+  if (failed) return first_error;
+  set.Sort();
+  return set;
+}
+
+PublishedSet PublishedSet::FromEntries(std::vector<std::string> lists, std::vector<Entry> entries,
+                                       std::int64_t sequence) {
+  PublishedSet set;
+  set.lists_ = std::move(lists);
+  set.entries_ = std::move(entries);
+  set.sequence_ = sequence;
+  set.Sort();
+  return set;
+}
+
+void PublishedSet::Sort() {
+  std::vector<std::size_t> order(entries_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return Less(entries_[a], entries_[b]); });
+  std::vector<Entry> entries;
+  entries.reserve(order.size());
+  std::vector<RecordKey> records;
+  records.reserve(records_.size());
+  for (std::size_t i : order) {
+    entries.push_back(entries_[i]);
+    if (!records_.empty()) records.push_back(std::move(records_[i]));
+  }
+  entries_ = std::move(entries);
+  records_ = std::move(records);
+}
+
+std::vector<Entry> PublishedSet::Find(std::span<const std::uint8_t> output) const {
+  if (output.size() < kPublishedBytes) return {};
+  Entry probe;
+  std::memcpy(probe.output.data(), output.data(), kPublishedBytes);
+  auto [lo, hi] = std::equal_range(entries_.begin(), entries_.end(), probe, Less);
+  return {lo, hi};
+}
+
+std::vector<PublishedSet::RecordKey> PublishedSet::Confirm(std::string_view reference) const {
+  std::vector<RecordKey> found;
+  if (records_.empty()) return found;
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (Reference(lists_[entries_[i].list], entries_[i].output) == reference)
+      found.push_back(records_[i]);
+  }
+  return found;
+}
+
+}  // namespace tdv::verify::exchange

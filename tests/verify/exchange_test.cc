@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: Apache-2.0
+// The partner exchange's offline pieces on a real SQLite list: agency A
+// publishes OPRF outputs of its shared list; agency B, holding only those
+// outputs and A's answers to blinded probes, finds a listed document, a
+// misread of one as a possible match, and nothing for an unlisted one.
+#include "tdv/verify/exchange.h"
+
+#include <string>
+#include <vector>
+
+#include "catch.h"
+#include "process.h"
+#include "tdv/lists/record.h"
+#include "tdv/sig/oprf.h"
+
+namespace tdv::verify::exchange {
+namespace {
+
+lists::ListRecord Rec(const std::string& state, const std::string& type,
+                      const std::string& number) {
+  lists::ListRecord r;
+  r.issuing_state = state;
+  r.document_type = type;
+  r.document_number = number;
+  r.status = lists::RecordStatus::kStolen;
+  return r;
+}
+
+std::unique_ptr<lists::ListStore> Store(const tdv::testing::TempDir& dir) {
+  auto store = lists::OpenSqliteStore((dir.path() / "lists.db").string());
+  REQUIRE(store);
+  auto import = [&](const std::string& list, std::vector<lists::ListRecord> records) {
+    auto session = (*store)->BeginImport({list, "UTO-POLICE", "test", false});
+    REQUIRE(session);
+    for (const auto& r : records) REQUIRE((*session)->Add(lists::ChangeOp::kUpsert, r));
+    REQUIRE((*session)->Commit());
+  };
+  import("shared", {Rec("UTO", "P", "S0002068"), Rec("D", "ID", "L01X00T47")});
+  import("private", {Rec("UTO", "P", "C11111111")});
+  return std::move(*store);
+}
+
+std::span<const std::uint8_t> Bytes(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// B's side for one document: every probe blinded, evaluated by A (here a
+// direct call; over HTTP in tests/http), finalised and looked up.
+struct Found {
+  bool exact = false, possible = false;
+  std::vector<std::string> refs;
+};
+Found Check(const PublishedSet& published, const sig::oprf::Bytes& key_of_a,
+            const std::string& state, const std::string& type, const std::string& number) {
+  Found found;
+  for (const Probe& p : Probes(state, type, number)) {
+    auto blinded = sig::oprf::Blind(Bytes(p.input));
+    REQUIRE(blinded);
+    auto evaluated = sig::oprf::BlindEvaluate(key_of_a, blinded->element);  // A's work
+    REQUIRE(evaluated);
+    auto out = sig::oprf::Finalize(Bytes(p.input), blinded->blind, *evaluated);
+    REQUIRE(out);
+    for (const Entry& e : published.Find(*out)) {
+      // An exact probe meets only exact entries, a look-alike one only
+      // look-alike entries: the inputs differ in their first letter.
+      CHECK(e.look_alike == p.look_alike);
+      (p.look_alike ? found.possible : found.exact) = true;
+      found.refs.push_back(Reference(published.lists()[e.list], e.output));
+    }
+  }
+  return found;
+}
+
+TEST_CASE("exchange: probes of a document", "[exchange]") {
+  auto probes = Probes("UTO", "P<", "80002068");
+  REQUIRE(probes.size() >= 2);
+  CHECK(probes[0].input == "E|UTO|P|80002068");
+  CHECK_FALSE(probes[0].look_alike);
+  CHECK(probes[1].input == "L|UTO|P|80002068");
+  // 8 and S weigh the same in check digits: S0002068's key is a variant.
+  bool s_variant = false;
+  for (const auto& p : probes) s_variant = s_variant || p.input == "L|UTO|P|50002068";
+  CHECK(s_variant);
+  CHECK(Probes("D<<", "ID", "L01X00T47")[0].input == "E|D|I|L01X00T47");
+  CHECK(Probes("UTO", "P", "????").empty());
+}
+
+TEST_CASE("exchange: B finds A's listed document, a misread of it, and nothing else",
+          "[exchange]") {
+  tdv::testing::TempDir dir;
+  auto store = Store(dir);
+  auto key = sig::oprf::RandomKey();
+  REQUIRE(key);
+  auto built = PublishedSet::Build(*store, {"shared"}, *key, 2);
+  REQUIRE(built);
+  const PublishedSet& a = *built;
+  CHECK(a.entries().size() == 4);  // two records, exact and look-alike each
+  CHECK(a.lists() == std::vector<std::string>{"shared"});
+  CHECK(a.sequence() > 0);
+
+  // B holds only what A publishes: outputs, list names, the sequence.
+  auto b = PublishedSet::FromEntries(a.lists(), a.entries(), a.sequence());
+  CHECK(b.Confirm(Reference("shared", a.entries()[0].output)).empty());
+
+  auto listed = Check(b, *key, "UTO", "P<", "S0002068");
+  CHECK(listed.exact);
+  CHECK(listed.possible);                                  // its own look-alike entry too
+  auto misread = Check(b, *key, "UTO", "P<", "80002068");  // S read as 8
+  CHECK_FALSE(misread.exact);
+  CHECK(misread.possible);
+  REQUIRE_FALSE(misread.refs.empty());
+  // A confirms from the reference alone.
+  auto confirmed = a.Confirm(misread.refs[0]);
+  REQUIRE(confirmed.size() == 1);
+  CHECK(confirmed[0].document_number == "50002068");  // the record's look-alike key
+  CHECK(confirmed[0].issuing_state == "UTO");
+  auto id_card = Check(b, *key, "D<<", "ID", "LO1X00T47");  // 0 read as O
+  CHECK_FALSE(id_card.exact);
+  CHECK(id_card.possible);
+
+  // Not listed, listed only in a list A does not share, another state, and
+  // 5 for 8 (no look-alikes): nothing.
+  for (const auto& [state, number] : std::vector<std::pair<std::string, std::string>>{
+           {"UTO", "C01X00T47"}, {"UTO", "C11111111"}, {"FRA", "S0002068"}, {"UTO", "50005068"}}) {
+    INFO(state << " " << number);
+    auto none = Check(b, *key, state, "P<", number);
+    CHECK_FALSE(none.exact);
+    CHECK_FALSE(none.possible);
+  }
+  // Another key (another agency, or A's key rotated): nothing matches.
+  auto other = sig::oprf::RandomKey();
+  REQUIRE(other);
+  CHECK_FALSE(Check(b, *other, "UTO", "P<", "S0002068").exact);
+}
+
+TEST_CASE("exchange: a list that is not there is refused", "[exchange]") {
+  tdv::testing::TempDir dir;
+  auto store = Store(dir);
+  auto key = sig::oprf::RandomKey();
+  REQUIRE(key);
+  auto missing = PublishedSet::Build(*store, {"nope"}, *key, 1);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == ErrorCode::kNotFound);
+  auto bad_key = PublishedSet::Build(*store, {"shared"}, sig::oprf::Bytes(32, 0), 1);
+  REQUIRE_FALSE(bad_key);
+  CHECK(bad_key.error().code == ErrorCode::kInvalidInput);
+}
+
+}  // namespace
+}  // namespace tdv::verify::exchange
