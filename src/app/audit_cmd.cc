@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "exit_codes.h"
+#include "secret_file.h"
 #include "tdv/http/report_json.h"
 #include "tdv/sig/digest.h"
 
@@ -29,37 +30,6 @@ struct AuditFlags {
 int Fail(int code, const std::string& message) {
   std::cerr << "tdv audit: " << message << "\n";
   return code;
-}
-
-// The trail's secret: read, or made once (O_EXCL, so that two processes
-// starting together cannot each make one).
-Result<std::string> Secret(const std::filesystem::path& file) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    std::ifstream in(file);
-    if (in) {
-      std::string secret;
-      std::getline(in, secret);
-      if (secret.size() != 64 || secret.find_first_not_of("0123456789abcdef") != std::string::npos)
-        return Error{ErrorCode::kUnavailable,
-                     file.string() + " is not an audit key (64 hex digits)"};
-      return secret;
-    }
-    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      if (errno == EEXIST) continue;  // made by another process just now: read it
-      return Error{ErrorCode::kUnavailable, "cannot create " + file.string()};
-    }
-    auto secret = sig::RandomHex(32);
-    const std::string line = secret ? *secret + "\n" : "";
-    const bool ok =
-        secret && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-    if (::close(fd) != 0 || !ok) {
-      ::unlink(file.c_str());
-      return Error{ErrorCode::kUnavailable, "cannot write " + file.string()};
-    }
-    return *secret;
-  }
-  return Error{ErrorCode::kUnavailable, "cannot read " + file.string()};
 }
 
 // The newest checkpoint of `path` ("-": standard input; a file of
@@ -148,8 +118,9 @@ void CheckpointWriter::WriteIfMoved() {
 Result<std::unique_ptr<verify::AuditTrail>> OpenAudit(const Config& config) {
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
-  auto secret =
-      Secret(config.audit_key_file.empty() ? config.data_dir / "audit.key" : config.audit_key_file);
+  auto secret = ReadOrMakeSecret(
+      config.audit_key_file.empty() ? config.data_dir / "audit.key" : config.audit_key_file,
+      "an audit key");
   if (!secret) return secret.error();
   // Beside the lists when they are in PostgreSQL (one chain for every
   // instance); else its own SQLite file in the data directory.

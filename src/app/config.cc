@@ -56,7 +56,9 @@ constexpr const char* kSettings[] = {"listen",
                                      "trust_dir",
                                      "crl_policy",
                                      "batch_max_items",
-                                     "batch_threads"};
+                                     "batch_threads",
+                                     "exchange_lists",
+                                     "exchange_key_file"};
 
 // An integer setting within [lo, hi]: read at its own width first, so that
 // 4294967297 is not taken for 1 (tests/fuzz/fuzz_config.cc checks it).
@@ -217,6 +219,19 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
       const auto n = IntIn(value, 0, 3650);
       if (!n) return bad("\"" + key + "\" must be an integer 0-3650 (0: never)");
       (key == "minor_age" ? config.policy.minor_age : config.policy.expiring_within_days) = *n;
+    } else if (key == "exchange_key_file") {
+      if (!value.is_string() || value.get<std::string>().empty())
+        return bad("\"exchange_key_file\" must be a file path");
+      config.exchange_key_file = value.get<std::string>();
+    } else if (key == "exchange_lists") {
+      std::vector<std::string> items;
+      bool ok = value.is_array();
+      for (const auto& v : ok ? value : nlohmann::json::array()) {
+        ok = ok && v.is_string() && !v.get<std::string>().empty();
+        if (ok) items.push_back(v.get<std::string>());
+      }
+      if (!ok) return bad("\"exchange_lists\" must be an array of list names");
+      config.exchange_lists = items;
     } else if (key == "watch_states" || key == "review_visa_categories") {
       std::vector<std::string> items;
       bool ok = value.is_array();
@@ -241,8 +256,7 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
             rate.get<double>() < 0) {
           return bad(
               "\"rate_limits\" maps a role (officer, visa-section, integrator, list-admin, "
-              "auditor, "
-              "admin) to requests per second (0: unlimited)");
+              "auditor, admin, partner) to requests per second (0: unlimited)");
         }
         limits[role] = rate.get<double>();
       }

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tdv/mrz/result.h"
 #include "tdv/verify/policy.h"
@@ -28,7 +29,10 @@ struct Config {
   // named are not limited. An officer at a counter checks a document every
   // few seconds: 10/s leaves room and stops a leaked desk key being used to
   // sweep the lists.
-  std::map<std::string, double> rate_limits = {{"officer", 10.0}};
+  // A partner agency's instance checks every traveller at its border
+  // against the lists shared here (docs/exchange.md): 50 checks a second,
+  // and not a sweep of the number space.
+  std::map<std::string, double> rate_limits = {{"officer", 10.0}, {"partner", 50.0}};
   int expiry_window_years = 50;
   int threads = 16;
   std::size_t max_body_bytes = 16u << 20;
@@ -73,6 +77,12 @@ struct Config {
   bool require_lists = false;
   int lists_refresh_seconds = 5;
   int lists_max_staleness_seconds = 300;
+  // The partner exchange, agency A's side (docs/exchange.md): the lists
+  // partners may check documents against (none: the exchange routes answer
+  // 404), and the secret the OPRF key derives from (default
+  // DATA/exchange.key; 64 hex digits, made on first use, mode 0600).
+  std::vector<std::string> exchange_lists;
+  std::filesystem::path exchange_key_file;
 };
 
 // The data directory: `flag` if given, else $TDV_DATA_DIR, else /var/lib/tdv

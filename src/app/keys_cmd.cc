@@ -82,7 +82,7 @@ std::function<int()> AddKeysCommands(CLI::App& parent, std::function<Result<Conf
   add_common(create);
   create
       ->add_option("--role", flags->role,
-                   "officer, visa-section, integrator, list-admin, auditor or admin")
+                   "officer, visa-section, integrator, list-admin, auditor, admin or partner")
       ->required();
   create->add_option("--source", flags->source, "the agency whose lists a list-admin key changes");
   create->add_option("--label", flags->label, "who or what holds the key");

@@ -28,6 +28,7 @@
 #include "audit_cmd.h"
 #include "bulk_cmd.h"
 #include "config.h"
+#include "exchange_publisher.h"
 #include "exit_codes.h"
 #include "keys_cmd.h"
 #include "lists_cmd.h"
@@ -318,6 +319,8 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
               << std::endl;
   }
   const http::KeyManager keys(**key_store);
+  auto exchange = ExchangePublisher::Start(*config, std::cerr);
+  if (!exchange) return Fail(kExitUnavailable, exchange.error().message);
 
   const auto lists = OpenLists(common, *config);
   const auto reader = OpenReader(*config);
@@ -380,6 +383,8 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   options.trust_dir = config->trust_dir.string();
   options.watch_dir = flags.watch;
   options.gauges = [&parts] { return Gauges(parts); };
+  options.exchange_key = (*exchange)->key();
+  options.exchange_published = [publisher = exchange->get()] { return publisher->Current(); };
   // Checkpoints of the audit trail's head, out of the data directory's
   // reach (the log; audit_checkpoint_file), for `tdv audit verify
   // --checkpoint`: the last one written as the service stops.

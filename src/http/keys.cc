@@ -42,8 +42,8 @@ std::pair<std::string, std::string> Split(std::string_view authorization) {
 }  // namespace
 
 const std::vector<std::string>& Roles() {
-  static const std::vector<std::string> roles = {"officer",    "visa-section", "integrator",
-                                                 "list-admin", "auditor",      "admin"};
+  static const std::vector<std::string> roles = {
+      "officer", "visa-section", "integrator", "list-admin", "auditor", "admin", "partner"};
   return roles;
 }
 
@@ -60,6 +60,10 @@ bool Allows(std::string_view role, Permission p) noexcept {
       return role == "auditor";
     case Permission::kAdmin:
       return false;
+    case Permission::kPartner:
+      // A partner agency's instance: the exchange routes only
+      // (docs/exchange.md), never a verification or a list.
+      return role == "partner";
   }
   return false;
 }
@@ -76,6 +80,8 @@ const char* PermissionName(Permission p) noexcept {
       return "audit";
     case Permission::kAdmin:
       return "admin";
+    case Permission::kPartner:
+      return "partner";
   }
   return "?";
 }

@@ -19,6 +19,7 @@
 
 #include "admin.h"
 #include "batch.h"
+#include "exchange.h"
 #include "http_util.h"
 #include "json_writer.h"
 #include "metrics.h"
@@ -173,6 +174,8 @@ const std::vector<Route>& RouteTable() {
       {{"GET", "/v1/scans", "verify"}, Permission::kVerify, "/v1/scans"},
       {{"GET", "/v1/trust", "admin"}, Permission::kAdmin, "/v1/trust"},
       {{"POST", "/v1/trust", "admin"}, Permission::kAdmin, "/v1/trust"},
+      {{"POST", "/v1/exchange/evaluate", "partner"}, Permission::kPartner, "/v1/exchange/evaluate"},
+      {{"GET", "/v1/exchange/outputs", "partner"}, Permission::kPartner, "/v1/exchange/outputs"},
       // Paths with parts last: FindRoute tries the plain ones first.
       {{"POST", "/v1/lists/{list}/import", "lists"},
        Permission::kLists,
@@ -314,6 +317,8 @@ struct Server::Impl {
         {"GET /v1/trust", &Impl::HandleTrustList},
         {"POST /v1/trust", &Impl::HandleTrustImport},
         {"DELETE /v1/trust/{id}", &Impl::HandleTrustRemove},
+        {"POST /v1/exchange/evaluate", &Impl::HandleExchangeEvaluate},
+        {"GET /v1/exchange/outputs", &Impl::HandleExchangeOutputs},
     };
     std::map<std::string, std::string> allow;  // path -> its methods
     for (const Route& r : RouteTable()) {
@@ -701,6 +706,17 @@ struct Server::Impl {
   }
   void HandleTrustRemove(const httplib::Request& req, httplib::Response& res) {
     internal::TrustRemove(Admin(), t_principal, req, res);
+  }
+
+  internal::ExchangeContext Exchange() const {
+    return internal::ExchangeContext{&options.exchange_key, &options.exchange_published,
+                                     options.exchange_max_elements, options.audit};
+  }
+  void HandleExchangeEvaluate(const httplib::Request& req, httplib::Response& res) {
+    internal::ExchangeEvaluate(Exchange(), t_principal, req, res);
+  }
+  void HandleExchangeOutputs(const httplib::Request& req, httplib::Response& res) {
+    internal::ExchangeOutputs(Exchange(), t_principal, req, res);
   }
 
   void HandleHealth(const httplib::Request&, httplib::Response& res) {

@@ -9,21 +9,9 @@
 #include <algorithm>
 #include <vector>
 
+#include "tdv/sig/base64.h"
+
 namespace tdv::sig {
-namespace {
-
-std::string HexOf(const unsigned char* data, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * n);
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 15]);
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string Sha256Hex(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -31,7 +19,7 @@ std::string Sha256Hex(std::string_view data) {
   // EVP_Digest with a fetched-once SHA-256 cannot fail short of memory
   // exhaustion; an empty result would then match no stored hash.
   if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) return {};
-  return HexOf(md, len);
+  return EncodeHex({md, len});
 }
 
 std::string HmacSha256Hex(std::string_view key, std::string_view data) {
@@ -40,7 +28,7 @@ std::string HmacSha256Hex(std::string_view key, std::string_view data) {
   if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
            reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len) == nullptr)
     return {};
-  return HexOf(md, len);
+  return EncodeHex({md, len});
 }
 
 // HMAC (RFC 2104) from two SHA-256 states primed with the padded key:
@@ -99,7 +87,7 @@ std::string HmacSha256::Hex(std::string_view data, std::size_t hex_digits) const
       EVP_MD_CTX_copy_ex(ctx.c, state_->outer) != 1 ||
       EVP_DigestUpdate(ctx.c, inner, inner_len) != 1 || EVP_DigestFinal_ex(ctx.c, md, &len) != 1)
     return {};
-  std::string hex = HexOf(md, len);
+  std::string hex = EncodeHex({md, len});
   if (hex_digits < hex.size()) hex.resize(hex_digits);
   return hex;
 }
@@ -109,7 +97,7 @@ Result<std::string> RandomHex(std::size_t bytes) {
   if (RAND_bytes(buf.data(), static_cast<int>(buf.size())) != 1) {
     return Error{ErrorCode::kUnavailable, "the random generator cannot be used"};
   }
-  std::string hex = HexOf(buf.data(), buf.size());
+  std::string hex = EncodeHex({buf.data(), buf.size()});
   OPENSSL_cleanse(buf.data(), buf.size());
   return hex;
 }

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "tdv/lists/record.h"
+#include "tdv/sig/base64.h"
 #include "tdv/sig/oprf.h"
 
 namespace tdv::verify::exchange {
@@ -52,13 +53,7 @@ std::vector<Probe> Probes(std::string_view issuing_state, std::string_view docum
 }
 
 std::string Reference(const std::string& list, const Output& output) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string ref = list + ":";
-  for (std::size_t i = 0; i < 8; ++i) {
-    ref.push_back(kDigits[output[i] >> 4]);
-    ref.push_back(kDigits[output[i] & 15]);
-  }
-  return ref;
+  return list + ":" + sig::EncodeHex(std::span<const std::uint8_t>(output.data(), 8));
 }
 
 Result<PublishedSet> PublishedSet::Build(lists::ListStore& store,

@@ -7,26 +7,12 @@
 #include <vector>
 
 #include "catch.h"
+#include "tdv/sig/base64.h"
 
 namespace tdv::sig::oprf {
 namespace {
 
-Bytes Hex(std::string_view hex) {
-  Bytes out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-    out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-  return out;
-}
-
-std::string ToHex(const Bytes& b) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string s;
-  for (auto c : b) {
-    s.push_back(kDigits[c >> 4]);
-    s.push_back(kDigits[c & 15]);
-  }
-  return s;
-}
+Bytes Unhex(std::string_view hex) { return *DecodeHex(hex); }
 
 Bytes Text(std::string_view s) { return Bytes(s.begin(), s.end()); }
 
@@ -34,13 +20,13 @@ TEST_CASE("hash to curve P256_XMD:SHA-256_SSWU_RO_ (RFC 9380 J.1.1)", "[sig][opr
   const std::string_view dst = "QUUX-V01-CS02-with-P256_XMD:SHA-256_SSWU_RO_";
   auto empty = HashToCurve(Text(""), dst);
   REQUIRE(empty);
-  CHECK(ToHex(*empty) ==
+  CHECK(EncodeHex(*empty) ==
         "04"
         "2c15230b26dbc6fc9a37051158c95b79656e17a1a920b11394ca91c44247d3e4"
         "8a7a74985cc5c776cdfe4b1f19884970453912e9d31528c060be9ab5c43e8415");
   auto abc = HashToCurve(Text("abc"), dst);
   REQUIRE(abc);
-  CHECK(ToHex(*abc) ==
+  CHECK(EncodeHex(*abc) ==
         "04"
         "0bb8b87485551aa43ed54f009230450b492fead5f1cc91658775dac4a3388a0f"
         "5c41b3d0731a27a7b14bc0bf0ccded2d8751f83493404c84a88e71ffd424212e");
@@ -52,8 +38,8 @@ TEST_CASE("OPRF(P-256, SHA-256) known answers (RFC 9497 A.3.1)", "[sig][oprf]") 
   const Bytes seed(32, 0xa3);
   auto key = DeriveKey(seed, Text("test key"));
   REQUIRE(key);
-  CHECK(ToHex(*key) == "159749d750713afe245d2d39ccfaae8381c53ce92d098a9375ee70739c7ac0bf");
-  const Bytes blind = Hex("3338fa65ec36e0290022b48eb562889d89dbfa691d1cde91517fa222ed7ad364");
+  CHECK(EncodeHex(*key) == "159749d750713afe245d2d39ccfaae8381c53ce92d098a9375ee70739c7ac0bf");
+  const Bytes blind = Unhex("3338fa65ec36e0290022b48eb562889d89dbfa691d1cde91517fa222ed7ad364");
 
   struct Vector {
     Bytes input;
@@ -62,7 +48,7 @@ TEST_CASE("OPRF(P-256, SHA-256) known answers (RFC 9497 A.3.1)", "[sig][oprf]") 
     const char* output;
   };
   const Vector vectors[] = {
-      {Hex("00"), "03723a1e5c09b8b9c18d1dcbca29e8007e95f14f4732d9346d490ffc195110368d",
+      {Unhex("00"), "03723a1e5c09b8b9c18d1dcbca29e8007e95f14f4732d9346d490ffc195110368d",
        "030de02ffec47a1fd53efcdd1c6faf5bdc270912b8749e783c7ca75bb412958832",
        "a0b34de5fa4c5b6da07e72af73cc507cceeb48981b97b7285fc375345fe495dd"},
       {Bytes(17, 0x5a), "03cc1df781f1c2240a64d1c297b3f3d16262ef5d4cf102734882675c26231b0838",
@@ -72,16 +58,16 @@ TEST_CASE("OPRF(P-256, SHA-256) known answers (RFC 9497 A.3.1)", "[sig][oprf]") 
   for (const auto& v : vectors) {
     auto b = Blind(v.input, blind);
     REQUIRE(b);
-    CHECK(ToHex(b->element) == v.blinded);
+    CHECK(EncodeHex(b->element) == v.blinded);
     auto z = BlindEvaluate(*key, b->element);
     REQUIRE(z);
-    CHECK(ToHex(*z) == v.evaluated);
+    CHECK(EncodeHex(*z) == v.evaluated);
     auto out = Finalize(v.input, b->blind, *z);
     REQUIRE(out);
-    CHECK(ToHex(*out) == v.output);
+    CHECK(EncodeHex(*out) == v.output);
     auto direct = Evaluate(*key, v.input);
     REQUIRE(direct);
-    CHECK(ToHex(*direct) == v.output);
+    CHECK(EncodeHex(*direct) == v.output);
   }
 }
 
@@ -119,7 +105,7 @@ TEST_CASE("OPRF: bad keys, elements and inputs are refused", "[sig][oprf]") {
   REQUIRE(key);
   // A fixed blind: the same element, and the same off-curve x below, every run.
   auto b =
-      Blind(Text("x"), Hex("3338fa65ec36e0290022b48eb562889d89dbfa691d1cde91517fa222ed7ad364"));
+      Blind(Text("x"), Unhex("3338fa65ec36e0290022b48eb562889d89dbfa691d1cde91517fa222ed7ad364"));
   REQUIRE(b);
   // Wrong sizes, the zero scalar, a scalar not below the group order.
   CHECK(BlindEvaluate(Bytes(31, 1), b->element).error().code == ErrorCode::kInvalidInput);

@@ -33,13 +33,13 @@
 
 namespace tdv::http {
 
-enum class Permission { kVerify, kBatch, kLists, kAudit, kAdmin };
+enum class Permission { kVerify, kBatch, kLists, kAudit, kAdmin, kPartner };
 
 // The roles, in the order above.
 const std::vector<std::string>& Roles();
 // Whether `role` may do `p` (false for an unknown role).
 bool Allows(std::string_view role, Permission p) noexcept;
-// "verify", "batch", "lists", "audit", "admin".
+// "verify", "batch", "lists", "audit", "admin", "partner".
 const char* PermissionName(Permission p) noexcept;
 
 // Who a request comes from.

@@ -18,6 +18,8 @@
 //                          document or state+type+number
 //   /v1/lists..., /v1/trust...  administration as on the CLI (list-admin,
 //                          admin; see src/http/admin.h)
+//   /v1/exchange/...       a partner agency's checks against the lists this
+//                          instance shares (partner; src/http/exchange.h)
 // Every error answers with an application/problem+json body: 400 malformed
 // JSON, 401 no valid key, 403 a key whose role may not use the route, 429 a
 // key over its rate (with Retry-After), 422 a well-formed request TDV cannot
@@ -46,6 +48,7 @@
 #include "tdv/lists/list_store.h"
 #include "tdv/mrz/result.h"
 #include "tdv/verify/audit.h"
+#include "tdv/verify/exchange.h"
 #include "tdv/verify/verifier.h"
 
 namespace tdv::http {
@@ -129,6 +132,15 @@ struct ServerOptions {
   // The scanner folder the officer's page follows (GET /v1/scans); empty:
   // none (those routes answer 404).
   std::string watch_dir;
+  // The partner exchange, agency A's side (docs/exchange.md): this
+  // instance's OPRF key (sig/oprf.h) and the outputs it publishes for the
+  // lists it shares (nullptr while they are being built: 503). An empty key:
+  // the exchange routes answer 404. Called from request threads.
+  std::vector<std::uint8_t> exchange_key;
+  std::function<std::shared_ptr<const verify::exchange::PublishedSet>()> exchange_published;
+  // Blinded elements one POST /v1/exchange/evaluate takes (a document's
+  // probes are 2 to 8).
+  std::size_t exchange_max_elements = 64;
 };
 
 // A route: its method, its path as OpenAPI writes it, and the permission it

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+// Agency A's side of the partner exchange in `tdv serve` (docs/exchange.md):
+// the OPRF key, derived from the secret in exchange_key_file (default
+// DATA/exchange.key), and the outputs of the lists named in
+// exchange_lists, built on a thread of their own at start and built again
+// whenever the list store's change sequence moves (checked every
+// lists_refresh_seconds). Until the first build ends, Current() is null
+// (the outputs route answers 503); a failed build is logged and the
+// previous outputs stay published.
+#ifndef TDV_APP_EXCHANGE_PUBLISHER_H_
+#define TDV_APP_EXCHANGE_PUBLISHER_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <thread>
+#include <vector>
+
+#include "config.h"
+#include "tdv/verify/exchange.h"
+
+namespace tdv::app {
+
+class ExchangePublisher {
+ public:
+  // kUnavailable when the key's secret cannot be read or made. With no
+  // exchange_lists, a publisher with an empty key that publishes nothing.
+  static Result<std::unique_ptr<ExchangePublisher>> Start(const Config& config, std::ostream& log);
+  ~ExchangePublisher();
+  ExchangePublisher(const ExchangePublisher&) = delete;
+  ExchangePublisher& operator=(const ExchangePublisher&) = delete;
+
+  const std::vector<std::uint8_t>& key() const { return key_; }
+  std::shared_ptr<const verify::exchange::PublishedSet> Current() const;
+
+ private:
+  ExchangePublisher(const Config& config, std::vector<std::uint8_t> key, std::ostream& log);
+  void Run();
+  Config config_;
+  std::vector<std::uint8_t> key_;
+  std::ostream& log_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::shared_ptr<const verify::exchange::PublishedSet> current_;
+  std::thread thread_;
+};
+
+}  // namespace tdv::app
+
+#endif  // TDV_APP_EXCHANGE_PUBLISHER_H_

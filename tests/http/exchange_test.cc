@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: Apache-2.0
+// The partner exchange's routes over real HTTP on loopback, agency A's side
+// on a real SQLite list and a real audit trail; agency B is the test: it
+// blinds its probes, has A evaluate them, finalises, and pages through A's
+// published outputs.
+#include "tdv/verify/exchange.h"
+
+#include <set>
+
+#include "live_server.h"
+#include "tdv/lists/audit_store.h"
+#include "tdv/lists/list_store.h"
+#include "tdv/sig/base64.h"
+#include "tdv/sig/oprf.h"
+#include "tdv/verify/audit.h"
+
+namespace tdv::http {
+namespace {
+
+using verify::exchange::PublishedSet;
+
+std::span<const std::uint8_t> Bytes(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+httplib::Headers As(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
+
+struct AgencyA {
+  KeyFixture fx;
+  tdv::testing::TempDir data;
+  std::unique_ptr<verify::AuditTrail> trail;
+  std::vector<std::uint8_t> key;
+  std::shared_ptr<const PublishedSet> published;
+  std::string partner = fx.keys.Create("partner", "", "agency B")->key;
+  std::string officer = fx.keys.Create("officer", "", "desk")->key;
+  AgencyA() {
+    auto audit = lists::OpenSqliteAuditStore((data.path() / "audit.db").string());
+    REQUIRE(audit);
+    trail = std::make_unique<verify::AuditTrail>(std::move(*audit), std::string(64, 'a'),
+                                                 verify::AuditOptions{});
+    auto store = lists::OpenSqliteStore((data.path() / "lists.db").string());
+    REQUIRE(store);
+    auto session = (*store)->BeginImport({"sltd", "UTO-POLICE", "test", false});
+    REQUIRE(session);
+    // 300 records: more than one page of 256 outputs.
+    for (int i = 0; i < 300; ++i) {
+      lists::ListRecord r;
+      r.issuing_state = "UTO";
+      r.document_type = "P";
+      r.document_number = i == 0 ? "S0002068" : "C" + std::to_string(10000000 + i);
+      r.status = lists::RecordStatus::kStolen;
+      REQUIRE((*session)->Add(lists::ChangeOp::kUpsert, r));
+    }
+    REQUIRE((*session)->Commit());
+    key = *sig::oprf::RandomKey();
+    auto built = PublishedSet::Build(**store, {"sltd"}, key, 2);
+    REQUIRE(built);
+    published = std::make_shared<const PublishedSet>(std::move(*built));
+  }
+  ServerOptions Options() {
+    ServerOptions o;
+    o.keys = &fx.keys;
+    o.audit = trail.get();
+    o.exchange_key = key;
+    auto set = published;
+    o.exchange_published = [set] { return set; };
+    return o;
+  }
+  std::vector<lists::TrailEntry> Entries(const std::string& action) {
+    lists::TrailQuery q;
+    q.action = action;
+    return *trail->Query(q);
+  }
+};
+
+// B fetches every page of A's outputs.
+PublishedSet FetchOutputs(httplib::Client& c, const std::string& key) {
+  std::vector<verify::exchange::Entry> entries;
+  std::vector<std::string> lists;
+  std::int64_t sequence = -1;
+  std::size_t total = 0;
+  do {
+    auto res =
+        c.Get("/v1/exchange/outputs?limit=256&offset=" + std::to_string(entries.size()), As(key));
+    REQUIRE(res);
+    INFO(res->body.substr(0, 300));
+    REQUIRE(res->status == 200);
+    const json j = json::parse(res->body);
+    if (sequence >= 0) CHECK(j["sequence"].get<std::int64_t>() == sequence);
+    sequence = j["sequence"];
+    lists = j["lists"].get<std::vector<std::string>>();
+    total = j["total"];
+    CHECK(j["offset"].get<std::size_t>() == entries.size());
+    REQUIRE(!j["outputs"].empty());
+    for (const json& o : j["outputs"]) {
+      verify::exchange::Entry e;
+      auto bytes = *sig::DecodeHex(o["output"].get<std::string>());
+      REQUIRE(bytes.size() == e.output.size());
+      std::copy(bytes.begin(), bytes.end(), e.output.begin());
+      e.list = o["list"];
+      e.look_alike = o["look_alike"];
+      entries.push_back(e);
+    }
+  } while (entries.size() < total);
+  return PublishedSet::FromEntries(lists, entries, sequence);
+}
+
+// B checks one document: all its probes in one request.
+std::set<std::string> Check(httplib::Client& c, const std::string& key, const PublishedSet& set,
+                            const std::string& number) {
+  const auto probes = verify::exchange::Probes("UTO", "P<", number);
+  std::vector<sig::oprf::Blinded> blinded;
+  json body{{"elements", json::array()}};
+  for (const auto& p : probes) {
+    blinded.push_back(*sig::oprf::Blind(Bytes(p.input)));
+    body["elements"].push_back(sig::EncodeHex(blinded.back().element));
+  }
+  auto res = c.Post("/v1/exchange/evaluate", As(key), body.dump(), "application/json");
+  REQUIRE(res);
+  INFO(res->body);
+  REQUIRE(res->status == 200);
+  const json j = json::parse(res->body);
+  REQUIRE(j["evaluated"].size() == probes.size());
+  std::set<std::string> found;
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    auto out = sig::oprf::Finalize(Bytes(probes[i].input), blinded[i].blind,
+                                   *sig::DecodeHex(j["evaluated"][i].get<std::string>()));
+    REQUIRE(out);
+    for (const auto& e : set.Find(*out)) found.insert(e.look_alike ? "possible" : "exact");
+  }
+  return found;
+}
+
+TEST_CASE("exchange over HTTP: a partner finds a listed document, a misread, and nothing else",
+          "[http][exchange]") {
+  AgencyA a;
+  LiveServer s(a.Options());
+  auto& c = s.client();
+  const PublishedSet b_copy = FetchOutputs(c, a.partner);
+  CHECK(b_copy.entries().size() == 600);
+  CHECK(b_copy.lists() == std::vector<std::string>{"sltd"});
+
+  CHECK(Check(c, a.partner, b_copy, "S0002068") == std::set<std::string>{"exact", "possible"});
+  CHECK(Check(c, a.partner, b_copy, "80002068") == std::set<std::string>{"possible"});
+  CHECK(Check(c, a.partner, b_copy, "C10000007") == std::set<std::string>{"exact", "possible"});
+  CHECK(Check(c, a.partner, b_copy, "X12345678").empty());
+
+  // A's trail has each call, with counts only: what B checked cannot be in
+  // it (A never saw it).
+  const auto evaluated = a.Entries("exchange.evaluate");
+  REQUIRE(evaluated.size() == 4);
+  for (const auto& e : evaluated) {
+    CHECK(e.detail.rfind("elements=", 0) == 0);
+    CHECK(e.detail.find("0002068") == std::string::npos);
+  }
+  CHECK(a.Entries("exchange.outputs").size() == 3);  // 600 outputs in pages of 256
+}
+
+TEST_CASE("exchange over HTTP: keys, bad elements and limits", "[http][exchange]") {
+  AgencyA a;
+  LiveServer s(a.Options());
+  auto& c = s.client();
+  // A fixed blind: the same element, and the same x coordinates below, every run.
+  const auto blinded = *sig::oprf::Blind(
+      Bytes("E|UTO|P|X1"),
+      *sig::DecodeHex("3338fa65ec36e0290022b48eb562889d89dbfa691d1cde91517fa222ed7ad364"));
+  const std::string good = json{{"elements", {sig::EncodeHex(blinded.element)}}}.dump();
+  // Only a partner (or admin) key: an officer's desk key cannot sweep a
+  // partner's lists through this route.
+  Problem(c.Post("/v1/exchange/evaluate", good, "application/json"), 401);
+  Problem(c.Post("/v1/exchange/evaluate", As(a.officer), good, "application/json"), 403);
+  Problem(c.Get("/v1/exchange/outputs", As(a.officer)), 403);
+  Problem(c.Post("/v1/exchange/evaluate", As(a.partner), good, "text/plain"), 415);
+  Problem(c.Post("/v1/exchange/evaluate", As(a.partner), "{", "application/json"), 400);
+  Problem(c.Post("/v1/exchange/evaluate", As(a.partner), R"({"elements":[]})", "application/json"),
+          422);
+  json many{{"elements", json::array()}};
+  for (int i = 0; i < 65; ++i) many["elements"].push_back(sig::EncodeHex(blinded.element));
+  Problem(c.Post("/v1/exchange/evaluate", As(a.partner), many.dump(), "application/json"), 422);
+  auto bad_point = blinded.element;
+  bad_point[0] = 0x04;
+  for (const auto& bad :
+       {json{{"elements", {"zz"}}}, json{{"elements", {sig::EncodeHex(bad_point)}}},
+        json{{"elements", {sig::EncodeHex(blinded.element), 7}}}}) {
+    auto res = c.Post("/v1/exchange/evaluate", As(a.partner), bad.dump(), "application/json");
+    Problem(res, 422);
+  }
+  // Of a few x coordinates moved by one, some are not on the curve: 422, never 500.
+  int refused = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto x = blinded.element;
+    x[32] = static_cast<std::uint8_t>(x[32] + 1 + i);
+    auto res = c.Post("/v1/exchange/evaluate", As(a.partner),
+                      json{{"elements", {sig::EncodeHex(x)}}}.dump(), "application/json");
+    REQUIRE(res);
+    CHECK((res->status == 200 || res->status == 422));
+    refused += res->status == 422;
+  }
+  CHECK(refused > 0);
+  Problem(c.Get("/v1/exchange/outputs?limit=100001", As(a.partner)), 422);
+  Problem(c.Get("/v1/exchange/outputs?offset=-1", As(a.partner)), 422);
+  auto past_end = c.Get("/v1/exchange/outputs?offset=100000", As(a.partner));
+  REQUIRE(past_end);
+  CHECK(past_end->status == 200);
+  CHECK(json::parse(past_end->body)["outputs"].empty());
+}
+
+TEST_CASE("exchange over HTTP: an instance that shares nothing, and outputs not built yet",
+          "[http][exchange]") {
+  AgencyA a;
+  {
+    ServerOptions o = a.Options();
+    o.exchange_key.clear();
+    LiveServer s(o);
+    const auto blinded = *sig::oprf::Blind(Bytes("E|UTO|P|X1"));
+    Problem(s.client().Post("/v1/exchange/evaluate", As(a.partner),
+                            json{{"elements", {sig::EncodeHex(blinded.element)}}}.dump(),
+                            "application/json"),
+            404);
+    Problem(s.client().Get("/v1/exchange/outputs", As(a.partner)), 404);
+  }
+  ServerOptions o = a.Options();
+  o.exchange_published = [] { return std::shared_ptr<const PublishedSet>(); };
+  LiveServer s(o);
+  auto res = s.client().Get("/v1/exchange/outputs", As(a.partner));
+  Problem(res, 503);
+  CHECK(res->get_header_value("Retry-After") == "5");
+}
+
+}  // namespace
+}  // namespace tdv::http
