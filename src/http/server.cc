@@ -407,14 +407,20 @@ struct Server::Impl {
       metrics.ObserveRequest(route != nullptr ? route->info.path : "other",
                              route != nullptr ? req.method : "other", res.status, seconds);
       std::string key = KeyManager::KeyIdOf(req.get_header_value("Authorization"));
+      // A path that names a document (a record removed from a list) is
+      // logged as its route's pattern: the log holds no document numbers.
+      const std::string& path =
+          route != nullptr && route->info.path.find("{number}") != std::string::npos
+              ? route->info.path
+              : req.path;
       if (t_stream != nullptr && t_stream->starved()) {
         Log("refused: " + req.remote_addr + " " + (key.empty() ? "-" : key) + " " + req.method +
-            " " + req.path + ": its bytes came slower than " +
-            std::to_string(options.min_body_rate) + " bytes a second (min_body_rate)");
+            " " + path + ": its bytes came slower than " + std::to_string(options.min_body_rate) +
+            " bytes a second (min_body_rate)");
       }
       if (!options.access_log) return;
-      Log(req.remote_addr + " " + (key.empty() ? "-" : key) + " " + req.method + " " + req.path +
-          " " + std::to_string(res.status) + " " + std::to_string(res.body.size()));
+      Log(req.remote_addr + " " + (key.empty() ? "-" : key) + " " + req.method + " " + path + " " +
+          std::to_string(res.status) + " " + std::to_string(res.body.size()));
     });
   }
 

@@ -330,5 +330,29 @@ TEST_CASE("tdv serve picks up a list imported by another process, without restar
   CHECK(server.Wait(5000) == 0);
 }
 
+TEST_CASE("tdv serve's access log names no document number", "[cli][lists]") {
+  Cli tdv;
+  tdv.Write("config.json", R"({"lists_refresh_seconds": 1})");  // the access log is on
+  REQUIRE(tdv({"lists", "import", "--list", "l", "--source", "S", tdv.Write("l.csv", kCsv)})
+              .exit_code == 0);
+  tdv::testing::Background server(
+      {TDV_BINARY, "serve", "--data", tdv.data.path().string(), "--listen", "127.0.0.1:0"},
+      tdv.data.path() / "serve.log");
+  REQUIRE(server.started());
+  const int port = tdv::testing::ServePort(tdv.data.path() / "serve.log");
+  REQUIRE(port != 0);
+  httplib::Client client("127.0.0.1", port);
+  client.set_bearer_token_auth(tdv::testing::AdminKey(tdv.data.path()));
+  auto res = client.Delete("/v1/lists/l/records/UTO/P/L898902C3?source=S");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  server.Signal(SIGTERM);
+  CHECK(server.Wait(5000) == 0);
+  const std::string log = tdv::testing::ReadFile(tdv.data.path() / "serve.log");
+  CHECK(log.find("DELETE /v1/lists/{list}/records/{state}/{type}/{number} 200") !=
+        std::string::npos);
+  CHECK(log.find("L898902C3") == std::string::npos);
+}
+
 }  // namespace
 }  // namespace tdv::app
