@@ -154,4 +154,50 @@ std::vector<PublishedSet::RecordKey> PublishedSet::Confirm(std::string_view refe
   return found;
 }
 
+Result<std::vector<PartnerHit>> CheckDocument(const PublishedSet& outputs,
+                                              const Evaluator& evaluate,
+                                              std::string_view issuing_state,
+                                              std::string_view document_type,
+                                              std::string_view document_number) {
+  const std::vector<Probe> probes = Probes(issuing_state, document_type, document_number);
+  if (probes.empty()) return std::vector<PartnerHit>{};
+  std::vector<sig::oprf::Blinded> blinded;
+  std::vector<std::vector<std::uint8_t>> elements;
+  for (const Probe& p : probes) {
+    auto b = sig::oprf::Blind(Bytes(p.input));
+    if (!b) return b.error();
+    elements.push_back(b->element);
+    blinded.push_back(std::move(*b));
+  }
+  auto evaluated = evaluate(elements);
+  if (!evaluated) return evaluated.error();
+  if (evaluated->size() != probes.size()) {
+    return Error{ErrorCode::kCorrupt, "the partner answered " + std::to_string(evaluated->size()) +
+                                          " elements for " + std::to_string(probes.size())};
+  }
+  std::vector<PartnerHit> exact, possible;
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    auto out = sig::oprf::Finalize(Bytes(probes[i].input), blinded[i].blind, (*evaluated)[i]);
+    if (!out) {
+      return Error{ErrorCode::kCorrupt, "the partner's element " + std::to_string(i) +
+                                            " is not valid: " + out.error().message};
+    }
+    for (const Entry& e : outputs.Find(*out)) {
+      // An exact input meets only exact outputs, a look-alike input only
+      // look-alike ones (their first letters differ); anything else would
+      // be a collision of 128 bits.
+      if (e.look_alike != probes[i].look_alike || e.list >= outputs.lists().size()) continue;
+      auto& into = e.look_alike ? possible : exact;
+      PartnerHit hit{outputs.lists()[e.list], Reference(outputs.lists()[e.list], e.output),
+                     e.look_alike};
+      const bool seen = std::any_of(into.begin(), into.end(), [&](const PartnerHit& h) {
+        return h.reference == hit.reference;
+      });
+      if (!seen) into.push_back(std::move(hit));
+    }
+  }
+  exact.insert(exact.end(), possible.begin(), possible.end());
+  return exact;
+}
+
 }  // namespace tdv::verify::exchange

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "live_server.h"
+#include "tdv/http/partner_client.h"
 #include "tdv/lists/audit_store.h"
 #include "tdv/lists/list_store.h"
 #include "tdv/sig/base64.h"
@@ -73,60 +74,22 @@ struct AgencyA {
   }
 };
 
-// B fetches every page of A's outputs.
-PublishedSet FetchOutputs(httplib::Client& c, const std::string& key) {
-  std::vector<verify::exchange::Entry> entries;
-  std::vector<std::string> lists;
-  std::int64_t sequence = -1;
-  std::size_t total = 0;
-  do {
-    auto res =
-        c.Get("/v1/exchange/outputs?limit=256&offset=" + std::to_string(entries.size()), As(key));
-    REQUIRE(res);
-    INFO(res->body.substr(0, 300));
-    REQUIRE(res->status == 200);
-    const json j = json::parse(res->body);
-    if (sequence >= 0) CHECK(j["sequence"].get<std::int64_t>() == sequence);
-    sequence = j["sequence"];
-    lists = j["lists"].get<std::vector<std::string>>();
-    total = j["total"];
-    CHECK(j["offset"].get<std::size_t>() == entries.size());
-    REQUIRE(!j["outputs"].empty());
-    for (const json& o : j["outputs"]) {
-      verify::exchange::Entry e;
-      auto bytes = *sig::DecodeHex(o["output"].get<std::string>());
-      REQUIRE(bytes.size() == e.output.size());
-      std::copy(bytes.begin(), bytes.end(), e.output.begin());
-      e.list = o["list"];
-      e.look_alike = o["look_alike"];
-      entries.push_back(e);
-    }
-  } while (entries.size() < total);
-  return PublishedSet::FromEntries(lists, entries, sequence);
+PartnerClient Partner(const LiveServer& s, const std::string& key) {
+  // Pages of 256: A's 600 outputs come in three.
+  return PartnerClient({"http://127.0.0.1:" + std::to_string(s.port()), key, 10, "", 256});
 }
 
 // B checks one document: all its probes in one request.
-std::set<std::string> Check(httplib::Client& c, const std::string& key, const PublishedSet& set,
+std::set<std::string> Check(const PartnerClient& partner, const PublishedSet& set,
                             const std::string& number) {
-  const auto probes = verify::exchange::Probes("UTO", "P<", number);
-  std::vector<sig::oprf::Blinded> blinded;
-  json body{{"elements", json::array()}};
-  for (const auto& p : probes) {
-    blinded.push_back(*sig::oprf::Blind(Bytes(p.input)));
-    body["elements"].push_back(sig::EncodeHex(blinded.back().element));
-  }
-  auto res = c.Post("/v1/exchange/evaluate", As(key), body.dump(), "application/json");
-  REQUIRE(res);
-  INFO(res->body);
-  REQUIRE(res->status == 200);
-  const json j = json::parse(res->body);
-  REQUIRE(j["evaluated"].size() == probes.size());
+  auto hits = verify::exchange::CheckDocument(
+      set, [&](const auto& elements) { return partner.Evaluate(elements); }, "UTO", "P<", number);
+  INFO((hits ? std::string() : hits.error().message));
+  REQUIRE(hits);
   std::set<std::string> found;
-  for (std::size_t i = 0; i < probes.size(); ++i) {
-    auto out = sig::oprf::Finalize(Bytes(probes[i].input), blinded[i].blind,
-                                   *sig::DecodeHex(j["evaluated"][i].get<std::string>()));
-    REQUIRE(out);
-    for (const auto& e : set.Find(*out)) found.insert(e.look_alike ? "possible" : "exact");
+  for (const auto& h : *hits) {
+    found.insert(h.look_alike ? "possible" : "exact");
+    CHECK(h.list == "sltd");
   }
   return found;
 }
@@ -135,15 +98,19 @@ TEST_CASE("exchange over HTTP: a partner finds a listed document, a misread, and
           "[http][exchange]") {
   AgencyA a;
   LiveServer s(a.Options());
-  auto& c = s.client();
-  const PublishedSet b_copy = FetchOutputs(c, a.partner);
+  const PartnerClient partner = Partner(s, a.partner);
+  auto fetched = partner.FetchOutputs();
+  INFO((fetched ? "" : fetched.error().message));
+  REQUIRE(fetched);
+  const PublishedSet& b_copy = *fetched;
   CHECK(b_copy.entries().size() == 600);
   CHECK(b_copy.lists() == std::vector<std::string>{"sltd"});
+  CHECK(b_copy.entries() == a.published->entries());
 
-  CHECK(Check(c, a.partner, b_copy, "S0002068") == std::set<std::string>{"exact", "possible"});
-  CHECK(Check(c, a.partner, b_copy, "80002068") == std::set<std::string>{"possible"});
-  CHECK(Check(c, a.partner, b_copy, "C10000007") == std::set<std::string>{"exact", "possible"});
-  CHECK(Check(c, a.partner, b_copy, "X12345678").empty());
+  CHECK(Check(partner, b_copy, "S0002068") == std::set<std::string>{"exact", "possible"});
+  CHECK(Check(partner, b_copy, "80002068") == std::set<std::string>{"possible"});
+  CHECK(Check(partner, b_copy, "C10000007") == std::set<std::string>{"exact", "possible"});
+  CHECK(Check(partner, b_copy, "X12345678").empty());
 
   // A's trail has each call, with counts only: what B checked cannot be in
   // it (A never saw it).
@@ -154,6 +121,15 @@ TEST_CASE("exchange over HTTP: a partner finds a listed document, a misread, and
     CHECK(e.detail.find("0002068") == std::string::npos);
   }
   CHECK(a.Entries("exchange.outputs").size() == 3);  // 600 outputs in pages of 256
+
+  // A partner that refuses B's key, or is not there: unavailable, with why.
+  auto refused = Partner(s, a.officer).FetchOutputs();
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == ErrorCode::kUnavailable);
+  CHECK(refused.error().message.find("HTTP 403") != std::string::npos);
+  auto gone = PartnerClient({"http://127.0.0.1:1", a.partner, 2, "", 256}).Evaluate({{0x02}});
+  REQUIRE_FALSE(gone);
+  CHECK(gone.error().code == ErrorCode::kUnavailable);
 }
 
 TEST_CASE("exchange over HTTP: keys, bad elements and limits", "[http][exchange]") {

@@ -40,33 +40,27 @@ std::unique_ptr<lists::ListStore> Store(const tdv::testing::TempDir& dir) {
   return std::move(*store);
 }
 
-std::span<const std::uint8_t> Bytes(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-
-// B's side for one document: every probe blinded, evaluated by A (here a
-// direct call; over HTTP in tests/http), finalised and looked up.
+// B's side for one document, with A evaluating by a direct call (over
+// HTTP in tests/http/exchange_test.cc).
 struct Found {
   bool exact = false, possible = false;
   std::vector<std::string> refs;
 };
 Found Check(const PublishedSet& published, const sig::oprf::Bytes& key_of_a,
             const std::string& state, const std::string& type, const std::string& number) {
+  Evaluator a = [&](const std::vector<std::vector<std::uint8_t>>& elements)
+      -> Result<std::vector<std::vector<std::uint8_t>>> {
+    std::vector<std::vector<std::uint8_t>> out;
+    for (const auto& e : elements) out.push_back(*sig::oprf::BlindEvaluate(key_of_a, e));
+    return out;
+  };
+  auto hits = CheckDocument(published, a, state, type, number);
+  REQUIRE(hits);
   Found found;
-  for (const Probe& p : Probes(state, type, number)) {
-    auto blinded = sig::oprf::Blind(Bytes(p.input));
-    REQUIRE(blinded);
-    auto evaluated = sig::oprf::BlindEvaluate(key_of_a, blinded->element);  // A's work
-    REQUIRE(evaluated);
-    auto out = sig::oprf::Finalize(Bytes(p.input), blinded->blind, *evaluated);
-    REQUIRE(out);
-    for (const Entry& e : published.Find(*out)) {
-      // An exact probe meets only exact entries, a look-alike one only
-      // look-alike entries: the inputs differ in their first letter.
-      CHECK(e.look_alike == p.look_alike);
-      (p.look_alike ? found.possible : found.exact) = true;
-      found.refs.push_back(Reference(published.lists()[e.list], e.output));
-    }
+  for (const PartnerHit& h : *hits) {
+    (h.look_alike ? found.possible : found.exact) = true;
+    found.refs.push_back(h.reference);
+    CHECK(h.list == "shared");
   }
   return found;
 }
@@ -106,6 +100,7 @@ TEST_CASE("exchange: B finds A's listed document, a misread of it, and nothing e
   CHECK(listed.exact);
   CHECK(listed.possible);                                  // its own look-alike entry too
   auto misread = Check(b, *key, "UTO", "P<", "80002068");  // S read as 8
+  REQUIRE(misread.refs.size() == 1);
   CHECK_FALSE(misread.exact);
   CHECK(misread.possible);
   REQUIRE_FALSE(misread.refs.empty());
@@ -131,6 +126,33 @@ TEST_CASE("exchange: B finds A's listed document, a misread of it, and nothing e
   auto other = sig::oprf::RandomKey();
   REQUIRE(other);
   CHECK_FALSE(Check(b, *other, "UTO", "P<", "S0002068").exact);
+}
+
+TEST_CASE("exchange: a partner's wrong answers are corrupt, its failures pass through",
+          "[exchange]") {
+  tdv::testing::TempDir dir;
+  auto store = Store(dir);
+  auto key = sig::oprf::RandomKey();
+  REQUIRE(key);
+  auto a = PublishedSet::Build(*store, {"shared"}, *key, 1);
+  REQUIRE(a);
+  using Elements = std::vector<std::vector<std::uint8_t>>;
+  Evaluator too_few = [](const Elements& e) -> Result<Elements> {
+    return Elements(e.begin(), e.end() - 1);
+  };
+  Evaluator garbage = [](const Elements& e) -> Result<Elements> {
+    return Elements(e.size(), std::vector<std::uint8_t>(33, 0x05));  // no SEC1 prefix
+  };
+  Evaluator down = [](const Elements&) -> Result<Elements> {
+    return Error{ErrorCode::kUnavailable, "partner: connection refused"};
+  };
+  CHECK(CheckDocument(*a, too_few, "UTO", "P", "S0002068").error().code == ErrorCode::kCorrupt);
+  CHECK(CheckDocument(*a, garbage, "UTO", "P", "S0002068").error().code == ErrorCode::kCorrupt);
+  CHECK(CheckDocument(*a, down, "UTO", "P", "S0002068").error().code == ErrorCode::kUnavailable);
+  // Nothing to check: no call, no hit.
+  auto none = CheckDocument(*a, down, "UTO", "P", "");
+  REQUIRE(none);
+  CHECK(none->empty());
 }
 
 TEST_CASE("exchange: a list that is not there is refused", "[exchange]") {

@@ -26,6 +26,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -56,6 +57,7 @@ struct Entry {
   Output output{};
   std::uint32_t list = 0;
   bool look_alike = false;
+  bool operator==(const Entry&) const = default;
 };
 
 // The reference a hit on `entry` is confirmed by: "<list>:<first 8 bytes of
@@ -100,6 +102,31 @@ class PublishedSet {
   std::vector<RecordKey> records_;  // parallel to entries_ (Build only)
   std::int64_t sequence_ = 0;
 };
+
+// B's side, one document against one partner: a hit on the partner's
+// published outputs.
+struct PartnerHit {
+  std::string list;
+  std::string reference;    // Reference(): what to quote when asking to confirm
+  bool look_alike = false;  // a possible match (a misread, or a look-alike number)
+};
+
+// Sends blinded elements to the partner (its POST /v1/exchange/evaluate, one
+// round trip) and returns its evaluated elements, in order.
+using Evaluator = std::function<Result<std::vector<std::vector<std::uint8_t>>>(
+    const std::vector<std::vector<std::uint8_t>>&)>;
+
+// The document's probes (Probes) blinded with fresh scalars, evaluated by
+// the partner through `evaluate`, finalised and looked up in `outputs` (the
+// partner's published set as last fetched). Exact hits first. The
+// evaluator's error as it comes (kUnavailable: the partner cannot be
+// reached); kCorrupt when its answer is not one valid element per probe.
+// Empty when the number does not normalise.
+Result<std::vector<PartnerHit>> CheckDocument(const PublishedSet& outputs,
+                                              const Evaluator& evaluate,
+                                              std::string_view issuing_state,
+                                              std::string_view document_type,
+                                              std::string_view document_number);
 
 }  // namespace tdv::verify::exchange
 
