@@ -19,19 +19,22 @@ constexpr std::string_view kKeyInfo = "TDV partner exchange v1";
 
 }  // namespace
 
+Result<std::vector<std::uint8_t>> ExchangeKey(const Config& config) {
+  auto secret = ReadOrMakeSecret(config.exchange_key_file.empty() ? config.data_dir / "exchange.key"
+                                                                  : config.exchange_key_file,
+                                 "an exchange key");
+  if (!secret) return secret.error();
+  auto seed = sig::DecodeHex(*secret);  // 64 hex digits, checked on reading
+  if (!seed) return seed.error();
+  return sig::oprf::DeriveKey(
+      *seed, {reinterpret_cast<const std::uint8_t*>(kKeyInfo.data()), kKeyInfo.size()});
+}
+
 Result<std::unique_ptr<ExchangePublisher>> ExchangePublisher::Start(const Config& config,
                                                                     std::ostream& log) {
   std::vector<std::uint8_t> key;
   if (!config.exchange_lists.empty()) {
-    auto secret =
-        ReadOrMakeSecret(config.exchange_key_file.empty() ? config.data_dir / "exchange.key"
-                                                          : config.exchange_key_file,
-                         "an exchange key");
-    if (!secret) return secret.error();
-    auto seed = sig::DecodeHex(*secret);  // 64 hex digits, checked on reading
-    if (!seed) return seed.error();
-    auto derived = sig::oprf::DeriveKey(
-        *seed, {reinterpret_cast<const std::uint8_t*>(kKeyInfo.data()), kKeyInfo.size()});
+    auto derived = ExchangeKey(config);
     if (!derived) return derived.error();
     key = std::move(*derived);
   }

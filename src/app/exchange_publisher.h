@@ -23,6 +23,11 @@
 
 namespace tdv::app {
 
+// The exchange's OPRF key: derived from the secret in exchange_key_file
+// (default DATA/exchange.key, made on first use). kUnavailable when the
+// secret cannot be read or made.
+Result<std::vector<std::uint8_t>> ExchangeKey(const Config& config);
+
 class ExchangePublisher {
  public:
   // kUnavailable when the key's secret cannot be read or made. With no

@@ -5,12 +5,12 @@
 
 namespace tdv::app {
 
-constexpr int kExitOk = 0;  // check: verdict clear; other commands: done
-constexpr int kExitNotClear =
-    1;                          // check: reject or review; lists import: bad rows, nothing changed
-constexpr int kExitUsage = 2;   // bad flags, unreadable input, broken configuration
-constexpr int kExitNoMrz = 3;   // check IMAGE: no MRZ in the image
-constexpr int kExitDenied = 4;  // lists: the list belongs to another source
+constexpr int kExitOk = 0;             // check: verdict clear; other commands: done
+constexpr int kExitNotClear = 1;       // check: reject or review; lists import: bad rows, nothing
+                                       // changed; exchange confirm: no record has the reference
+constexpr int kExitUsage = 2;          // bad flags, unreadable input, broken configuration
+constexpr int kExitNoMrz = 3;          // check IMAGE: no MRZ in the image
+constexpr int kExitDenied = 4;         // lists: the list belongs to another source
 constexpr int kExitUnavailable = 5;    // lists: the store cannot be reached; the audit trail failed
 constexpr int kExitInterrupted = 130;  // bulk: stopped by Ctrl-C (run again to resume)
 

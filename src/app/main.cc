@@ -28,6 +28,7 @@
 #include "audit_cmd.h"
 #include "bulk_cmd.h"
 #include "config.h"
+#include "exchange_cmd.h"
 #include "exchange_publisher.h"
 #include "exit_codes.h"
 #include "keys_cmd.h"
@@ -525,6 +526,8 @@ int Main(int argc, char** argv) {
       cli, [&common] { return Load(common); }, common.store, add_common);
   auto run_audit = AddAuditCommands(
       cli, [&common] { return Load(common); }, add_common);
+  auto run_exchange = AddExchangeCommands(
+      cli, [&common] { return Load(common); }, add_common);
 
   try {
     cli.parse(argc, argv);
@@ -540,6 +543,7 @@ int Main(int argc, char** argv) {
   if (int code = run_trust(); code >= 0) return code;
   if (int code = run_keys(); code >= 0) return code;
   if (int code = run_audit(); code >= 0) return code;
+  if (int code = run_exchange(); code >= 0) return code;
   return kExitUsage;
 }
 

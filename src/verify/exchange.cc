@@ -70,10 +70,8 @@ Result<PublishedSet> PublishedSet::Build(lists::ListStore& store,
     const auto list_index = static_cast<std::uint32_t>(set.lists_.size());
     set.lists_.push_back(name);
     auto seq = store.Scan(name, [&](const std::string&, const lists::ListRecord& r) {
-      const std::string family = lists::TypeFamily(r.document_type);
-      set.records_.push_back({name, r.issuing_state, family, r.document_number, false});
-      set.records_.push_back(
-          {name, r.issuing_state, family, lists::ConfusionKey(r.document_number), true});
+      set.records_.push_back({name, r.issuing_state, r.document_type, r.document_number, false});
+      set.records_.push_back({name, r.issuing_state, r.document_type, r.document_number, true});
       set.entries_.push_back({Output{}, list_index, false});
       set.entries_.push_back({Output{}, list_index, true});
     });
@@ -89,7 +87,8 @@ Result<PublishedSet> PublishedSet::Build(lists::ListStore& store,
     for (std::size_t i = from; i < set.entries_.size() && !failed; i += step) {
       const auto& r = set.records_[i];
       const std::string input =
-          Input(r.look_alike ? 'L' : 'E', r.issuing_state, r.document_type, r.document_number);
+          Input(r.look_alike ? 'L' : 'E', r.issuing_state, lists::TypeFamily(r.document_type),
+                r.look_alike ? lists::ConfusionKey(r.document_number) : r.document_number);
       auto out = sig::oprf::Evaluate(key, Bytes(input));
       if (!out) {
         if (!error_taken.exchange(true)) first_error = out.error();

@@ -88,6 +88,54 @@ TEST_CASE("tdv serve shares a list: key, outputs, updates, partner keys only", "
   CHECK(res->status == 403);
 }
 
+TEST_CASE("tdv exchange confirm: the record a partner's reference names", "[cli][exchange]") {
+  TempDir data;
+  Import(data.path(), "sltd", "UTO,P,S0002068,stolen\nUTO,P,C01X00T47,lost\n", false);
+  const std::string partner = Key(data.path(), "partner");
+  std::ofstream(data.path() / "config.json") << json{{"exchange_lists", {"sltd"}}}.dump();
+  std::string reference;
+  {
+    tdv::testing::Serving serving(TDV_BINARY, data.path());
+    REQUIRE(serving.port != 0);
+    // A partner's hit carries LIST:first 16 hex digits of the output; take
+    // one of A's published look-alike outputs as a partner would get it.
+    httplib::Client client("127.0.0.1", serving.port);
+    json outputs;
+    CHECK(tdv::testing::PollFor("200", [&] {
+            auto res = client.Get("/v1/exchange/outputs", {{"Authorization", "Bearer " + partner}});
+            if (res && res->status == 200) outputs = json::parse(res->body);
+            return res ? std::to_string(res->status) : std::string("-");
+          }) == "200");
+    REQUIRE(outputs["outputs"].size() == 4);
+    for (const json& o : outputs["outputs"]) {
+      if (o["look_alike"] == true && reference.empty())
+        reference = "sltd:" + o["output"].get<std::string>().substr(0, 16);
+    }
+  }
+  REQUIRE_FALSE(reference.empty());
+  auto r = Tdv({"exchange", "confirm", reference, "--json"}, data.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json found = json::parse(r.out);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0]["match"] == "look_alike");
+  CHECK(found[0]["status"].get<std::string>().size() > 0);
+  const std::string number = found[0]["document_number"];
+  CHECK((number == "S0002068" || number == "C01X00T47"));
+
+  // Not a reference, a list not shared, a reference of nothing.
+  CHECK(Tdv({"exchange", "confirm", "sltd"}, data.path()).exit_code == 2);
+  CHECK(Tdv({"exchange", "confirm", "other:0123456789abcdef"}, data.path()).exit_code == 2);
+  CHECK(Tdv({"exchange", "confirm", "sltd:0123456789abcdef"}, data.path()).exit_code == 1);
+  // Each lookup is in the trail.
+  auto audit = Tdv({"audit", "show", "--json"}, data.path());
+  REQUIRE(audit.exit_code == 0);
+  int confirms = 0;
+  const json trail = json::parse(audit.out);
+  for (const json& e : trail["entries"]) confirms += e["action"] == "exchange.confirm";
+  CHECK(confirms == 2);
+}
+
 TEST_CASE("tdv serve without shared lists: no exchange key, the routes are 404",
           "[cli][exchange]") {
   TempDir data;

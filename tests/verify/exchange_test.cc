@@ -107,7 +107,9 @@ TEST_CASE("exchange: B finds A's listed document, a misread of it, and nothing e
   // A confirms from the reference alone.
   auto confirmed = a.Confirm(misread.refs[0]);
   REQUIRE(confirmed.size() == 1);
-  CHECK(confirmed[0].document_number == "50002068");  // the record's look-alike key
+  CHECK(confirmed[0].document_number == "S0002068");  // the record, found from its look-alike output
+  CHECK(confirmed[0].document_type == "P");
+  CHECK(confirmed[0].look_alike);
   CHECK(confirmed[0].issuing_state == "UTO");
   auto id_card = Check(b, *key, "D<<", "ID", "LO1X00T47");  // 0 read as O
   CHECK_FALSE(id_card.exact);

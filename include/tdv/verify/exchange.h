@@ -83,11 +83,12 @@ class PublishedSet {
   // `output` (a finalised output of kOutputBytes, or a published one).
   std::vector<Entry> Find(std::span<const std::uint8_t> output) const;
 
-  // A's side: the record a reference names ("", "" ... when none; only a
-  // set built by Build() knows its records).
+  // A's side: the records a reference names, as the store keys them (none
+  // when it names nothing; only a set built by Build() knows its records).
+  // A look-alike reference names every record with that look-alike key.
   struct RecordKey {
     std::string list, issuing_state, document_type, document_number;
-    bool look_alike = false;
+    bool look_alike = false;  // the reference is of the record's look-alike output
   };
   std::vector<RecordKey> Confirm(std::string_view reference) const;
 
