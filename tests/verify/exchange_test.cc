@@ -107,7 +107,8 @@ TEST_CASE("exchange: B finds A's listed document, a misread of it, and nothing e
   // A confirms from the reference alone.
   auto confirmed = a.Confirm(misread.refs[0]);
   REQUIRE(confirmed.size() == 1);
-  CHECK(confirmed[0].document_number == "S0002068");  // the record, found from its look-alike output
+  CHECK(confirmed[0].document_number ==
+        "S0002068");  // the record, found from its look-alike output
   CHECK(confirmed[0].document_type == "P");
   CHECK(confirmed[0].look_alike);
   CHECK(confirmed[0].issuing_state == "UTO");
