@@ -60,7 +60,7 @@ std::function<int()> AddExchangeCommands(CLI::App& parent, std::function<Result<
     auto store = lists::OpenStore(config->store);
     if (!store) return Fail(kExitUnavailable, store.error().message);
     // The list's outputs again, under the key partners were answered with.
-    auto set = verify::exchange::PublishedSet::Build(**store, {list}, *key, 2);
+    auto set = verify::exchange::PublishedSet::Build(**store, {list}, *key, 2, true);
     if (!set) {
       return Fail(set.error().code == ErrorCode::kNotFound ? kExitUsage : kExitUnavailable,
                   set.error().message);

@@ -62,7 +62,7 @@ std::shared_ptr<const verify::exchange::PublishedSet> ExchangePublisher::Current
 }
 
 void ExchangePublisher::Run() {
-  std::int64_t built_seq = -1;
+  std::string built_versions = "-";  // what the published outputs are of
   std::unique_ptr<lists::ListStore> store;
   std::string last_error;  // logged once, not every round
   auto report = [&](const std::string& error) {
@@ -78,47 +78,51 @@ void ExchangePublisher::Run() {
         report("cannot open the lists: " + opened.error().message);
       }
     }
+    // The shared lists' versions: a change to a list not shared does not
+    // make the outputs again. A list named but not (yet) in the store is
+    // left out, said once; its first import shares it.
+    std::vector<std::string> present, missing;
+    std::string versions;
     if (store) {
-      auto seq = store->ChangeSequence();
-      if (!seq) {
-        report(seq.error().message);
+      auto known = store->Lists();
+      if (!known) {
+        report(known.error().message);
         store.reset();  // reconnect next time
-      } else if (*seq != built_seq) {
-        const auto start = std::chrono::steady_clock::now();
-        // A list named but not (yet) in the store is left out, said once;
-        // its first import moves the sequence and it is shared from then on.
-        std::vector<std::string> present, missing;
-        auto known = store->Lists();
+      } else {
         for (const std::string& name : config_.exchange_lists) {
-          const bool there = known && std::any_of(known->begin(), known->end(),
-                                                  [&](const auto& l) { return l.name == name; });
-          (there ? present : missing).push_back(name);
+          auto it = std::find_if(known->begin(), known->end(),
+                                 [&](const lists::ListInfo& l) { return l.name == name; });
+          (it != known->end() ? present : missing).push_back(name);
+          versions += name + "=" + (it != known->end() ? std::to_string(it->version) : "-") + ";";
         }
-        if (!missing.empty()) {
-          std::string names;
-          for (const auto& m : missing) names += (names.empty() ? "'" : ", '") + m + "'";
-          report("not in the list store, not shared until imported: " + names);
+      }
+    }
+    if (store && versions != built_versions) {
+      const auto start = std::chrono::steady_clock::now();
+      if (!missing.empty()) {
+        std::string names;
+        for (const auto& m : missing) names += (names.empty() ? "'" : ", '") + m + "'";
+        report("not in the list store, not shared until imported: " + names);
+      }
+      // One thread: the service's workers keep the other cores.
+      auto built = verify::exchange::PublishedSet::Build(*store, present, key_, 1);
+      if (built) {
+        built_versions = versions;
+        if (missing.empty()) last_error.clear();
+        const std::size_t n = built->entries().size();
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          current_ = std::make_shared<const verify::exchange::PublishedSet>(std::move(*built));
         }
-        // One thread: the service's workers keep the other cores.
-        auto built = verify::exchange::PublishedSet::Build(*store, present, key_, 1);
-        if (built) {
-          built_seq = *seq;
-          if (missing.empty()) last_error.clear();
-          const std::size_t n = built->entries().size();
-          {
-            std::lock_guard<std::mutex> lock(mu_);
-            current_ = std::make_shared<const verify::exchange::PublishedSet>(std::move(*built));
-          }
-          log_ << "tdv: exchange: " << n << " outputs of " << present.size()
-               << " shared list(s) published in "
-               << std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - start)
-                      .count()
-               << " ms (sequence " << built_seq << ")" << std::endl;
-        } else {
-          report("the outputs could not be built: " + built.error().message +
-                 (current_ ? " (the previous ones stay published)" : ""));
-        }
+        log_ << "tdv: exchange: " << n << " outputs of " << present.size()
+             << " shared list(s) published in "
+             << std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - start)
+                    .count()
+             << " ms (sequence " << current_->sequence() << ")" << std::endl;
+      } else {
+        report("the outputs could not be built: " + built.error().message +
+               (current_ ? " (the previous ones stay published)" : ""));
       }
     }
     std::unique_lock<std::mutex> lock(mu_);

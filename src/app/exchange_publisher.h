@@ -3,10 +3,10 @@
 // the OPRF key, derived from the secret in exchange_key_file (default
 // DATA/exchange.key), and the outputs of the lists named in
 // exchange_lists, built on a thread of their own at start and built again
-// whenever the list store's change sequence moves (checked every
-// lists_refresh_seconds). Until the first build ends, Current() is null
-// (the outputs route answers 503); a failed build is logged and the
-// previous outputs stay published.
+// whenever a shared list's version changes (checked every
+// lists_refresh_seconds; changes to other lists do not count). Until the
+// first build ends, Current() is null (the outputs route answers 503); a
+// failed build is logged and the previous outputs stay published.
 #ifndef TDV_APP_EXCHANGE_PUBLISHER_H_
 #define TDV_APP_EXCHANGE_PUBLISHER_H_
 

@@ -58,7 +58,8 @@ std::string Reference(const std::string& list, const Output& output) {
 
 Result<PublishedSet> PublishedSet::Build(lists::ListStore& store,
                                          const std::vector<std::string>& lists,
-                                         std::span<const std::uint8_t> key, int threads) {
+                                         std::span<const std::uint8_t> key, int threads,
+                                         bool keep_records) {
   auto known = store.Lists();
   if (!known) return known.error();
   PublishedSet set;
@@ -104,6 +105,7 @@ Result<PublishedSet> PublishedSet::Build(lists::ListStore& store,
   work(0, n);
   for (auto& th : pool) th.join();
   if (failed) return first_error;
+  if (!keep_records) std::vector<RecordKey>().swap(set.records_);
   set.Sort();
   return set;
 }

@@ -85,7 +85,7 @@ TEST_CASE("exchange: B finds A's listed document, a misread of it, and nothing e
   auto store = Store(dir);
   auto key = sig::oprf::RandomKey();
   REQUIRE(key);
-  auto built = PublishedSet::Build(*store, {"shared"}, *key, 2);
+  auto built = PublishedSet::Build(*store, {"shared"}, *key, 2, true);
   REQUIRE(built);
   const PublishedSet& a = *built;
   CHECK(a.entries().size() == 4);  // two records, exact and look-alike each
@@ -95,6 +95,10 @@ TEST_CASE("exchange: B finds A's listed document, a misread of it, and nothing e
   // B holds only what A publishes: outputs, list names, the sequence.
   auto b = PublishedSet::FromEntries(a.lists(), a.entries(), a.sequence());
   CHECK(b.Confirm(Reference("shared", a.entries()[0].output)).empty());
+  auto lean = PublishedSet::Build(*store, {"shared"}, *key, 1);  // as tdv serve builds it
+  REQUIRE(lean);
+  CHECK(lean->entries() == a.entries());
+  CHECK(lean->Confirm(Reference("shared", a.entries()[0].output)).empty());
 
   auto listed = Check(b, *key, "UTO", "P<", "S0002068");
   CHECK(listed.exact);

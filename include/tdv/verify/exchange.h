@@ -70,10 +70,14 @@ class PublishedSet {
   PublishedSet() = default;
 
   // A's side: the outputs of every record of `lists` in `store` under
-  // `key` (sig::oprf), computed on `threads` threads. kNotFound for a list
-  // the store does not have; the store's errors as they come.
+  // `key` (sig::oprf), computed on `threads` threads. The records' keys are
+  // kept for Confirm() only with `keep_records` (a service publishing a
+  // large list keeps 17 bytes an output, not the records again).
+  // kNotFound for a list the store does not have; the store's errors as
+  // they come.
   static Result<PublishedSet> Build(lists::ListStore& store, const std::vector<std::string>& lists,
-                                    std::span<const std::uint8_t> key, int threads);
+                                    std::span<const std::uint8_t> key, int threads,
+                                    bool keep_records = false);
 
   // B's side: a set as A published it (entries in any order).
   static PublishedSet FromEntries(std::vector<std::string> lists, std::vector<Entry> entries,
@@ -84,7 +88,7 @@ class PublishedSet {
   std::vector<Entry> Find(std::span<const std::uint8_t> output) const;
 
   // A's side: the records a reference names, as the store keys them (none
-  // when it names nothing; only a set built by Build() knows its records).
+  // when it names nothing; only a set built with keep_records knows them).
   // A look-alike reference names every record with that look-alike key.
   struct RecordKey {
     std::string list, issuing_state, document_type, document_number;
