@@ -303,18 +303,29 @@ TEST_CASE("kill -9 at many points of an import leaves the previous version whole
 namespace tdv::app {
 namespace {
 
+// `tdv serve` on the Cli's data directory, and a client with its admin key.
+struct Served {
+  explicit Served(Cli& tdv)
+      : process(
+            {TDV_BINARY, "serve", "--data", tdv.data.path().string(), "--listen", "127.0.0.1:0"},
+            tdv.data.path() / "serve.log") {
+    REQUIRE(process.started());
+    const int port = tdv::testing::ServePort(tdv.data.path() / "serve.log");
+    REQUIRE(port != 0);
+    client = std::make_unique<httplib::Client>("127.0.0.1", port);
+    client->set_bearer_token_auth(tdv::testing::AdminKey(tdv.data.path()));
+  }
+  tdv::testing::Background process;
+  std::unique_ptr<httplib::Client> client;
+};
+
 TEST_CASE("tdv serve picks up a list imported by another process, without restart",
           "[cli][lists]") {
   Cli tdv;
   tdv.Write("config.json", R"({"lists_refresh_seconds": 1, "access_log": false})");
-  tdv::testing::Background server(
-      {TDV_BINARY, "serve", "--data", tdv.data.path().string(), "--listen", "127.0.0.1:0"},
-      tdv.data.path() / "serve.log");
-  REQUIRE(server.started());
-  const int port = tdv::testing::ServePort(tdv.data.path() / "serve.log");
-  REQUIRE(port != 0);
-  httplib::Client client("127.0.0.1", port);
-  client.set_bearer_token_auth(tdv::testing::AdminKey(tdv.data.path()));
+  Served served(tdv);
+  tdv::testing::Background& server = served.process;
+  httplib::Client& client = *served.client;
   const json body = {
       {"mrz", testing::kTd3Specimen}, {"allow_specimens", true}, {"as_of", "2011-06-01"}};
   auto verdict = [&] {
@@ -335,14 +346,9 @@ TEST_CASE("tdv serve's access log names no document number", "[cli][lists]") {
   tdv.Write("config.json", R"({"lists_refresh_seconds": 1})");  // the access log is on
   REQUIRE(tdv({"lists", "import", "--list", "l", "--source", "S", tdv.Write("l.csv", kCsv)})
               .exit_code == 0);
-  tdv::testing::Background server(
-      {TDV_BINARY, "serve", "--data", tdv.data.path().string(), "--listen", "127.0.0.1:0"},
-      tdv.data.path() / "serve.log");
-  REQUIRE(server.started());
-  const int port = tdv::testing::ServePort(tdv.data.path() / "serve.log");
-  REQUIRE(port != 0);
-  httplib::Client client("127.0.0.1", port);
-  client.set_bearer_token_auth(tdv::testing::AdminKey(tdv.data.path()));
+  Served served(tdv);
+  tdv::testing::Background& server = served.process;
+  httplib::Client& client = *served.client;
   auto res = client.Delete("/v1/lists/l/records/UTO/P/L898902C3?source=S");
   REQUIRE(res);
   CHECK(res->status == 200);

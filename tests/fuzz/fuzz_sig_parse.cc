@@ -3,18 +3,23 @@
 // path (mod 4): 0 -> ParseVds + VerifySeal (no trust store), 1 ->
 // VerifyChip with the rest as EF.SOD and a fixed DG1, 2 -> the rest as
 // EF.CardSecurity, 3 -> the rest as an LDIF download (the PKD's format) read
-// for its base64 values. Any input must give a result, never a crash; a
-// malformed seal's offset lies inside the input.
+// for its base64 values. Path 0 also gives the rest to the partner
+// exchange's parsers of outside bytes (hex text, a blinded element as
+// POST /v1/exchange/evaluate takes it, an evaluated element as a partner
+// answers it). Any input must give a result, never a crash; a malformed
+// seal's offset lies inside the input.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <ctime>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "ldif.h"
 #include "tdv/sig/base64.h"
 #include "tdv/sig/chip.h"
+#include "tdv/sig/oprf.h"
 #include "tdv/sig/seal.h"
 #include "tdv/sig/vds.h"
 
@@ -47,8 +52,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::abort();
     auto v = tdv::sig::VerifySeal(rest, nullptr, at);
     if (v.status == tdv::sig::SealStatus::kValid) std::abort();  // nothing is valid without trust
-    (void)tdv::sig::DecodeBase64(
-        std::string_view(reinterpret_cast<const char*>(rest.data()), rest.size()));
+    const std::string_view text(reinterpret_cast<const char*>(rest.data()), rest.size());
+    (void)tdv::sig::DecodeBase64(text);
+    auto hex = tdv::sig::DecodeHex(text);
+    if (hex && tdv::sig::EncodeHex(*hex).size() != text.size()) std::abort();
+    static const auto key = tdv::sig::oprf::DeriveKey(std::vector<std::uint8_t>(32, 7), {});
+    auto evaluated = tdv::sig::oprf::BlindEvaluate(*key, rest);
+    if (evaluated && evaluated->size() != tdv::sig::oprf::kElementBytes) std::abort();
+    auto out = tdv::sig::oprf::Finalize(rest, *key, rest);  // the key as a blind: any scalar
+    if (out && out->size() != tdv::sig::oprf::kOutputBytes) std::abort();
   } else {
     tdv::sig::ChipData chip;
     chip.sod.assign(rest.begin(), rest.end());
