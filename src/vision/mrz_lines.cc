@@ -148,9 +148,31 @@ cv::Mat Flatten(const cv::Mat& band) {
 
 // Rows of ink in the straightened band -> 2 or 3 text lines.
 std::vector<LineImage> SegmentLines(const cv::Mat& band) {
-  cv::Mat norm, bin;
-  cv::normalize(Flatten(band), norm, 0, 255, cv::NORM_MINMAX);
+  cv::Mat flat = Flatten(band), norm, bin;
+  cv::normalize(flat, norm, 0, 255, cv::NORM_MINMAX);
   cv::threshold(norm, bin, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+  // The page beyond a document's edge, dark along the band's top or bottom
+  // across most of its width, is darker than any print: the threshold then
+  // falls between it and everything else, and pale thin print is lost
+  // with the paper. It is made paper and the threshold taken again.
+  {
+    cv::Mat labels, stats, centroids;
+    const int n = cv::connectedComponentsWithStats(bin, labels, stats, centroids, 8);
+    bool beyond = false;
+    for (int c = 1; c < n; ++c) {
+      const int top = stats.at<int>(c, cv::CC_STAT_TOP),
+                height = stats.at<int>(c, cv::CC_STAT_HEIGHT);
+      if (stats.at<int>(c, cv::CC_STAT_WIDTH) > bin.cols / 2 &&
+          (top == 0 || top + height == bin.rows)) {
+        flat.setTo(255, labels == c);
+        beyond = true;
+      }
+    }
+    if (beyond) {
+      cv::normalize(flat, norm, 0, 255, cv::NORM_MINMAX);
+      cv::threshold(norm, bin, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+    }
+  }
   cv::morphologyEx(bin, bin, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {2, 2}));
   // Ink that runs most of the band's height is no glyph (a band holds two
   // or three lines): the dark page beyond a card's edge, a frame line. It
@@ -162,7 +184,14 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
     cv::Mat labels, stats, centroids;
     const int n = cv::connectedComponentsWithStats(bin, labels, stats, centroids, 8);
     for (int c = 1; c < n; ++c) {
-      if (stats.at<int>(c, cv::CC_STAT_HEIGHT) > 0.6 * bin.rows) tall.setTo(255, labels == c);
+      const int height = stats.at<int>(c, cv::CC_STAT_HEIGHT),
+                width = stats.at<int>(c, cv::CC_STAT_WIDTH);
+      // A stamp's ring across the zone is a thin curve, wide and mostly
+      // empty: painted out whole it took every glyph it touches with it.
+      // Where it crosses a line it is cut like any mark (below).
+      const bool ring =
+          width > height / 2 && stats.at<int>(c, cv::CC_STAT_AREA) < 0.15 * width * height;
+      if (height > 0.6 * bin.rows && !ring) tall.setTo(255, labels == c);
     }
   }
   bin.setTo(0, tall);

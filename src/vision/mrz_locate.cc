@@ -165,6 +165,7 @@ namespace {
 // x (the page's own, or transposed for a zone printed upright).
 struct Piece {
   cv::Rect box;
+  double cx() const { return box.x + box.width / 2.0; }
   double cy() const { return box.y + box.height / 2.0; }
 };
 
@@ -260,7 +261,10 @@ std::vector<std::vector<const Piece*>> JoinBroken(std::vector<std::vector<const 
 // tall pieces; `<` are shorter), centre line and extent.
 struct Row {
   std::vector<const Piece*> pieces;
-  double height = 0, x0 = 0, x1 = 0, y = 0;
+  double height = 0, x0 = 0, x1 = 0;
+  double x = 0, y = 0;  // the pieces' mean centre
+  double slope = 0;     // dy / dx along the row
+  double YAt(double at) const { return y + slope * (at - x); }
 };
 
 std::optional<Row> MakeRow(std::vector<const Piece*> chain) {
@@ -274,9 +278,21 @@ std::optional<Row> MakeRow(std::vector<const Piece*> chain) {
   r.x0 = chain.front()->box.x;
   r.x1 = chain.back()->box.x + chain.back()->box.width;
   if (r.x1 - r.x0 < 15 * r.height || r.x1 - r.x0 > 60 * r.height) return std::nullopt;
-  double y = 0;
-  for (const Piece* p : chain) y += p->cy();
+  double x = 0, y = 0;
+  for (const Piece* p : chain) {
+    x += p->cx();
+    y += p->cy();
+  }
+  r.x = x / double(chain.size());
   r.y = y / double(chain.size());
+  // The row's slope, fitted to its pieces' centres: a page turned a degree
+  // or two moves a line's ends apart by more than half a glyph.
+  double sxx = 0, sxy = 0;
+  for (const Piece* p : chain) {
+    sxx += (p->cx() - r.x) * (p->cx() - r.x);
+    sxy += (p->cx() - r.x) * (p->cy() - r.y);
+  }
+  r.slope = sxx > 0 ? std::clamp(sxy / sxx, -0.1, 0.1) : 0.0;
   r.pieces = std::move(chain);
   return r;
 }
@@ -298,23 +314,25 @@ bool Stacked(const Row& a, const Row& b) {
 
 // A line broken into pieces of rows by print behind it (a watermark's
 // letters merging with its glyphs over a stretch longer than JoinBroken
-// bridges) is whole where a row stacked on it is: the short chains of one
-// height on one line at line spacing beside a row, together spanning most
-// of that row's extent, are a row too.
+// bridges, a stamp across it) is whole where a row stacked on it is: two or
+// more chains of one height on one line at line spacing beside a row (short
+// ones, or rows themselves), together spanning most of that row's extent,
+// are a row too.
 std::vector<Row> RowsBesideRows(const std::vector<Row>& rows,
-                                const std::vector<std::vector<const Piece*>>& rest) {
+                                const std::vector<std::vector<const Piece*>>& chains) {
   std::vector<Row> found;
   for (const Row& row : rows) {
     for (double side : {-1.0, 1.0}) {
       std::vector<const Piece*> beside;
       double y = 0;
-      std::size_t n = 0;
-      for (const auto& chain : rest) {
+      std::size_t n = 0, joined = 0;
+      for (const auto& chain : chains) {
         const double h = MedianHeight(chain);
+        // Across from the row where the chain stands (the row's slope out).
         double cy = 0;
-        for (const Piece* p : chain) cy += p->cy();
+        for (const Piece* p : chain) cy += p->cy() - row.YAt(p->cx());
         cy /= double(chain.size());
-        const double dy = (cy - row.y) * side;
+        const double dy = cy * side;
         if (std::abs(h - row.height) > 0.25 * row.height || dy < 1.2 * row.height ||
             dy > 2.8 * row.height)
           continue;
@@ -326,8 +344,9 @@ std::vector<Row> RowsBesideRows(const std::vector<Row>& rows,
         beside.insert(beside.end(), chain.begin(), chain.end());
         y += cy * double(chain.size());
         n += chain.size();
+        ++joined;
       }
-      if (beside.empty()) continue;
+      if (joined < 2) continue;  // a row found whole is there already
       std::sort(beside.begin(), beside.end(),
                 [](const Piece* a, const Piece* b) { return a->box.x < b->box.x; });
       double covered = 0;  // of the row's extent, by the chains' pieces
@@ -367,15 +386,12 @@ std::vector<Band> FindGlyphRows(const cv::Mat& work) {
       pieces.push_back({box});
     }
     std::vector<Row> rows;
-    std::vector<std::vector<const Piece*>> rest;  // chains too short for a row
+    std::vector<std::vector<const Piece*>> chains;  // rows and chains too short for one
     for (auto& chain : JoinBroken(Chains(pieces))) {
-      if (auto row = MakeRow(chain)) {
-        rows.push_back(std::move(*row));
-      } else if (chain.size() >= 3) {
-        rest.push_back(std::move(chain));
-      }
+      if (auto row = MakeRow(chain)) rows.push_back(std::move(*row));
+      if (chain.size() >= 3) chains.push_back(std::move(chain));
     }
-    for (Row& row : RowsBesideRows(rows, rest)) rows.push_back(std::move(row));
+    for (Row& row : RowsBesideRows(rows, chains)) rows.push_back(std::move(row));
     std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.y < b.y; });
     if (std::getenv("TDV_VISION_DEBUG_DIR") != nullptr) {
       for (const Row& r : rows)

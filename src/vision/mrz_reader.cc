@@ -81,7 +81,11 @@ struct MrzReader::Impl {
       static std::atomic<int> n{0};
       cv::imwrite(std::string(debug) + "/band" + std::to_string(n++) + ".png", band);
     }
-    return ReadLines(internal::SegmentLines(band), angle, full_rect, crnn.get());
+    std::vector<LineImage> cut = internal::SegmentLines(band);
+    if (std::getenv("TDV_VISION_DEBUG_DIR") != nullptr)
+      std::fprintf(stderr, "band %dx%d%s: %zu text lines\n", band.cols, band.rows,
+                   flip ? " (turned)" : "", cut.size());
+    return ReadLines(std::move(cut), angle, full_rect, crnn.get());
   }
 
   // The reading of a band's text lines `cut` (turned by `angle`, found at

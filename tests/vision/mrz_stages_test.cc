@@ -102,13 +102,13 @@ TEST_CASE("decide: a row of print beside the zone is told from its lines by its 
 
 // Rows of character-sized blocks at a fixed pitch, as a binarised MRZ line
 // looks to the locate stage (a short block for every third `<`).
-cv::Mat GlyphRows(int rows, int symbols, int height, int spacing) {
+cv::Mat GlyphRows(int rows, int symbols, int height, int spacing, double slope = 0) {
   const int pitch = height * 3 / 4 + 2;
   cv::Mat page(spacing * (rows + 4), pitch * (symbols + 8), CV_8U, cv::Scalar(235));
   for (int r = 0; r < rows; ++r) {
-    const int top = spacing * (r + 2);
     for (int i = 0; i < symbols; ++i) {
       const int x = pitch * (i + 4);
+      const int top = spacing * (r + 2) + static_cast<int>(std::lround(slope * x));
       const bool chevron = i % 3 == 2;
       const int h = chevron ? height / 2 : height;
       cv::rectangle(page, cv::Rect(x, top + (height - h) / 2, pitch - 3, h), cv::Scalar(30), 2);
@@ -159,6 +159,31 @@ TEST_CASE("locate: a line broken by print behind it is whole beside the line sta
     const float length = std::max(r.size.width, r.size.height),
                 across = std::min(r.size.width, r.size.height);
     CHECK(length > 36 * 18);      // the whole line
+    CHECK(across > 24 + 40 - 4);  // both lines
+  }
+}
+
+TEST_CASE("locate: a line cut in two by a stamp is whole beside the line stacked on it",
+          "[vision][locate]") {
+  // A stamp across a passport's second line wipes six symbols out of it:
+  // what is left is two rows, each long enough for a row of its own yet
+  // neither half as long as the line above, and too far apart to be joined.
+  // The page is turned 2 degrees, so that the halves' centres stand more
+  // than half a glyph apart across the line (the row's slope out, they are
+  // one line).
+  cv::Mat page = GlyphRows(2, 44, 24, 40, std::tan(2.0 * CV_PI / 180));
+  const int pitch = 24 * 3 / 4 + 2;
+  cv::rectangle(page, cv::Rect(pitch * (4 + 19), 40 * 3 - 8, pitch * 6, 80), cv::Scalar(235),
+                cv::FILLED);
+  for (bool turned : {false, true}) {
+    cv::Mat work = page;
+    if (turned) cv::transpose(page, work);
+    const auto bands = FindGlyphRows(work);
+    REQUIRE_FALSE(bands.empty());
+    const cv::RotatedRect& r = bands.front().rect;
+    const float length = std::max(r.size.width, r.size.height),
+                across = std::min(r.size.width, r.size.height);
+    CHECK(length > 44 * 18);      // the whole line
     CHECK(across > 24 + 40 - 4);  // both lines
   }
 }
@@ -703,6 +728,16 @@ ReadSample ReadWhole(const std::string& name) {
   return out;
 }
 
+// `page` (written to TDV_VISION_DEBUG_DIR as `file` when set) reads as the
+// sample `name` is printed.
+void ReadsAs(const cv::Mat& page, const std::string& name, const std::string& file) {
+  if (const char* debug = std::getenv("TDV_VISION_DEBUG_DIR"))
+    cv::imwrite(std::string(debug) + "/" + file, page);
+  auto read = Reader().Read(Encode(page));
+  REQUIRE(read.has_value());
+  CHECK(read->lines == Truth(name));
+}
+
 TEST_CASE("reader: a zone cut close by the image's edge reads as printed", "[vision][lines]") {
   // A scan of the MRZ alone, or a page cropped at its last line: beyond the
   // edge lies paper, not the edge row of ink drawn out into streaks.
@@ -738,11 +773,7 @@ TEST_CASE("reader: a row of print in the MRZ's band is not taken for a line", "[
     wave.emplace_back(x, 2 * line - line / 2 + static_cast<int>(line / 4.0 * std::sin(x / 9.0)));
   }
   cv::polylines(strip, wave, false, cv::Scalar(40), 3);
-  if (const char* debug = std::getenv("TDV_VISION_DEBUG_DIR"))
-    cv::imwrite(std::string(debug) + "/wave.png", strip);
-  auto read = Reader().Read(Encode(strip));
-  REQUIRE(read.has_value());
-  CHECK(read->lines == Truth(name));
+  ReadsAs(strip, name, "wave.png");
 }
 
 TEST_CASE("reader: the dark page beyond a card's edges is neither a line's rows nor a symbol",
@@ -767,12 +798,42 @@ TEST_CASE("reader: the dark page beyond a card's edges is neither a line's rows 
   // height below; and a line and a half beside both ends.
   for (const cv::Mat& card : {on_table(line / 2, line / 4, line, line),
                               on_table(3 * line / 2, 3 * line / 2, line / 2, line / 2)}) {
-    if (const char* debug = std::getenv("TDV_VISION_DEBUG_DIR"))
-      cv::imwrite(std::string(debug) + "/table.png", card);
-    auto read = Reader().Read(Encode(card));
-    REQUIRE(read.has_value());
-    CHECK(read->lines == Truth(name));
+    ReadsAs(card, name, "table.png");
   }
+}
+
+TEST_CASE("reader: pale print close above the dark page beyond a card's edge is read",
+          "[vision][lines]") {
+  // A card printed pale on a dark table, its edge a little below the zone:
+  // the table is the band's darkest grey, one threshold fell between it and
+  // everything else, and the pale lines went with the paper (no lines, no
+  // reading).
+  const std::string name = "td1-clean-000";
+  const ReadSample sample = ReadWhole(name);
+  const cv::Rect& zone = sample.zone;
+  const int line = zone.height / 3;
+  cv::Mat card(zone.height + 3 * line, zone.width + 4 * line, CV_8U, cv::Scalar(30));
+  card(cv::Rect(0, 0, card.cols, 2 * line + zone.height + line / 3)).setTo(235);
+  cv::Mat pale;
+  sample.page(zone).convertTo(pale, -1, 0.35, 235 * 0.65);  // ink ~170 on paper ~230
+  pale.copyTo(card(cv::Rect(2 * line, 2 * line, zone.width, zone.height)));
+  // As small as a phone's photo of a whole page has it: strokes of a pixel.
+  cv::resize(card, card, cv::Size(), 0.4, 0.4, cv::INTER_AREA);
+  ReadsAs(card, name, "pale-edge.png");
+}
+
+TEST_CASE("reader: a stamp's ring across the zone leaves the glyphs it touches",
+          "[vision][lines]") {
+  // A round stamp over the zone, its ring crossing every line: one thin
+  // curve taller than the band, and every glyph it touches part of it.
+  // Painted out whole as a mark it took those glyphs with it.
+  const std::string name = "td1-clean-000";
+  const ReadSample sample = ReadWhole(name);
+  cv::Mat page = sample.page.clone();
+  const cv::Rect& zone = sample.zone;
+  const cv::Point centre(zone.x + zone.width / 2, zone.y + zone.height / 2);
+  cv::circle(page, centre, zone.height * 3 / 4, cv::Scalar(90), 2, cv::LINE_AA);
+  ReadsAs(page, name, "ring.png");
 }
 
 TEST_CASE("reader: a first glyph touching print beside the zone stays the line's",
@@ -798,11 +859,7 @@ TEST_CASE("reader: a first glyph touching print beside the zone stays the line's
   const cv::Rect column(left - text.cols + 3, 0, text.cols, page.rows);
   cv::Mat ink = text(cv::Rect(0, text.rows - page.rows, text.cols, page.rows));
   page(column).setTo(cv::Scalar(40), ink > 128);
-  if (const char* debug = std::getenv("TDV_VISION_DEBUG_DIR"))
-    cv::imwrite(std::string(debug) + "/edge-print.png", page);
-  auto read = Reader().Read(Encode(page));
-  REQUIRE(read.has_value());
-  CHECK(read->lines == Truth(name));
+  ReadsAs(page, name, "edge-print.png");
 }
 
 TEST_CASE("reader: a web-size copy is still found and read", "[vision][locate]") {
