@@ -19,6 +19,9 @@ struct LineImage {
   // and the crop's scale (pixels per band pixel). A column x of `pixels`
   // is the band's column x0 + x / scale, the same for every line.
   double x0 = 0, scale = 1;
+  // The line's ink runs into the band's first or last column: the band was
+  // cut short of the zone, and a glyph at its end may be cut in two.
+  bool at_band_end = false;
 };
 
 // The band `r`, cut from the full-resolution image and turned horizontal

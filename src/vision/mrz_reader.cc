@@ -74,18 +74,39 @@ struct MrzReader::Impl {
   // ensemble would.
   float sure = internal::kCrnnSure[0];
 
-  Attempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& full_rect, bool flip) const {
-    double angle = 0;
-    const cv::Mat band = internal::Deshear(internal::Straighten(gray, full_rect, flip, angle));
-    if (const char* debug = std::getenv("TDV_VISION_DEBUG_DIR")) {
-      static std::atomic<int> n{0};
-      cv::imwrite(std::string(debug) + "/band" + std::to_string(n++) + ".png", band);
+  Attempt ReadBand(const cv::Mat& gray, cv::RotatedRect full_rect, bool flip) const {
+    Attempt first;
+    for (int pass = 0; pass < 2; ++pass) {
+      double angle = 0;
+      const cv::Mat band = internal::Deshear(internal::Straighten(gray, full_rect, flip, angle));
+      const char* debug = std::getenv("TDV_VISION_DEBUG_DIR");
+      if (debug != nullptr) {
+        static std::atomic<int> n{0};
+        cv::imwrite(std::string(debug) + "/band" + std::to_string(n++) + ".png", band);
+      }
+      std::vector<LineImage> cut = internal::SegmentLines(band);
+      if (debug != nullptr)
+        std::fprintf(stderr, "band %dx%d%s: %zu text lines\n", band.cols, band.rows,
+                     flip ? " (turned)" : "", cut.size());
+      const bool short_band =
+          std::any_of(cut.begin(), cut.end(), [](const LineImage& l) { return l.at_band_end; });
+      Attempt a = ReadLines(std::move(cut), angle, full_rect, crnn.get());
+      if (pass == 1) {
+        // The longer band's reading only where it is the better one: the
+        // ink at the end may be print beside the zone, not a zone found short.
+        if (a.ok && (!first.ok || a.quality > first.quality)) return a;
+        return first;
+      }
+      // A zone found short of its ends (its first glyphs lost in a page's
+      // edge or in print beside it) runs into the band's end, and the glyph
+      // there is cut in two: read once more with the band a tenth longer at
+      // either end.
+      if (!short_band) return a;
+      first = std::move(a);
+      cv::Size2f& size = full_rect.size;
+      (size.width > size.height ? size.width : size.height) *= 1.2f;
     }
-    std::vector<LineImage> cut = internal::SegmentLines(band);
-    if (std::getenv("TDV_VISION_DEBUG_DIR") != nullptr)
-      std::fprintf(stderr, "band %dx%d%s: %zu text lines\n", band.cols, band.rows,
-                   flip ? " (turned)" : "", cut.size());
-    return ReadLines(std::move(cut), angle, full_rect, crnn.get());
+    return first;
   }
 
   // The reading of a band's text lines `cut` (turned by `angle`, found at

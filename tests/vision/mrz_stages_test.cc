@@ -20,6 +20,7 @@
 #include "mrz_crnn.h"
 #include "mrz_decide.h"
 #include "mrz_glyphs.h"
+#include "mrz_lines.h"
 #include "mrz_locate.h"
 #include "tdv/mrz/repair.h"
 #include "tdv/vision/mrz_reader.h"
@@ -186,6 +187,36 @@ TEST_CASE("locate: a line cut in two by a stamp is whole beside the line stacked
     CHECK(length > 44 * 18);      // the whole line
     CHECK(across > 24 + 40 - 4);  // both lines
   }
+}
+
+// A band of `lines` lines of MRZ-like text in strokes of one pixel, pale
+// grey on paper (a small photo's print), starting `margin` px from the
+// band's left end.
+const char kThinLine[] = "P<UTOERIKSSON<<ANNA<MARIA<<<";
+cv::Mat ThinBand(int lines, int margin) {
+  cv::Mat band(16 * lines + 24, 330 + margin, CV_8U, cv::Scalar(235));
+  for (int i = 0; i < lines; ++i) {
+    cv::putText(band, kThinLine, {margin, 24 + 16 * i}, cv::FONT_HERSHEY_PLAIN, 0.9,
+                cv::Scalar(150), 1, cv::LINE_8);
+  }
+  return band;
+}
+
+TEST_CASE("lines: a small band's strokes of a pixel are a line's ink", "[vision][lines]") {
+  // Two lines 9 px high: cleaning specks of a pixel away took most of the
+  // strokes with them, and what was left of each line was a third of it.
+  int base = 0;
+  const int width = cv::getTextSize(kThinLine, cv::FONT_HERSHEY_PLAIN, 0.9, 1, &base).width;
+  const auto cut = SegmentLines(ThinBand(2, 20));
+  REQUIRE(cut.size() == 2);
+  for (const LineImage& line : cut) {
+    CHECK(line.pixels.cols / line.scale > 0.95 * width);  // the whole line
+    CHECK_FALSE(line.at_band_end);
+  }
+  // A band that starts where the ink does was cut short of the zone.
+  const auto short_band = SegmentLines(ThinBand(2, 0));
+  REQUIRE(short_band.size() == 2);
+  CHECK(short_band[0].at_band_end);
 }
 
 // Opinions that give each character of `lines` probability 1, and a
