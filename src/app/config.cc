@@ -58,7 +58,57 @@ constexpr const char* kSettings[] = {"listen",
                                      "batch_max_items",
                                      "batch_threads",
                                      "exchange_lists",
-                                     "exchange_key_file"};
+                                     "exchange_key_file",
+                                     "partners",
+                                     "partners_refresh_seconds",
+                                     "partner_hit"};
+
+std::optional<int> IntIn(const nlohmann::json& value, int lo, int hi);
+
+// "partners": [{"name", "url", "key_file", "ca_file"?, "required"?,
+// "timeout_seconds"?}, ...], names unique.
+Result<std::vector<PartnerConfig>> ParsePartners(const nlohmann::json& value) {
+  const auto bad = [](const std::string& what) {
+    return Error{ErrorCode::kInvalidInput, "\"partners\": " + what};
+  };
+  if (!value.is_array()) return bad("must be an array of partners");
+  std::vector<PartnerConfig> out;
+  for (const auto& item : value) {
+    if (!item.is_object()) return bad("each partner must be an object");
+    PartnerConfig p;
+    for (const auto& [k, v] : item.items()) {
+      if (k == "name" || k == "url" || k == "key_file" || k == "ca_file") {
+        if (!v.is_string() || v.get<std::string>().empty())
+          return bad("\"" + k + "\" must be a non-empty string");
+        const std::string text = v.get<std::string>();
+        if (k == "name") p.name = text;
+        if (k == "url") p.url = text;
+        if (k == "key_file") p.key_file = text;
+        if (k == "ca_file") p.ca_file = text;
+      } else if (k == "required") {
+        if (!v.is_boolean()) return bad("\"required\" must be true or false");
+        p.required = v.get<bool>();
+      } else if (k == "timeout_seconds") {
+        const auto n = IntIn(v, 1, 300);
+        if (!n) return bad("\"timeout_seconds\" must be an integer 1-300");
+        p.timeout_seconds = *n;
+      } else {
+        return bad("unknown setting \"" + k +
+                   "\" (name, url, key_file, ca_file, required, "
+                   "timeout_seconds)");
+      }
+    }
+    if (p.name.empty() || p.url.empty() || p.key_file.empty())
+      return bad("each partner needs \"name\", \"url\" and \"key_file\"");
+    if (p.url.rfind("http://", 0) != 0 && p.url.rfind("https://", 0) != 0)
+      return bad("partner " + p.name + ": \"url\" must start with https:// (or http://)");
+    for (const PartnerConfig& q : out) {
+      if (q.name == p.name) return bad("two partners are named " + p.name);
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
 
 // An integer setting within [lo, hi]: read at its own width first, so that
 // 4294967297 is not taken for 1 (tests/fuzz/fuzz_config.cc checks it).
@@ -219,6 +269,18 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
       const auto n = IntIn(value, 0, 3650);
       if (!n) return bad("\"" + key + "\" must be an integer 0-3650 (0: never)");
       (key == "minor_age" ? config.policy.minor_age : config.policy.expiring_within_days) = *n;
+    } else if (key == "partner_hit") {
+      if (!value.is_string() || !verify::ValidExpiredEffect(value.get<std::string>()))
+        return bad("\"partner_hit\" must be \"review\" or \"reject\"");
+      config.policy.partner_hit = value.get<std::string>();
+    } else if (key == "partners_refresh_seconds") {
+      const auto n = IntIn(value, 10, 86400);
+      if (!n) return bad("\"partners_refresh_seconds\" must be an integer 10-86400");
+      config.partners_refresh_seconds = *n;
+    } else if (key == "partners") {
+      auto partners = ParsePartners(value);
+      if (!partners) return bad(partners.error().message);
+      config.partners = std::move(*partners);
     } else if (key == "exchange_key_file") {
       if (!value.is_string() || value.get<std::string>().empty())
         return bad("\"exchange_key_file\" must be a file path");

@@ -16,6 +16,20 @@
 
 namespace tdv::app {
 
+// A partner agency whose shared lists documents are checked against
+// (docs/exchange.md, agency B's side).
+struct PartnerConfig {
+  std::string name;  // as reports name it: "agency-a"
+  std::string url;   // the partner's TDV: "https://tdv.agency-a.example:8443"
+  // A file holding the key of role partner the partner made for this agency
+  // ("tdv_<id>_<secret>"; keep it readable by tdv only).
+  std::filesystem::path key_file;
+  std::string ca_file;  // PEM CAs to trust for the partner's https ("": the system's)
+  // true: while the partner cannot be reached, verdicts are review.
+  bool required = false;
+  int timeout_seconds = 5;
+};
+
 struct Config {
   std::filesystem::path data_dir;
   std::string listen = "127.0.0.1:8080";
@@ -83,6 +97,10 @@ struct Config {
   // DATA/exchange.key; 64 hex digits, made on first use, mode 0600).
   std::vector<std::string> exchange_lists;
   std::filesystem::path exchange_key_file;
+  // Agency B's side: the partners each document is checked against, and how
+  // often `tdv serve` fetches their published outputs again.
+  std::vector<PartnerConfig> partners;
+  int partners_refresh_seconds = 300;
 };
 
 // The data directory: `flag` if given, else $TDV_DATA_DIR, else /var/lib/tdv

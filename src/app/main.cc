@@ -33,6 +33,7 @@
 #include "exit_codes.h"
 #include "keys_cmd.h"
 #include "lists_cmd.h"
+#include "partners.h"
 #include "report_text.h"
 #include "service_status.h"
 #include "tdv/http/report_json.h"
@@ -176,8 +177,10 @@ Status ReadSealAndChip(const CheckFlags& flags, verify::VerifyRequest& request) 
 
 verify::VerifierConfig VerifierConfigFrom(const Config& config, const lists::ListService* lists,
                                           const vision::MrzReader* reader = nullptr,
-                                          const TrustSnapshot* trust = nullptr) {
+                                          const TrustSnapshot* trust = nullptr,
+                                          const Partners* partners = nullptr) {
   verify::VerifierConfig v;
+  if (partners) v.partners = partners->Sources();
   if (trust) v.trust = [trust] { return trust->Current(); };
   v.reader = reader;
   v.lists = lists;
@@ -245,8 +248,11 @@ int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
   if (!audit) return Fail(kExitUnavailable, audit.error().message);
   const auto lists = OpenLists(common, *config);
   const auto trust = OpenTrust(*config);
+  auto partners = Partners::Open(*config);
+  if (!partners) return Fail(kExitUnavailable, partners.error().message);
+  (*partners)->Refresh(std::cerr);
   const verify::Verifier verifier(
-      VerifierConfigFrom(*config, lists.get(), reader.get(), trust.get()));
+      VerifierConfigFrom(*config, lists.get(), reader.get(), trust.get(), partners->get()));
   Result<verify::VerificationReport> report = verifier.Verify(request);
   if (!report) {
     return Fail(report.error().code == ErrorCode::kNotFound ? kExitNoMrz : kExitUsage,
@@ -274,8 +280,11 @@ int RunBulkCommand(const CommonFlags& common, const CheckFlags& check, BulkFlags
   const auto lists = OpenLists(common, *config);
   const auto reader = OpenReader(*config);
   const auto trust = OpenTrust(*config);
+  auto partners = Partners::Open(*config);
+  if (!partners) return Fail(kExitUnavailable, partners.error().message);
+  (*partners)->Refresh(std::cerr);
   const verify::Verifier verifier(
-      VerifierConfigFrom(*config, lists.get(), reader.get(), trust.get()));
+      VerifierConfigFrom(*config, lists.get(), reader.get(), trust.get(), partners->get()));
   return RunBulk(flags, verifier, **audit, CliActor(), std::cerr);
 }
 
@@ -326,8 +335,11 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   const auto lists = OpenLists(common, *config);
   const auto reader = OpenReader(*config);
   const auto trust = OpenTrust(*config);
+  auto partners = Partners::Open(*config);
+  if (!partners) return Fail(kExitUnavailable, partners.error().message);
+  (*partners)->RefreshEvery(config->partners_refresh_seconds, std::cerr);
   const verify::Verifier verifier(
-      VerifierConfigFrom(*config, lists.get(), reader.get(), trust.get()));
+      VerifierConfigFrom(*config, lists.get(), reader.get(), trust.get(), partners->get()));
   // Keeps the list index and the trust store current (other instances,
   // `tdv lists import`, `tdv trust import`).
   std::mutex refresh_mutex;

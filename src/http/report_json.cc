@@ -427,6 +427,26 @@ std::string ReportToJson(const verify::VerificationReport& report, int indent) {
     w.Key("lists");
     Lists(w, *report.lists);
   }
+  if (!report.partners.empty()) {
+    w.Key("partners").BeginArray();
+    for (const verify::PartnerCheck& p : report.partners) {
+      w.BeginObject()
+          .Member("partner", p.partner)
+          .Member("status", verify::PartnerStatusName(p.status))
+          .Member("detail", p.detail)
+          .Key("hits")
+          .BeginArray();
+      for (const auto& h : p.hits) {
+        w.BeginObject()
+            .Member("match", h.look_alike ? "possible" : "exact")
+            .Member("list", h.list)
+            .Member("reference", h.reference)
+            .EndObject();
+      }
+      w.EndArray().EndObject();
+    }
+    w.EndArray();
+  }
   if (report.image) {
     w.Key("image");
     Image(w, *report.image);

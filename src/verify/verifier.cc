@@ -285,6 +285,88 @@ void Verifier::CheckLists(VerificationReport& report) const {
   report.lists = std::move(c);
 }
 
+const char* PartnerStatusName(PartnerCheck::Status status) noexcept {
+  switch (status) {
+    case PartnerCheck::Status::kClear:
+      return "clear";
+    case PartnerCheck::Status::kHit:
+      return "hit";
+    case PartnerCheck::Status::kUnavailable:
+      break;
+  }
+  return "unavailable";
+}
+
+// Every partner asked about the document (in the configured order); one
+// check, "partners", sums them up: a hit is review (reject where the policy
+// says so), a partner that could not be asked is never a pass.
+void Verifier::CheckPartners(VerificationReport& report) const {
+  const mrz::Mrz& m = report.mrz;
+  bool any_required = false;
+  for (const PartnerSource& p : config_.partners) any_required = any_required || p.required;
+  if (m.document_number.value.empty() || m.issuing_state.value.empty() ||
+      m.document_code.value.empty()) {
+    report.checks.push_back({"partners", CheckStatus::kNotRun,
+                             "the MRZ gives no document number to look up", any_required});
+    return;
+  }
+  bool exact = false, possible = false, down_required = false, down = false;
+  std::vector<std::string> checked, missed;
+  for (const PartnerSource& p : config_.partners) {
+    PartnerCheck c = p.check(m.issuing_state.value, m.document_code.value, m.document_number.value);
+    c.partner = p.name;
+    if (c.status == PartnerCheck::Status::kUnavailable) {
+      down = true;
+      down_required = down_required || p.required;
+      missed.push_back(p.name);
+      const std::string why = "partner " + p.name + "'s lists could not be checked: " + c.detail;
+      (p.required ? report.reasons : report.notes).push_back({"partner_unavailable", why});
+    } else {
+      checked.push_back(p.name);
+    }
+    for (const exchange::PartnerHit& hit : c.hits) {
+      const std::string where = "partner " + p.name + "'s list '" + hit.list + "'";
+      if (hit.look_alike) {
+        possible = true;
+        report.reasons.push_back(
+            {"possible_partner_match",
+             "a document on " + where +
+                 " differs only by look-alike characters: ask the partner to confirm, quoting "
+                 "reference " +
+                 hit.reference});
+      } else {
+        exact = true;
+        report.reasons.push_back({"partner_list_hit", "the document is on " + where +
+                                                          ": ask the partner to confirm the hit, "
+                                                          "quoting reference " +
+                                                          hit.reference});
+      }
+    }
+    report.partners.push_back(std::move(c));
+  }
+  const auto join = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+  };
+  std::string detail = checked.empty() ? "" : "checked: " + join(checked);
+  if (!missed.empty())
+    detail += (detail.empty() ? "" : "; ") + std::string("not reached: ") + join(missed);
+  if (exact) {
+    const bool reject = config_.policy.partner_hit == "reject";
+    report.checks.push_back({"partners", reject ? CheckStatus::kFail : CheckStatus::kReview,
+                             "on a partner's list (" + detail + ")"});
+  } else if (possible) {
+    report.checks.push_back(
+        {"partners", CheckStatus::kReview, "possible match on a partner's list (" + detail + ")"});
+  } else if (down) {
+    report.checks.push_back({"partners", CheckStatus::kUnavailable, detail, down_required});
+  } else {
+    report.checks.push_back(
+        {"partners", CheckStatus::kPass, "on no partner's list (" + detail + ")"});
+  }
+}
+
 namespace {
 
 // A reading from an image that depends on characters no check digit
@@ -405,6 +487,7 @@ Result<VerificationReport> Verifier::Verify(const VerifyRequest& request) const 
   }
 
   if (config_.lists != nullptr) CheckLists(report);
+  if (!config_.partners.empty()) CheckPartners(report);
   if (request.chip) CheckChip(request, report);
   CheckSeal(request, report, std::move(seal_only));
   Decide(report);
@@ -436,6 +519,9 @@ VerificationReport Verifier::WithoutMrz(const VerifyRequest& request,
   report.checks.push_back({"mrz", CheckStatus::kNotRun, why, card});
   report.checks.push_back(
       {"lists", CheckStatus::kNotRun, "no document number to look up: " + why, false});
+  if (!config_.partners.empty())
+    report.checks.push_back(
+        {"partners", CheckStatus::kNotRun, "no document number to look up: " + why, false});
   if (request.chip) CheckChip(request, report);
   CheckSeal(request, report, std::move(seal));
   Decide(report);

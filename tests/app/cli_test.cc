@@ -532,7 +532,13 @@ TEST_CASE("tdv policy prints the rules; the config sets them", "[cli][policy]") 
   for (const char* bad :
        {R"({"expired": "ignore"})", R"({"watch_states": ["ZZZ"]})", R"({"minor_age": -1})",
         R"({"review_visa_categories": "x"})", R"({"rate_limits": {"root": 1}})",
-        R"({"rate_limits": {"officer": -1}})"}) {
+        R"({"rate_limits": {"officer": -1}})", R"({"partner_hit": "ignore"})",
+        R"({"partners": {"name": "a"}})", R"({"partners": [{"name": "a", "url": "http://x"}]})",
+        R"({"partners": [{"name": "a", "url": "ftp://x", "key_file": "k"}]})",
+        R"({"partners": [{"name": "a", "url": "http://x", "key_file": "k", "colour": 1}]})",
+        R"({"partners": [{"name": "a", "url": "http://x", "key_file": "k"},
+                         {"name": "a", "url": "http://y", "key_file": "k"}]})",
+        R"({"partners_refresh_seconds": 1})"}) {
     std::ofstream(data.path() / "config.json") << bad;
     r = Tdv({"check", "--data", d, "--mrz", testing::kTd3Specimen});
     CHECK(r.exit_code == 2);

@@ -149,5 +149,128 @@ TEST_CASE("tdv serve without shared lists: no exchange key, the routes are 404",
   CHECK_FALSE(std::filesystem::exists(data.path() / "exchange.key"));
 }
 
+// Agency B's config.json naming agency A's instance on `port` as a
+// partner, with the key A made for B in B's data directory.
+void PartnerConfig(const std::filesystem::path& b, int port, const std::string& key,
+                   bool required) {
+  std::ofstream(b / "agency-a.key") << key << "\n";
+  std::ofstream(b / "config.json") << json{
+      {"partners",
+       {{{"name", "agency-a"},
+         {"url", "http://127.0.0.1:" + std::to_string(port)},
+         {"key_file", (b / "agency-a.key").string()},
+         {"required", required},
+         {"timeout_seconds", 2}}}}}.dump();
+}
+
+const json* FindCheck(const json& report, const std::string& name) {
+  for (const json& c : report["checks"]) {
+    if (c["name"] == name) return &c;
+  }
+  return nullptr;
+}
+
+TEST_CASE("two agencies: B checks documents against A's shared list, A learns no number",
+          "[cli][exchange]") {
+  TempDir a, b;
+  // The ICAO specimen's number on A's list; B checks that document.
+  Import(a.path(), "sltd", "UTO,P,L898902C3,stolen\n", false);
+  const std::string for_b = Key(a.path(), "partner");
+  std::ofstream(a.path() / "config.json") << json{{"exchange_lists", {"sltd"}}}.dump();
+  const std::string specimen =
+      "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
+  const std::vector<std::string> check = {
+      "check", "--mrz", specimen, "--allow-specimens", "--no-check-expiry", "--json"};
+  std::string reference;
+  {
+    tdv::testing::Serving agency_a(TDV_BINARY, a.path());
+    REQUIRE(agency_a.port != 0);
+    httplib::Client client("127.0.0.1", agency_a.port);
+    CHECK(tdv::testing::PollFor("200", [&] {
+            auto res = client.Get("/v1/exchange/outputs", {{"Authorization", "Bearer " + for_b}});
+            return res ? std::to_string(res->status) : std::string("-");
+          }) == "200");
+    PartnerConfig(b.path(), agency_a.port, for_b, false);
+
+    // tdv check at B: review, the partner, its list and a reference; no record.
+    auto r = Tdv(check, b.path());
+    INFO(r.err);
+    CHECK(r.exit_code == 1);  // not clear
+    json report = json::parse(r.out);
+    CHECK(report["verdict"] == "review");
+    REQUIRE(report["partners"].size() == 1);
+    const json& partner = report["partners"][0];
+    CHECK(partner["partner"] == "agency-a");
+    CHECK(partner["status"] == "hit");
+    REQUIRE_FALSE(partner["hits"].empty());
+    CHECK(partner["hits"][0]["match"] == "exact");
+    CHECK(partner["hits"][0]["list"] == "sltd");
+    reference = partner["hits"][0]["reference"];
+    CHECK(reference.rfind("sltd:", 0) == 0);
+    CHECK(report["reasons"][0]["code"] == "partner_list_hit");
+    CHECK(r.out.find("stolen") == std::string::npos);  // the record stays at A
+    REQUIRE(FindCheck(report, "partners") != nullptr);
+    CHECK((*FindCheck(report, "partners"))["status"] == "review");
+
+    // Another document: on no partner's list, clear.
+    const std::string other =
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C<3UTO7408122F1204159ZE184226B<<<<<"
+        "18";
+    auto clean = Tdv({"check", "--mrz", other, "--allow-specimens", "--no-check-expiry", "--json"},
+                     b.path());
+    INFO(clean.out);
+    REQUIRE_FALSE(clean.out.empty());
+    json clean_report = json::parse(clean.out);
+    CHECK(clean_report["partners"][0]["status"] == "clear");
+    CHECK((*FindCheck(clean_report, "partners"))["status"] == "pass");
+
+    // B's service asks A the same for an officer's request.
+    {
+      tdv::testing::Serving agency_b(TDV_BINARY, b.path());
+      REQUIRE(agency_b.port != 0);
+      const std::string officer = tdv::testing::AdminKey(b.path());
+      httplib::Client at_b("127.0.0.1", agency_b.port);
+      const std::string body =
+          json{{"mrz", specimen}, {"allow_specimens", true}, {"check_expiry", false}}.dump();
+      std::string verdict = tdv::testing::PollFor("review", [&] {
+        auto res = at_b.Post("/v1/verify", {{"Authorization", "Bearer " + officer}}, body,
+                             "application/json");
+        if (!res || res->status != 200) return std::string("-");
+        return json::parse(res->body)["verdict"].get<std::string>();
+      });
+      CHECK(verdict == "review");
+    }
+    // A's trail: evaluations counted, no document number.
+    auto audit = Tdv({"audit", "show", "--json"}, a.path());
+    REQUIRE(audit.exit_code == 0);
+    CHECK(audit.out.find("exchange.evaluate") != std::string::npos);
+    CHECK(audit.out.find("L898902C3") == std::string::npos);
+  }
+  // A confirms the hit from the reference alone.
+  auto confirm = Tdv({"exchange", "confirm", reference, "--json"}, a.path());
+  INFO(confirm.err);
+  REQUIRE(confirm.exit_code == 0);
+  CHECK(json::parse(confirm.out)[0]["document_number"] == "L898902C3");
+
+  // A stopped: the partner check could not run and never reads as a pass;
+  // the verdict holds for review only where the partner is required.
+  auto r = Tdv(check, b.path());
+  json report = json::parse(r.out);
+  CHECK(report["partners"][0]["status"] == "unavailable");
+  CHECK((*FindCheck(report, "partners"))["status"] == "unavailable");
+  CHECK(report["verdict"] == "clear");
+  CHECK(report["notes"][0]["code"] == "partner_unavailable");
+  PartnerConfig(b.path(), 1, for_b, true);
+  r = Tdv(check, b.path());
+  report = json::parse(r.out);
+  CHECK(report["verdict"] == "review");
+  CHECK(report["reasons"][0]["code"] == "partner_unavailable");
+  // A missing key file is refused at start, naming it.
+  std::filesystem::remove(b.path() / "agency-a.key");
+  r = Tdv(check, b.path());
+  CHECK(r.exit_code == 5);
+  CHECK(r.err.find("agency-a.key") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace tdv::app

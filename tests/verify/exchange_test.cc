@@ -10,8 +10,10 @@
 
 #include "catch.h"
 #include "process.h"
+#include "specimens.h"
 #include "tdv/lists/record.h"
 #include "tdv/sig/oprf.h"
+#include "tdv/verify/verifier.h"
 
 namespace tdv::verify::exchange {
 namespace {
@@ -177,3 +179,121 @@ TEST_CASE("exchange: a list that is not there is refused", "[exchange]") {
 
 }  // namespace
 }  // namespace tdv::verify::exchange
+
+namespace tdv::verify {
+namespace {
+
+// A partner source as app/partners.cc makes it, its partner answering by a
+// direct call (over HTTP between two real instances in
+// tests/app/partners_serve_test.cc); `down`: the partner cannot be reached.
+PartnerSource Partner(const std::string& name, const exchange::PublishedSet& outputs,
+                      const sig::oprf::Bytes& key, bool required, const bool& down) {
+  return {name, required,
+          [&outputs, &key, &down](const std::string& state, const std::string& code,
+                                  const std::string& number) {
+            exchange::Evaluator a = [&](const std::vector<std::vector<std::uint8_t>>& elements)
+                -> Result<std::vector<std::vector<std::uint8_t>>> {
+              if (down) return Error{ErrorCode::kUnavailable, "connection refused"};
+              std::vector<std::vector<std::uint8_t>> out;
+              for (const auto& e : elements) out.push_back(*sig::oprf::BlindEvaluate(key, e));
+              return out;
+            };
+            PartnerCheck c;
+            auto hits = exchange::CheckDocument(outputs, a, state, code, number);
+            if (!hits) {
+              c.detail = hits.error().message;
+              return c;
+            }
+            c.hits = *hits;
+            c.status = c.hits.empty() ? PartnerCheck::Status::kClear : PartnerCheck::Status::kHit;
+            return c;
+          }};
+}
+
+const CheckOutcome* Find(const VerificationReport& r, const std::string& name) {
+  for (const CheckOutcome& c : r.checks) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+TEST_CASE("verifier: a partner's hit is review quoting its reference, reject only by policy",
+          "[exchange][verify]") {
+  tdv::testing::TempDir dir;
+  auto store = lists::OpenSqliteStore((dir.path() / "lists.db").string());
+  REQUIRE(store);
+  auto session = (*store)->BeginImport({"sltd", "UTO-POLICE", "test", false});
+  REQUIRE(session);
+  REQUIRE((*session)->Add(lists::ChangeOp::kUpsert, exchange::Rec("UTO", "P", "L898902C3")));
+  REQUIRE((*session)->Commit());
+  auto key = sig::oprf::RandomKey();
+  REQUIRE(key);
+  auto outputs = exchange::PublishedSet::Build(**store, {"sltd"}, *key, 1);
+  REQUIRE(outputs);
+  const auto empty = exchange::PublishedSet::FromEntries({"sltd"}, {}, 1);
+  bool down = false;
+
+  VerifierConfig config;
+  config.allow_specimens = true;
+  config.check_expiry = false;
+  config.partners = {Partner("agency-a", *outputs, *key, false, down),
+                     Partner("agency-c", empty, *key, false, down)};
+  VerifyRequest request;
+  request.mrz_text = tdv::testing::kTd3Specimen;
+
+  const auto verify = [&](const VerifierConfig& c) {
+    auto r = Verifier(c).Verify(request);
+    REQUIRE(r);
+    return *r;
+  };
+  VerificationReport r = verify(config);
+  CHECK(r.verdict == Verdict::kReview);
+  REQUIRE(r.partners.size() == 2);
+  CHECK(r.partners[0].partner == "agency-a");
+  CHECK(r.partners[0].status == PartnerCheck::Status::kHit);
+  REQUIRE_FALSE(r.partners[0].hits.empty());
+  const std::string reference = r.partners[0].hits[0].reference;
+  CHECK(reference.rfind("sltd:", 0) == 0);
+  CHECK(r.partners[1].status == PartnerCheck::Status::kClear);
+  REQUIRE(Find(r, "partners") != nullptr);
+  CHECK(Find(r, "partners")->status == CheckStatus::kReview);
+  REQUIRE_FALSE(r.reasons.empty());
+  CHECK(r.reasons[0].code == "partner_list_hit");
+  CHECK(r.reasons[0].message.find(reference) != std::string::npos);
+  CHECK(r.reasons[0].message.find("agency-a") != std::string::npos);
+  // Nothing of the record crosses: the report holds list and reference only.
+  CHECK(r.reasons[0].message.find("stolen") == std::string::npos);
+
+  // The operator takes the partner's word.
+  VerifierConfig rejecting = config;
+  rejecting.policy.partner_hit = "reject";
+  CHECK(verify(rejecting).verdict == Verdict::kReject);
+
+  // A partner on whose list it is not: a pass naming who was checked.
+  VerifierConfig only_c = config;
+  only_c.partners = {Partner("agency-c", empty, *key, false, down)};
+  r = verify(only_c);
+  CHECK(r.verdict == Verdict::kClear);
+  CHECK(Find(r, "partners")->status == CheckStatus::kPass);
+  CHECK(Find(r, "partners")->detail.find("agency-c") != std::string::npos);
+
+  // Partners that cannot be reached: never a pass; review only where
+  // required, a note otherwise.
+  down = true;
+  r = verify(only_c);
+  CHECK(Find(r, "partners")->status == CheckStatus::kUnavailable);
+  CHECK_FALSE(Find(r, "partners")->required);
+  CHECK(r.verdict == Verdict::kClear);
+  REQUIRE(r.notes.size() == 1);
+  CHECK(r.notes[0].code == "partner_unavailable");
+  only_c.partners = {Partner("agency-c", empty, *key, true, down)};
+  r = verify(only_c);
+  CHECK(r.verdict == Verdict::kReview);
+  CHECK(Find(r, "partners")->required);
+  REQUIRE_FALSE(r.reasons.empty());
+  CHECK(r.reasons[0].code == "partner_unavailable");
+  CHECK(r.reasons[0].message.find("connection refused") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace tdv::verify

@@ -112,13 +112,14 @@ TEST_CASE("policy: the rules table names every code once, with its effect", "[ve
     CHECK(codes.insert(rule.code).second);
     const std::string effect = rule.effect;
     CHECK((effect == "reject" || effect == "review" || effect == "note" ||
-           effect == "reject or review"));
+           effect == "review or note" || effect == "reject or review"));
     CHECK(std::string(rule.when).size() > 10);
     CHECK_FALSE(std::string(rule.check).empty());
   }
-  for (const char* code : {"mrz_invalid", "document_expired", "expiring_soon", "minor_holder",
-                           "watch_state", "visa_category_review", "document_listed",
-                           "possible_list_match", "lists_unavailable", "uncertain_reading"})
+  for (const char* code :
+       {"mrz_invalid", "document_expired", "expiring_soon", "minor_holder", "watch_state",
+        "visa_category_review", "document_listed", "possible_list_match", "lists_unavailable",
+        "uncertain_reading", "partner_list_hit", "possible_partner_match", "partner_unavailable"})
     CHECK(codes.count(code) == 1);
 }
 

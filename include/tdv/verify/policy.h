@@ -34,6 +34,10 @@ struct PolicyConfig {
   // Visa categories marked for closer review (the request's visa_category,
   // or a visa seal's category), compared without regard to case.
   std::vector<std::string> review_visa_categories;
+  // A document a partner agency's list holds exactly (docs/exchange.md):
+  // "review" (the default: confirm the hit with the partner first) or
+  // "reject" (the operator takes the partner's word).
+  std::string partner_hit = "review";
 };
 
 // Whether `text` names an expired-document effect ("reject" or "review").

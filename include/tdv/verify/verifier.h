@@ -34,6 +34,7 @@
 #include "tdv/sig/chip.h"
 #include "tdv/sig/seal.h"
 #include "tdv/sig/trust_store.h"
+#include "tdv/verify/exchange.h"
 #include "tdv/verify/policy.h"
 #include "tdv/vision/mrz_reader.h"
 
@@ -105,6 +106,32 @@ struct ChipReport {
   std::optional<bool> mrz_match;  // DG1 against the printed MRZ (unset: none printed)
 };
 
+// One partner agency's lists, the document checked against them without
+// disclosure (docs/exchange.md): a hit names the partner's list and the
+// reference to quote when asking the partner to confirm, never the record.
+struct PartnerCheck {
+  enum class Status { kClear, kHit, kUnavailable };
+  std::string partner;
+  Status status = Status::kUnavailable;
+  std::vector<exchange::PartnerHit> hits;  // exact hits first
+  std::string detail;  // unavailable: why; else what was checked (the outputs' sequence, age)
+};
+
+// "clear", "hit", "unavailable".
+const char* PartnerStatusName(PartnerCheck::Status status) noexcept;
+
+// A partner agency to check documents against. `check` is called from any
+// thread with the document's issuing state, document code and number.
+struct PartnerSource {
+  std::string name;
+  // true: the verdict is review while the partner cannot be reached; false:
+  // reported as unavailable (never a pass) without holding the verdict.
+  bool required = false;
+  std::function<PartnerCheck(const std::string& issuing_state, const std::string& document_code,
+                             const std::string& document_number)>
+      check;
+};
+
 struct VerificationReport {
   mrz::Mrz mrz;
   mrz::CivilDate as_of;
@@ -118,6 +145,7 @@ struct VerificationReport {
                                                  // without an MRZ)
   std::optional<SealReport> seal;                // set when a seal was given or found
   std::optional<ChipReport> chip;                // set when chip data was given
+  std::vector<PartnerCheck> partners;            // one per partner checked (none configured: empty)
   std::vector<CheckOutcome> checks;
   Verdict verdict = Verdict::kReview;
   std::vector<Reason> reasons;
@@ -150,6 +178,10 @@ struct VerifierConfig {
   std::function<std::shared_ptr<const sig::TrustAnchors>()> trust;
   // Search images for a DataMatrix seal when the request carries none.
   bool find_seals_in_images = true;
+  // Partner agencies whose lists each document is checked against
+  // (docs/exchange.md); a hit is review, or reject where the policy's
+  // partner_hit says so.
+  std::vector<PartnerSource> partners;
 };
 
 class Verifier {
@@ -172,6 +204,7 @@ class Verifier {
 
  private:
   void CheckLists(VerificationReport& report) const;
+  void CheckPartners(VerificationReport& report) const;
   // `verified`: the seal's verification when it was made already (a seal
   // checked on its own).
   void CheckSeal(const VerifyRequest& request, VerificationReport& report,

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+// Agency B's side of the partner exchange (docs/exchange.md): the partners
+// named in the configuration, each with its published outputs as last
+// fetched, checked for every document (verify::PartnerSource). `tdv check`
+// and `tdv bulk` fetch the outputs once at start; `tdv serve` fetches them
+// at start and every partners_refresh_seconds on a thread of its own,
+// without holding its start up. A partner whose outputs were never fetched
+// is unavailable, never a pass; one whose fetch failed after an earlier one
+// is checked against the outputs it has, their age in the report.
+#ifndef TDV_APP_PARTNERS_H_
+#define TDV_APP_PARTNERS_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config.h"
+#include "tdv/http/partner_client.h"
+#include "tdv/verify/verifier.h"
+
+namespace tdv::app {
+
+class Partners {
+ public:
+  // Reads each partner's key file: kUnavailable naming the file when one
+  // cannot be read or holds no key.
+  static Result<std::unique_ptr<Partners>> Open(const Config& config);
+  ~Partners();
+  Partners(const Partners&) = delete;
+  Partners& operator=(const Partners&) = delete;
+
+  // Fetches every partner's outputs now, one after the other; each
+  // failure is kept (and logged to `log`) as that partner's state.
+  void Refresh(std::ostream& log);
+  // Refresh() now and every `seconds` on a thread until destroyed.
+  void RefreshEvery(int seconds, std::ostream& log);
+
+  // The partners as the verifier checks them; valid while this lives.
+  std::vector<verify::PartnerSource> Sources() const;
+
+ private:
+  struct Partner {
+    PartnerConfig config;
+    http::PartnerClient client;
+    mutable std::mutex mu;
+    std::shared_ptr<const verify::exchange::PublishedSet> outputs;
+    std::chrono::steady_clock::time_point fetched;
+    std::string error;  // the last fetch's, "" after a good one
+  };
+  Partners() = default;
+  verify::PartnerCheck Check(const Partner& p, const std::string& state, const std::string& code,
+                             const std::string& number) const;
+
+  std::vector<std::unique_ptr<Partner>> partners_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace tdv::app
+
+#endif  // TDV_APP_PARTNERS_H_
