@@ -99,9 +99,11 @@ struct MrzReader::Impl {
       }
       // A zone found short of its ends (its first glyphs lost in a page's
       // edge or in print beside it) runs into the band's end, and the glyph
-      // there is cut in two: read once more with the band a tenth longer at
-      // either end.
-      if (!short_band) return a;
+      // there is cut in two: unless the reading is whole and sure, read
+      // once more with the band a tenth longer at either end.
+      const bool whole =
+          a.ok && a.reading.repair.checks_satisfied && a.reading.repair.uncertain.empty();
+      if (!short_band || whole) return a;
       first = std::move(a);
       cv::Size2f& size = full_rect.size;
       (size.width > size.height ? size.width : size.height) *= 1.2f;
