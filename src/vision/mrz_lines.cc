@@ -187,21 +187,27 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
   // made one run) and, cut into a line's rows, be read as a symbol at the
   // line's end. It counts in no profile or extent and is painted out.
   cv::Mat tall = cv::Mat::zeros(bin.size(), CV_8U);
+  // A stamp's ring across the zone, or a ring drawn round it, is a thin
+  // curve, wide and mostly empty. Painted out whole it took every glyph it
+  // touches with it; it counts in no profile or extent either, but in a
+  // line's crop only its rows beyond the line's are painted out (where it
+  // crosses a line it stays, as a mark the recogniser has learned to see
+  // past).
+  cv::Mat ring = cv::Mat::zeros(bin.size(), CV_8U);
   {
     cv::Mat labels, stats, centroids;
     const int n = cv::connectedComponentsWithStats(bin, labels, stats, centroids, 8);
     for (int c = 1; c < n; ++c) {
       const int height = stats.at<int>(c, cv::CC_STAT_HEIGHT),
                 width = stats.at<int>(c, cv::CC_STAT_WIDTH);
-      // A stamp's ring across the zone is a thin curve, wide and mostly
-      // empty: painted out whole it took every glyph it touches with it.
-      // Where it crosses a line it is cut like any mark (below).
-      const bool ring =
+      if (height <= 0.6 * bin.rows) continue;
+      const bool curve =
           width > height / 2 && stats.at<int>(c, cv::CC_STAT_AREA) < 0.15 * width * height;
-      if (height > 0.6 * bin.rows && !ring) tall.setTo(255, labels == c);
+      (curve ? ring : tall).setTo(255, labels == c);
     }
   }
   bin.setTo(0, tall);
+  bin.setTo(0, ring);
   std::vector<double> rows(static_cast<std::size_t>(bin.rows));
   for (int y = 0; y < bin.rows; ++y)
     rows[static_cast<std::size_t>(y)] = cv::countNonZero(bin.row(y));
@@ -249,6 +255,11 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
     cv::Mat labels, stats, centroids;
     const int n = cv::connectedComponentsWithStats(bin.rowRange(ys), labels, stats, centroids, 8);
     cv::Mat stray = tall.rowRange(ys).clone();
+    {
+      cv::Mat beyond = ring.rowRange(ys).clone();
+      beyond.rowRange(std::max(0, a - 1 - y0), std::min(y1 - y0, b + 1 - y0)).setTo(0);
+      stray |= beyond;
+    }
     std::vector<cv::Point> ink;
     std::vector<std::pair<int, cv::Rect>> touching;  // a component, its part in the line's rows
     for (int c = 1; c < n; ++c) {
