@@ -92,9 +92,12 @@ struct MrzReader::Impl {
           std::any_of(cut.begin(), cut.end(), [](const LineImage& l) { return l.at_band_end; });
       Attempt a = ReadLines(std::move(cut), angle, full_rect, crnn.get());
       if (pass == 1) {
-        // The longer band's reading only where it is the better one: the
-        // ink at the end may be print beside the zone, not a zone found short.
-        if (a.ok && (!first.ok || a.quality > first.quality)) return a;
+        // The longer band's reading only where its check digits hold and
+        // the first's did not: the ink at the end may be print beside the
+        // zone (a ring drawn round it), not a zone found short, and a
+        // reading of more symbols can score higher without being right.
+        const bool holds = a.ok && a.reading.repair.checks_satisfied;
+        if (holds && !(first.ok && first.reading.repair.checks_satisfied)) return a;
         return first;
       }
       // A zone found short of its ends (its first glyphs lost in a page's
