@@ -219,6 +219,24 @@ TEST_CASE("lines: a small band's strokes of a pixel are a line's ink", "[vision]
   CHECK(short_band[0].at_band_end);
 }
 
+TEST_CASE("lines: a stamp's thin strokes on a line's rows do not make it twice a line",
+          "[vision][lines]") {
+  // A stamp's letters close above the first line: thin strokes, a sixth of
+  // a line's ink in each row, that run on into its rows. Measured with them
+  // the first run was twice the second, which was dropped as too short.
+  cv::Mat band = ThinBand(2, 20);
+  const int top = 24 - 7;  // the first line's glyph tops
+  for (int x = 30; x < band.cols - 20; x += 24)
+    cv::line(band, {x, top - 14}, {x + 5, top + 1}, cv::Scalar(150), 1, cv::LINE_8);
+  if (const char* debug = std::getenv("TDV_VISION_DEBUG_DIR"))
+    cv::imwrite(std::string(debug) + "/stamp-strokes.png", band);
+  int base = 0;
+  const int width = cv::getTextSize(kThinLine, cv::FONT_HERSHEY_PLAIN, 0.9, 1, &base).width;
+  const auto cut = SegmentLines(band);
+  REQUIRE(cut.size() == 2);
+  for (const LineImage& line : cut) CHECK(line.pixels.cols / line.scale > 0.95 * width);
+}
+
 // Opinions that give each character of `lines` probability 1, and a
 // confidence of `own` everywhere.
 struct SureOpinions {
