@@ -5,12 +5,15 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 
 #include "exit_codes.h"
 #include "secret_file.h"
@@ -25,6 +28,8 @@ struct AuditFlags {
   std::string checkpoint_file;
   lists::TrailQuery query;
   std::string state, type, number;
+  int older_than_days = 0;
+  std::string before;
 };
 
 int Fail(int code, const std::string& message) {
@@ -115,6 +120,46 @@ void CheckpointWriter::WriteIfMoved() {
   written_seq_ = seq;
 }
 
+Result<verify::Erasure> EraseOlderThan(verify::AuditTrail& trail, int days, std::string_view actor,
+                                       std::ostream& log) {
+  const std::time_t before = std::time(nullptr) - std::time_t{86400} * days;
+  std::tm tm{};
+  gmtime_r(&before, &tm);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+  auto erased = trail.ErasePersonal(text, actor);
+  if (!erased) {
+    log << "tdv: audit: the document fields older than " << days
+        << " days could not be erased: " << erased.error().message << std::endl;
+  } else if (erased->upto_seq > 0) {
+    log << "tdv: audit: erased the document fields of " << erased->entries
+        << " entries written before " << text << " (up to seq " << erased->upto_seq << ")"
+        << std::endl;
+  }
+  return erased;
+}
+
+PersonalRetention::PersonalRetention(verify::AuditTrail& trail, int days, std::ostream& log) {
+  if (days <= 0) return;
+  thread_ = std::thread([this, &trail, days, &log] {
+    std::unique_lock lock(mu_);
+    do {
+      lock.unlock();
+      (void)EraseOlderThan(trail, days, "service", log);
+      lock.lock();
+    } while (!cv_.wait_for(lock, std::chrono::hours(1), [this] { return stopping_; }));
+  });
+}
+
+PersonalRetention::~PersonalRetention() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
 Result<std::unique_ptr<verify::AuditTrail>> OpenAudit(const Config& config) {
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
@@ -178,6 +223,17 @@ std::function<int()> AddAuditCommands(CLI::App& parent, std::function<Result<Con
   show->add_option("--type", flags->type, "document type (P, I, A, C, V)");
   show->add_option("--number", flags->number, "document number");
   show->add_flag("--json", flags->json, "print JSON");
+  CLI::App* erase = audit->add_subcommand(
+      "erase",
+      "erase the document hash and number of entries past their retention period (the chain "
+      "still proves them)");
+  add_common(erase);
+  erase
+      ->add_option("--older-than", flags->older_than_days,
+                   "days (default: the configuration's audit_personal_days)")
+      ->check(CLI::Range(1, 36500));
+  erase->add_option("--before", flags->before,
+                    "instead: entries written before this time (RFC 3339 UTC, or a date)");
 
   return [=]() -> int {
     if (!audit->parsed()) return -1;
@@ -185,6 +241,36 @@ std::function<int()> AddAuditCommands(CLI::App& parent, std::function<Result<Con
     if (!config) return Fail(kExitUsage, config.error().message);
     auto trail = OpenAudit(*config);
     if (!trail) return Fail(kExitUnavailable, trail.error().message);
+    if (erase->parsed()) {
+      const int days =
+          flags->older_than_days > 0 ? flags->older_than_days : config->audit_personal_days;
+      Result<verify::Erasure> erased = verify::Erasure{};
+      if (!flags->before.empty()) {
+        if (flags->older_than_days > 0)
+          return Fail(kExitUsage, "--before or --older-than, not both");
+        // A date, then optionally a time: compared as text with the entries'.
+        const std::string& b = flags->before;
+        const bool date = b.size() >= 10 && b[4] == '-' && b[7] == '-' &&
+                          b.find_first_not_of("0123456789-") >= 10 &&
+                          (b.size() == 10 || b[10] == 'T') &&
+                          b.find_first_not_of("0123456789-T:.Z") == std::string::npos;
+        if (!date) return Fail(kExitUsage, "--before must be a date or an RFC 3339 UTC time");
+        erased = (*trail)->ErasePersonal(b, CliActor());
+      } else if (days <= 0) {
+        return Fail(kExitUsage,
+                    "no retention period: give --older-than DAYS or set audit_personal_days");
+      } else {
+        std::ostringstream log;  // what it did is printed below
+        erased = EraseOlderThan(**trail, days, CliActor(), log);
+      }
+      if (!erased) return Fail(kExitUnavailable, erased.error().message);
+      if (erased->upto_seq == 0)
+        std::cout << "nothing to erase: no entry that old holds a document\n";
+      else
+        std::cout << "erased the document fields of " << erased->entries << " entries (up to seq "
+                  << erased->upto_seq << ")\n";
+      return kExitOk;
+    }
     if (verify->parsed() || checkpoint->parsed()) {
       std::optional<verify::Checkpoint> against;
       if (!flags->checkpoint_file.empty()) {
@@ -221,6 +307,7 @@ std::function<int()> AddAuditCommands(CLI::App& parent, std::function<Result<Con
                            {"intact", check->intact()},
                            {"problem_count", check->problem_count},
                            {"problems", check->problems},
+                           {"erased", check->erased},
                            {"head_seq", check->head_seq},
                            {"head_mac", check->head_mac}};
         if (against) {
@@ -230,6 +317,8 @@ std::function<int()> AddAuditCommands(CLI::App& parent, std::function<Result<Con
         std::cout << out.dump(2) << "\n";
       } else {
         for (const auto& p : check->problems) std::cout << p << "\n";
+        if (check->erased > 0)
+          std::cout << check->erased << " entries with their document fields erased\n";
         if (check->problem_count > static_cast<std::int64_t>(check->problems.size()))
           std::cout << "... " << check->problem_count << " problems in all\n";
         std::cout << check->entries << " entries, "

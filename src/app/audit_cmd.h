@@ -58,6 +58,29 @@ class CheckpointWriter {
   std::thread thread_;
 };
 
+// Erases the document fields of the entries older than `days` days
+// (verify::AuditTrail::ErasePersonal) as `actor`, and says what it did on
+// `log` when it erased any or failed.
+Result<verify::Erasure> EraseOlderThan(verify::AuditTrail& trail, int days, std::string_view actor,
+                                       std::ostream& log);
+
+// A running service's retention of personal fields: EraseOlderThan(`days`)
+// now and every hour, on a thread of its own (days 0: never). A failed
+// erasure is reported on `log` and tried again the next hour.
+class PersonalRetention {
+ public:
+  PersonalRetention(verify::AuditTrail& trail, int days, std::ostream& log);
+  ~PersonalRetention();
+  PersonalRetention(const PersonalRetention&) = delete;
+  PersonalRetention& operator=(const PersonalRetention&) = delete;
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 std::function<int()> AddAuditCommands(CLI::App& parent, std::function<Result<Config>()> load,
                                       const std::function<void(CLI::App*)>& add_common);
 

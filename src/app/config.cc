@@ -31,6 +31,7 @@ constexpr const char* kSettings[] = {"listen",
                                      "audit_key_file",
                                      "audit_checkpoint_file",
                                      "audit_checkpoint_seconds",
+                                     "audit_personal_days",
                                      "audit_document_number_in_clear",
                                      "tls_cert",
                                      "tls_key",
@@ -225,6 +226,10 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
             "\"audit_checkpoint_seconds\" must be an integer 0-86400 (0: only as the service "
             "stops)");
       config.audit_checkpoint_seconds = *n;
+    } else if (key == "audit_personal_days") {
+      const auto n = IntIn(value, 0, 36500);
+      if (!n) return bad("\"audit_personal_days\" must be an integer 0-36500 (0: kept)");
+      config.audit_personal_days = *n;
     } else if (key == "tls_cert" || key == "tls_key" || key == "tls_client_ca") {
       if (!value.is_string() || value.get<std::string>().empty())
         return bad("\"" + key + "\" must be a PEM file path");

@@ -71,6 +71,9 @@ struct Config {
   // audit_checkpoint_seconds in which the trail grew (0: only on stopping).
   std::filesystem::path audit_checkpoint_file;
   int audit_checkpoint_seconds = 300;
+  // Days the audit trail keeps its entries' document hash and number; older
+  // ones are erased by `tdv serve` (hourly) and `tdv audit erase` (0: kept).
+  int audit_personal_days = 0;
   // TLS for `tdv serve`: certificate chain and key (PEM); client
   // certificates from tls_client_ca, required with tls_require_client_cert.
   std::string tls_cert, tls_key, tls_client_ca;

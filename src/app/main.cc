@@ -403,6 +403,7 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   // --checkpoint`: the last one written as the service stops.
   CheckpointWriter checkpoints(**audit, config->audit_checkpoint_file,
                                config->audit_checkpoint_seconds, std::cerr);
+  PersonalRetention retention(**audit, config->audit_personal_days, std::cerr);
   http::Server server(verifier, options);
   if (Status bound = server.Bind(); !bound) {
     stop_refresher();

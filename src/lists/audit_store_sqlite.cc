@@ -53,7 +53,8 @@ constexpr std::size_t kHashes = 11;
 constexpr std::size_t kCachedBlocks = 4096;
 
 constexpr const char* kColumns =
-    "seq, time, key_id, action, document, document_number, verdict, reasons, detail, mac";
+    "seq, time, key_id, action, document, document_number, verdict, reasons, detail, mac, "
+    "personal";
 
 class SqliteAuditStore final : public AuditStore {
  public:
@@ -76,6 +77,7 @@ class SqliteAuditStore final : public AuditStore {
       PRAGMA synchronous=NORMAL;
       PRAGMA cache_size=-65536;
       PRAGMA journal_size_limit=67108864;
+      PRAGMA secure_delete=ON;
       CREATE TABLE IF NOT EXISTS audit (
         seq INTEGER PRIMARY KEY,
         time TEXT NOT NULL,
@@ -86,7 +88,8 @@ class SqliteAuditStore final : public AuditStore {
         verdict TEXT NOT NULL,
         reasons TEXT NOT NULL,
         detail TEXT NOT NULL,
-        mac TEXT NOT NULL);
+        mac TEXT NOT NULL,
+        personal TEXT NOT NULL DEFAULT '');
     )sql";
     sqlite3_busy_timeout(db_, 10000);
     if (!Exec("PRAGMA journal_mode=WAL")) return Failure();
@@ -102,6 +105,12 @@ class SqliteAuditStore final : public AuditStore {
     if (!existed &&
         !Exec("CREATE TABLE IF NOT EXISTS audit_blooms (block INTEGER PRIMARY KEY, bits BLOB NOT "
               "NULL)")) {
+      return Failure();
+    }
+    // A trail made before digests gains their column (its entries keep "").
+    if (sqlite3_stmt* probe = Prepare("SELECT personal FROM audit LIMIT 0")) {
+      sqlite3_finalize(probe);
+    } else if (!Exec("ALTER TABLE audit ADD COLUMN personal TEXT NOT NULL DEFAULT ''")) {
       return Failure();
     }
     blooms_ = TableExists("audit_blooms");
@@ -136,7 +145,7 @@ class SqliteAuditStore final : public AuditStore {
       begin_ = Prepare("BEGIN IMMEDIATE");
       last_ = Prepare("SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1");
       insert_ = Prepare(std::string("INSERT INTO audit (") + kColumns +
-                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
       commit_ = Prepare("COMMIT");
       if (!begin_ || !last_ || !insert_ || !commit_) {
         Error e = Failure();
@@ -164,7 +173,7 @@ class SqliteAuditStore final : public AuditStore {
       sqlite3_bind_int64(insert_, 1, e.seq);
       int i = 2;
       for (const std::string* v : {&e.time, &e.key_id, &e.action, &e.document, &e.document_number,
-                                   &e.verdict, &e.reasons, &e.detail, &e.mac}) {
+                                   &e.verdict, &e.reasons, &e.detail, &e.mac, &e.personal}) {
         sqlite3_bind_text(insert_, i++, v->data(), static_cast<int>(v->size()), SQLITE_STATIC);
       }
       const int step = sqlite3_step(insert_);
@@ -252,7 +261,102 @@ class SqliteAuditStore final : public AuditStore {
     return out;
   }
 
+  Result<std::int64_t> LastPersonalBefore(const std::string& time,
+                                          std::int64_t after_seq) override {
+    std::lock_guard lock(mu_);
+    // No time index (see the file comment), and appends wait while this
+    // runs: the last entry before `time` by bisection over seq (times grow
+    // with it), then a pass over the entries after `after_seq` up to it.
+    auto last = Int("SELECT coalesce(max(seq), 0) FROM audit", [](sqlite3_stmt*) {});
+    if (!last) return last.error();
+    sqlite3_stmt* at = Prepare("SELECT seq, time FROM audit WHERE seq >= ?1 ORDER BY seq LIMIT 1");
+    if (at == nullptr) return Failure();
+    std::int64_t lo = after_seq, hi = *last + 1;  // lo: before `time`; hi: not
+    while (hi - lo > 1) {
+      const std::int64_t mid = lo + (hi - lo) / 2;
+      sqlite3_bind_int64(at, 1, mid);
+      const bool row = sqlite3_step(at) == SQLITE_ROW;
+      const std::int64_t seq = row ? sqlite3_column_int64(at, 0) : hi;
+      const bool before = row && ColumnText(at, 1) < time;
+      sqlite3_reset(at);
+      if (seq >= hi) {
+        hi = mid;  // no entry from mid to hi
+      } else if (before) {
+        lo = seq;
+      } else {
+        hi = seq;
+      }
+    }
+    sqlite3_finalize(at);
+    if (lo <= after_seq) return std::int64_t{0};
+    return Int(
+        "SELECT coalesce(max(seq), 0) FROM audit WHERE seq > ?1 AND seq <= ?2 AND (document <> '' "
+        "OR document_number <> '')",
+        [&](sqlite3_stmt* s) {
+          sqlite3_bind_int64(s, 1, after_seq);
+          sqlite3_bind_int64(s, 2, lo);
+        });
+  }
+
+  Result<std::int64_t> ErasePersonal(std::int64_t after_seq, std::int64_t upto_seq) override {
+    std::lock_guard lock(mu_);
+    if (!Exec("BEGIN IMMEDIATE")) return Failure();
+    const auto bind = [&](sqlite3_stmt* s) {
+      sqlite3_bind_int64(s, 1, after_seq);
+      sqlite3_bind_int64(s, 2, upto_seq);
+    };
+    auto first = Int(
+        "SELECT coalesce(min(seq), 0) FROM audit WHERE seq > ?1 AND seq <= ?2 AND (document <> '' "
+        "OR document_number <> '')",
+        bind);
+    auto last = Int("SELECT coalesce(max(seq), 0) FROM audit", [](sqlite3_stmt*) {});
+    if (!first || !last) return Rollback();
+    if (*first == 0) {
+      Exec("ROLLBACK");
+      return std::int64_t{0};
+    }
+    sqlite3_stmt* s = Prepare(
+        "UPDATE audit SET document = '', document_number = '' WHERE seq >= ?1 AND seq <= ?2 AND "
+        "(document <> '' OR document_number <> '')");
+    if (s == nullptr) return Rollback();
+    sqlite3_bind_int64(s, 1, *first);
+    sqlite3_bind_int64(s, 2, upto_seq);
+    const bool updated = sqlite3_step(s) == SQLITE_DONE;
+    sqlite3_finalize(s);
+    if (!updated) return Rollback();
+    const std::int64_t erased = sqlite3_changes64(db_);
+    // The filters of the blocks changed are written again without the
+    // erased documents (a filter would still answer for them); a block not
+    // yet complete has none.
+    if (blooms_) {
+      for (std::int64_t block = (*first - 1) / kBlock;
+           block <= (upto_seq - 1) / kBlock && (block + 1) * kBlock <= *last; ++block) {
+        if (!WriteBloom(block)) return Rollback();
+      }
+    }
+    if (!Exec("COMMIT")) return Rollback();
+    cache_.clear();
+    cache_first_ = 0;
+    // secure_delete zeroed the old values in the file's pages; the WAL's
+    // frames from before still hold them until it is copied back and
+    // emptied (readers may hold that off: the next restart does it).
+    (void)sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    return erased;
+  }
+
  private:
+  // The one integer a query gives (its parameters bound by `bind`).
+  Result<std::int64_t> Int(const char* sql, const std::function<void(sqlite3_stmt*)>& bind) {
+    sqlite3_stmt* s = Prepare(sql);
+    if (s == nullptr) return Failure();
+    bind(s);
+    const bool row = sqlite3_step(s) == SQLITE_ROW;
+    const std::int64_t value = row ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_finalize(s);
+    if (!row) return Failure();
+    return value;
+  }
+
   bool TableExists(const char* name) {
     sqlite3_stmt* s = Prepare(std::string("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
                                           "name = '") +
@@ -425,6 +529,7 @@ class SqliteAuditStore final : public AuditStore {
     e.reasons = ColumnText(s, 7);
     e.detail = ColumnText(s, 8);
     e.mac = ColumnText(s, 9);
+    e.personal = ColumnText(s, 10);
     return e;
   }
   Error Failure() const {

@@ -112,12 +112,14 @@ CREATE TABLE IF NOT EXISTS audit (
   reasons TEXT NOT NULL,
   detail TEXT NOT NULL,
   mac TEXT NOT NULL);
+ALTER TABLE audit ADD COLUMN IF NOT EXISTS personal TEXT NOT NULL DEFAULT '';
 CREATE INDEX IF NOT EXISTS audit_by_document ON audit(document);
 )sql";
 
 constexpr const char* kAuditColumns =
-    "seq, time, key_id, action, document, document_number, verdict, reasons, detail, mac";
-constexpr int kAuditFields = 10;
+    "seq, time, key_id, action, document, document_number, verdict, reasons, detail, mac, "
+    "personal";
+constexpr int kAuditFields = 11;
 constexpr std::size_t kRowsPerInsert = 2000;  // 20,000 parameters (the limit is 65,535)
 constexpr int kScanChunk = 20000;
 
@@ -168,7 +170,8 @@ class PgAuditStore final : public AuditStore {
             .Add(e.verdict)
             .Add(e.reasons)
             .Add(e.detail)
-            .Add(e.mac);
+            .Add(e.mac)
+            .Add(e.personal);
       }
       if (auto r = PgExec(conn_, sql, params); !r) return fail(r.error());
     }
@@ -221,6 +224,35 @@ class PgAuditStore final : public AuditStore {
     return out;
   }
 
+  // Reads do not wait for appends here (nor appends for reads).
+  Result<std::int64_t> LastPersonalBefore(const std::string& time,
+                                          std::int64_t after_seq) override {
+    std::lock_guard lock(mu_);
+    auto r = PgExec(conn_,
+                    "SELECT coalesce(max(seq), 0) FROM audit WHERE seq > $1 AND time < $2 AND "
+                    "(document <> '' OR document_number <> '')",
+                    Params().Add(after_seq).Add(time));
+    if (!r) return Unavailable(r.error());
+    return std::stoll(Value(r->get(), 0, 0));
+  }
+
+  Result<std::int64_t> ErasePersonal(std::int64_t after_seq, std::int64_t upto_seq) override {
+    std::lock_guard lock(mu_);
+    auto r = PgExec(conn_,
+                    "UPDATE audit SET document = '', document_number = '' WHERE seq > $1 AND seq "
+                    "<= $2 AND (document <> '' OR document_number <> '')",
+                    Params().Add(after_seq).Add(upto_seq));
+    if (!r) return Unavailable(r.error());
+    const char* changed = PQcmdTuples(r->get());
+    const std::int64_t erased = changed != nullptr && *changed != '\0' ? std::stoll(changed) : 0;
+    // The old row versions stay in the table's pages until a vacuum takes
+    // them (and its index entries with them).
+    if (erased > 0) {
+      if (auto v = PgExec(conn_, "VACUUM audit"); !v) return Unavailable(v.error());
+    }
+    return erased;
+  }
+
  private:
   static TrailEntry Row(PGresult* r, int i) {
     TrailEntry e;
@@ -234,6 +266,7 @@ class PgAuditStore final : public AuditStore {
     e.reasons = Value(r, i, 7);
     e.detail = Value(r, i, 8);
     e.mac = Value(r, i, 9);
+    e.personal = Value(r, i, 10);
     return e;
   }
   static Error Unavailable(const Error& e) {

@@ -38,15 +38,41 @@ void Field(std::string& out, std::string_view value) {
   out += value;
 }
 
+// What an entry's MAC covers: its fields, with the digest of its personal
+// fields in their place (an entry written before digests: the fields).
 std::string MacInput(const TrailEntry& e, const std::string& prev_mac) {
   std::string in;
   in.reserve(256);
+  if (!e.personal.empty()) in = "v2";
   Field(in, std::to_string(e.seq));
-  for (const std::string* v : {&e.time, &e.key_id, &e.action, &e.document, &e.document_number,
-                               &e.verdict, &e.reasons, &e.detail, &prev_mac}) {
-    Field(in, *v);
+  for (const std::string* v : {&e.time, &e.key_id, &e.action}) Field(in, *v);
+  if (e.personal.empty()) {
+    Field(in, e.document);
+    Field(in, e.document_number);
+  } else {
+    Field(in, e.personal);
   }
+  for (const std::string* v : {&e.verdict, &e.reasons, &e.detail, &prev_mac}) Field(in, *v);
   return in;
+}
+
+std::string PersonalInput(std::string_view document, std::string_view document_number) {
+  std::string in;
+  Field(in, document);
+  Field(in, document_number);
+  return in;
+}
+
+// An erasure's entry: "upto_seq=N before=TIME"; its N, or 0.
+std::int64_t ErasedUpTo(const TrailEntry& e) {
+  constexpr std::string_view kKey = "upto_seq=";
+  if (e.action != kEraseAction || e.detail.compare(0, kKey.size(), kKey) != 0) return 0;
+  std::int64_t n = 0;
+  for (std::size_t i = kKey.size(); i < e.detail.size() && e.detail[i] >= '0' &&
+                                    e.detail[i] <= '9' && n < (std::int64_t{1} << 58);
+       ++i)
+    n = n * 10 + (e.detail[i] - '0');
+  return n;
 }
 
 std::string CheckpointInput(const Checkpoint& c) {
@@ -70,9 +96,10 @@ struct Pending {
 
 struct AuditTrail::Impl {
   std::unique_ptr<lists::AuditStore> store;
-  std::unique_ptr<sig::HmacSha256> chain_mac, document_mac, checkpoint_mac;
+  std::unique_ptr<sig::HmacSha256> chain_mac, document_mac, checkpoint_mac, personal_mac;
   std::int64_t committed_seq = 0;  // the newest entry this process committed (under mu)
   std::string committed_mac;
+  std::int64_t erased_upto = 0;  // document fields erased up to here by this process (under mu)
   AuditOptions options;
   // Group commit without a writer thread: whoever finds no commit running
   // commits everything queued (its own entries and others'), the rest wait
@@ -89,9 +116,14 @@ struct AuditTrail::Impl {
     return chain_mac->Hex(MacInput(e, prev_mac), 32);
   }
 
+  std::string Personal(std::string_view document, std::string_view document_number) const {
+    return personal_mac->Hex(PersonalInput(document, document_number), 32);
+  }
+
   Status Submit(std::vector<TrailEntry> entries) {
     for (TrailEntry& e : entries) {
       if (e.time.empty()) e.time = NowWithMillis();
+      e.personal = Personal(e.document, e.document_number);
     }
     Pending mine;
     mine.entries = std::move(entries);
@@ -154,6 +186,8 @@ AuditTrail::AuditTrail(std::unique_ptr<lists::AuditStore> store, std::string sec
       std::make_unique<sig::HmacSha256>(sig::HmacSha256Hex(secret, "tdv audit document"));
   impl_->checkpoint_mac =
       std::make_unique<sig::HmacSha256>(sig::HmacSha256Hex(secret, "tdv audit checkpoint"));
+  impl_->personal_mac =
+      std::make_unique<sig::HmacSha256>(sig::HmacSha256Hex(secret, "tdv audit personal"));
   impl_->options = options;
 }
 
@@ -271,6 +305,10 @@ Result<ChainCheck> AuditTrail::VerifyChain(const Checkpoint* against) const {
     if (check.problems.size() < kMaxProblems)
       check.problems.push_back("seq " + std::to_string(seq) + ": " + what);
   };
+  // Entries whose personal fields are gone, and how far the erasures the
+  // trail records reach.
+  const std::string none = impl_->Personal("", "");
+  std::int64_t last_erased = 0, erasures_reach = 0;
   Status s = impl_->store->Scan(0, [&](const TrailEntry& e) {
     ++check.entries;
     // The MAC covers the entry and the MAC before it: an entry that was
@@ -283,6 +321,21 @@ Result<ChainCheck> AuditTrail::VerifyChain(const Checkpoint* against) const {
     } else if (!sig::ConstantTimeEqual(impl_->Seal(e, prev), e.mac)) {
       problem(e.seq, "altered, or not the entry written after seq " + std::to_string(e.seq - 1) +
                          " (its MAC does not match)");
+    } else if (!e.personal.empty()) {
+      // The MAC covers the digest: the fields must still give it, or be
+      // erased.
+      if (e.document.empty() && e.document_number.empty()) {
+        if (e.personal != none) {
+          ++check.erased;
+          last_erased = e.seq;
+        }
+      } else if (!sig::ConstantTimeEqual(impl_->Personal(e.document, e.document_number),
+                                         e.personal)) {
+        problem(e.seq,
+                "its document fields were altered (they no longer give the digest the "
+                "chain covers)");
+      }
+      erasures_reach = std::max(erasures_reach, ErasedUpTo(e));  // a proven erasure only
     }
     if (against != nullptr && e.seq == against->seq && e.mac != against->mac) {
       problem(e.seq, "not the entry the checkpoint of " + against->time +
@@ -295,6 +348,12 @@ Result<ChainCheck> AuditTrail::VerifyChain(const Checkpoint* against) const {
     return true;
   });
   if (!s) return s.error();
+  if (last_erased > erasures_reach) {
+    problem(last_erased,
+            "its document fields were erased, but no erasure in the trail reaches it "
+            "(erasures recorded up to seq " +
+                std::to_string(erasures_reach) + ")");
+  }
   if (against != nullptr && check.head_seq < against->seq) {
     check.missing = against->seq - check.head_seq;
     problem(against->seq, std::to_string(check.missing) +
@@ -304,6 +363,34 @@ Result<ChainCheck> AuditTrail::VerifyChain(const Checkpoint* against) const {
                               ", the trail ends at seq " + std::to_string(check.head_seq));
   }
   return check;
+}
+
+Result<Erasure> AuditTrail::ErasePersonal(const std::string& before, std::string_view actor) {
+  Erasure out;
+  // Entries up to erased_upto are erased already (by this process).
+  std::int64_t after;
+  {
+    std::lock_guard lock(impl_->mu);
+    after = impl_->erased_upto;
+  }
+  auto upto = impl_->store->LastPersonalBefore(before, after);
+  if (!upto) return upto.error();
+  if (*upto == 0) return out;
+  // Recorded first: an erasure the trail does not record is tampering.
+  // Should the erasure then fail, the next one takes the same entries.
+  if (Status r = Record(ChangeEntry(actor, kEraseAction,
+                                    "upto_seq=" + std::to_string(*upto) + " before=" + before));
+      !r)
+    return r.error();
+  auto erased = impl_->store->ErasePersonal(after, *upto);
+  if (!erased) return erased.error();
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->erased_upto = std::max(impl_->erased_upto, *upto);
+  }
+  out.upto_seq = *upto;
+  out.entries = *erased;
+  return out;
 }
 
 Result<std::vector<TrailEntry>> AuditTrail::Query(const lists::TrailQuery& query) const {

@@ -317,6 +317,61 @@ TEST_CASE("tdv audit: checks and changes are recorded; verify finds an altered e
   CHECK(r.out.empty());
 }
 
+TEST_CASE("tdv audit erase: document fields past their retention go; the chain holds",
+          "[cli][audit]") {
+  TempDir data;
+  const std::string d = data.path().string();
+  std::ofstream(data.path() / "config.json") << R"({"audit_document_number_in_clear": true})";
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(Tdv({"check", "--data", d, "--allow-specimens", "--as-of", "2011-06-01", "--mrz",
+                 testing::kTd3Specimen})
+                .exit_code == 0);
+  }
+  ProcessResult r = Tdv({"audit", "show", "--data", d});
+  CHECK(r.out.find("L898902C3") != std::string::npos);
+  // No retention period set and none given; a bad time.
+  r = Tdv({"audit", "erase", "--data", d});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("audit_personal_days") != std::string::npos);
+  CHECK(Tdv({"audit", "erase", "--data", d, "--before", "yesterday"}).exit_code == 2);
+  CHECK(Tdv({"audit", "erase", "--data", d, "--older-than", "0"}).exit_code != 0);
+  // Entries of today are not a day old.
+  r = Tdv({"audit", "erase", "--data", d, "--older-than", "1"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("nothing to erase") != std::string::npos);
+
+  r = Tdv({"audit", "erase", "--data", d, "--before", "2999-01-01"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("erased the document fields of 2 entries (up to seq 2)") != std::string::npos);
+  r = Tdv({"audit", "show", "--data", d, "--json"});
+  auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j["entries"].size() == 3);
+  CHECK(j["entries"][0]["verdict"] == "clear");
+  CHECK(j["entries"][2]["action"] == "audit.erase");
+  CHECK(r.out.find("L898902C3") == std::string::npos);
+  r = Tdv({"audit", "show", "--data", d, "--json", "--state", "UTO", "--type", "P", "--number",
+           "L898902C3"});
+  CHECK(nlohmann::json::parse(r.out)["entries"].empty());
+  r = Tdv({"audit", "verify", "--data", d, "--json"});
+  CHECK(r.exit_code == 0);
+  j = nlohmann::json::parse(r.out);
+  CHECK(j["intact"] == true);
+  CHECK(j["erased"] == 2);
+  // Not in the file either.
+  std::ifstream in(data.path() / "audit.db", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  CHECK_FALSE(bytes.empty());
+  CHECK(bytes.find("L898902C3") == std::string::npos);
+
+  // Putting a number back is found.
+  REQUIRE(tdv::testing::SqliteExec(data.path() / "audit.db",
+                                   "update audit set document_number='L898902C3' where seq=1")
+              .exit_code == 0);
+  r = Tdv({"audit", "verify", "--data", d});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("seq 1: its document fields were altered") != std::string::npos);
+}
+
 // Deletes the trail's entries after `seq`, as whoever can write the data
 // directory (but holds no key) could.
 void DeleteAfter(const std::filesystem::path& data, int seq) {
@@ -538,7 +593,8 @@ TEST_CASE("tdv policy prints the rules; the config sets them", "[cli][policy]") 
         R"({"partners": [{"name": "a", "url": "http://x", "key_file": "k", "colour": 1}]})",
         R"({"partners": [{"name": "a", "url": "http://x", "key_file": "k"},
                          {"name": "a", "url": "http://y", "key_file": "k"}]})",
-        R"({"partners_refresh_seconds": 1})"}) {
+        R"({"partners_refresh_seconds": 1})", R"({"audit_personal_days": -1})",
+        R"({"audit_personal_days": "30"})"}) {
     std::ofstream(data.path() / "config.json") << bad;
     r = Tdv({"check", "--data", d, "--mrz", testing::kTd3Specimen});
     CHECK(r.exit_code == 2);

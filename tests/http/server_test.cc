@@ -369,6 +369,10 @@ class FullDiskAuditStore final : public lists::AuditStore {
   Result<std::vector<lists::TrailEntry>> Query(const lists::TrailQuery&) override {
     return std::vector<lists::TrailEntry>{};
   }
+  Result<std::int64_t> LastPersonalBefore(const std::string&, std::int64_t) override { return 0; }
+  Result<std::int64_t> ErasePersonal(std::int64_t, std::int64_t) override {
+    return Error{ErrorCode::kUnavailable, "database or disk is full"};
+  }
 };
 
 TEST_CASE("audit: batch items that cannot be recorded get no report; the batch stops",

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -246,6 +247,192 @@ TEST_CASE("audit: a verification is recorded with a keyed document hash", "[audi
   CHECK(clear->VerificationEntry("k", *report).document_number == "L898902C3");
 }
 
+// Verifications of documents numbered PREFIX0 ... at times `day`T10:0N.
+void RecordChecks(AuditTrail& trail, const std::string& prefix, const std::string& day, int n) {
+  for (int i = 0; i < n; ++i) {
+    TrailEntry e;
+    e.time = day + "T10:0" + std::to_string(i) + ":00.000Z";
+    e.key_id = "desk";
+    e.action = "verify";
+    e.document_number = prefix + std::to_string(i);
+    e.document = trail.DocumentHash("UTO", "P", e.document_number);
+    e.verdict = "clear";
+    REQUIRE(trail.Record(e).has_value());
+  }
+}
+
+// The bytes of the trail's files (the database and its WAL).
+std::string FileBytes(const std::string& file) {
+  std::string all;
+  for (const std::string& f : {file, file + "-wal"}) {
+    std::ifstream in(f, std::ios::binary);
+    all.append(std::istreambuf_iterator<char>(in), {});
+  }
+  return all;
+}
+
+std::vector<TrailEntry> ByDocument(const AuditTrail& trail, const std::string& number) {
+  TrailQuery q;
+  q.document = trail.DocumentHash("UTO", "P", number);
+  auto found = trail.Query(q);
+  REQUIRE(found.has_value());
+  return *found;
+}
+
+TEST_CASE("audit: personal fields past their retention are erased; the chain still proves them",
+          "[audit]") {
+  tdv::testing::TempDir dir;
+  const std::string file = (dir.path() / "audit.db").string();
+  AuditOptions in_clear;
+  in_clear.document_number_in_clear = true;
+  {
+    auto trail = Open(file, kSecret, in_clear);
+    RecordChecks(*trail, "OLDNUMBR", "2025-01-05", 5);  // seq 1-5
+    REQUIRE(trail->Record(AuditTrail::ChangeEntry("cli:ops", "keys.revoke", "id=1")).has_value());
+    RecordChecks(*trail, "NEWNUMBR", "2026-02-01", 3);  // seq 7-9
+    REQUIRE(trail->VerifyChain()->intact());
+    CHECK(FileBytes(file).find("OLDNUMBR") != std::string::npos);
+  }
+
+  SECTION("a field altered before erasure is found") {
+    Tamper(file, "UPDATE audit SET document_number = 'OLDNUMBR9' WHERE seq = 2");
+    auto check = Open(file)->VerifyChain();
+    REQUIRE(check.has_value());
+    REQUIRE(check->problem_count == 1);
+    CHECK(check->problems[0].rfind("seq 2: its document fields were altered", 0) == 0);
+  }
+  SECTION("a digest blanked to pass for an entry from before digests is found") {
+    Tamper(file, "UPDATE audit SET personal = '', document_number = 'OLDNUMBR9' WHERE seq = 2");
+    auto check = Open(file)->VerifyChain();
+    REQUIRE(check.has_value());
+    REQUIRE(check->problem_count == 1);
+    CHECK(check->problems[0].rfind("seq 2: altered", 0) == 0);
+  }
+  SECTION("fields erased behind the trail's back are found") {
+    Tamper(file, "UPDATE audit SET document = '', document_number = '' WHERE seq = 8");
+    auto check = Open(file)->VerifyChain();
+    REQUIRE(check.has_value());
+    REQUIRE(check->problem_count == 1);
+    CHECK(check->problems[0].rfind("seq 8: its document fields were erased, but no erasure", 0) ==
+          0);
+  }
+  SECTION("erased") {
+    auto trail = Open(file, kSecret, in_clear);
+    auto erased = trail->ErasePersonal("2026-01-01", "service");
+    REQUIRE(erased.has_value());
+    CHECK(erased->upto_seq == 5);
+    CHECK(erased->entries == 5);
+    // The erasure is an entry of its own; every entry is still proven.
+    auto check = trail->VerifyChain();
+    REQUIRE(check.has_value());
+    CHECK(check->intact());
+    CHECK(check->entries == 10);
+    CHECK(check->erased == 5);
+    TrailQuery q;
+    q.action = std::string(kEraseAction);
+    auto recorded = trail->Query(q);
+    REQUIRE(recorded->size() == 1);
+    CHECK((*recorded)[0].seq == 10);
+    CHECK((*recorded)[0].key_id == "service");
+    CHECK((*recorded)[0].detail == "upto_seq=5 before=2026-01-01");
+    // Gone from the trail and from its files; the rest of each entry stays.
+    CHECK(ByDocument(*trail, "OLDNUMBR1").empty());
+    CHECK(ByDocument(*trail, "NEWNUMBR1").size() == 1);
+    trail.reset();
+    const std::string bytes = FileBytes(file);
+    CHECK(bytes.find("OLDNUMBR") == std::string::npos);
+    CHECK(bytes.find("NEWNUMBR") != std::string::npos);
+    trail = Open(file, kSecret, in_clear);
+    TrailQuery all;
+    auto entries = trail->Query(all);
+    REQUIRE(entries->size() == 10);
+    CHECK((*entries)[1].document.empty());
+    CHECK((*entries)[1].document_number.empty());
+    CHECK((*entries)[1].verdict == "clear");
+    // Nothing more due: nothing recorded.
+    auto again = trail->ErasePersonal("2026-01-01", "service");
+    REQUIRE(again.has_value());
+    CHECK(again->upto_seq == 0);
+    CHECK(trail->VerifyChain()->entries == 10);
+
+    SECTION("a later erasure takes the entries after the last one's") {
+      auto later = trail->ErasePersonal("2026-03-01", "service");
+      REQUIRE(later.has_value());
+      CHECK(later->upto_seq == 9);
+      CHECK(later->entries == 3);
+      auto after = trail->VerifyChain();
+      REQUIRE(after.has_value());
+      CHECK(after->intact());
+      CHECK(after->erased == 8);
+      CHECK(ByDocument(*trail, "NEWNUMBR1").empty());
+    }
+    SECTION("a field put back into an erased entry is found") {
+      Tamper(file, "UPDATE audit SET document_number = 'OLDNUMBR1' WHERE seq = 2");
+      auto after = Open(file)->VerifyChain();
+      REQUIRE(after.has_value());
+      REQUIRE(after->problem_count == 1);
+      CHECK(after->problems[0].rfind("seq 2: its document fields were altered", 0) == 0);
+    }
+    SECTION("an erased entry altered otherwise is found") {
+      Tamper(file, "UPDATE audit SET verdict = 'reject' WHERE seq = 3");
+      CHECK(Open(file)->VerifyChain()->problems.at(0).rfind("seq 3: altered", 0) == 0);
+    }
+    SECTION("an erasure record stretched over newer entries is found") {
+      Tamper(file,
+             "UPDATE audit SET detail = 'upto_seq=9 before=2027-01-01' WHERE seq = 10; "
+             "UPDATE audit SET document = '', document_number = '' WHERE seq = 8");
+      auto after = Open(file)->VerifyChain();
+      REQUIRE(after.has_value());
+      REQUIRE(after->problem_count == 2);
+      CHECK(after->problems[0].rfind("seq 10: altered", 0) == 0);
+      CHECK(after->problems[1].rfind("seq 8: its document fields were erased", 0) == 0);
+    }
+  }
+}
+
+TEST_CASE("audit: an erasure leaves no trace of the documents in the block filters", "[audit]") {
+  tdv::testing::TempDir dir;
+  const std::string file = (dir.path() / "audit.db").string();
+  auto trail = Open(file);
+  std::vector<TrailEntry> entries;
+  for (int i = 0; i < 5000; ++i) {
+    TrailEntry e;
+    e.time = (i < 4500 ? "2025-06-01T10:00:00." : "2026-06-01T10:00:00.") +
+             std::to_string(1000 + i % 1000).substr(1) + "Z";
+    e.action = "verify";
+    e.document = trail->DocumentHash("UTO", "P", "D" + std::to_string(i));
+    entries.push_back(e);
+  }
+  REQUIRE(trail->RecordAll(entries).has_value());
+  // The filter of the first block (seq 1-4096) has bits set; after the
+  // erasure of seq 1-4500 it has none, and the entries it held are read
+  // for no document.
+  const auto filter_bits = [&] {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT bits FROM audit_blooms WHERE block = 0", -1, &s,
+                               nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+    const auto* bits = static_cast<const unsigned char*>(sqlite3_column_blob(s, 0));
+    const int n = sqlite3_column_bytes(s, 0);
+    const long set = std::count_if(bits, bits + n, [](unsigned char b) { return b != 0; });
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return set;
+  };
+  CHECK(filter_bits() > 0);
+  CHECK(ByDocument(*trail, "D17").size() == 1);
+  auto erased = trail->ErasePersonal("2026-01-01", "service");
+  REQUIRE(erased.has_value());
+  CHECK(erased->upto_seq == 4500);
+  CHECK(erased->entries == 4500);
+  CHECK(filter_bits() == 0);
+  CHECK(ByDocument(*trail, "D17").empty());
+  CHECK(ByDocument(*trail, "D4700").size() == 1);
+  CHECK(trail->VerifyChain()->intact());
+}
+
 TEST_CASE("audit: under steady appends the WAL stays bounded and the file takes the entries",
           "[audit]") {
   tdv::testing::TempDir dir;
@@ -392,6 +579,29 @@ TEST_CASE("audit: two instances on one PostgreSQL database make one intact chain
     REQUIRE_FALSE(check->intact());
     CHECK(check->problems[0].find("seq 301") == 0);
   }
+}
+
+TEST_CASE("audit: personal fields past their retention are erased in PostgreSQL too", "[audit]") {
+  tdv::testing::PgDatabase db;
+  auto trail = OpenPg(db.url());
+  RecordChecks(*trail, "OLDNUMBR", "2025-01-05", 4);
+  RecordChecks(*trail, "NEWNUMBR", "2026-02-01", 2);
+  auto erased = trail->ErasePersonal("2026-01-01", "service");
+  REQUIRE(erased.has_value());
+  CHECK(erased->upto_seq == 4);
+  CHECK(erased->entries == 4);
+  auto check = OpenPg(db.url())->VerifyChain();
+  REQUIRE(check.has_value());
+  CHECK(check->intact());
+  CHECK(check->entries == 7);
+  CHECK(check->erased == 4);
+  CHECK(ByDocument(*trail, "OLDNUMBR0").empty());
+  CHECK(ByDocument(*trail, "NEWNUMBR0").size() == 1);
+  REQUIRE(db.Sql("UPDATE audit SET document = 'x' WHERE seq = 2").exit_code == 0);
+  check = OpenPg(db.url())->VerifyChain();
+  REQUIRE(check.has_value());
+  REQUIRE(check->problem_count == 1);
+  CHECK(check->problems[0].rfind("seq 2: its document fields were altered", 0) == 0);
 }
 
 TEST_CASE("audit: a PostgreSQL server that cannot be reached is unavailable", "[audit]") {

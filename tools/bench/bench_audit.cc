@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The audit trail's figures: appends (grouped, as `tdv serve` makes them,
-// and in bulk) and `tdv audit verify` over a large trail.
+// and in bulk), `tdv audit verify` over a large trail, and the erasure of
+// the document fields of all but its last 30 days (the entries are spread
+// evenly over a year, 2025).
 //
 //   bench_audit [ENTRIES] [FILE]
 // ENTRIES defaults to 10,000,000; FILE to a temporary file (removed after).
@@ -10,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -25,8 +28,21 @@ double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
 
-tdv::lists::TrailEntry Entry(const tdv::verify::AuditTrail& trail, long i) {
+// Entry i of `total` spread over 2025: its time.
+std::string TimeOf(long i, long total) {
+  const std::time_t t =
+      1735689600 +
+      static_cast<std::time_t>(365.0 * 86400 * static_cast<double>(i) / static_cast<double>(total));
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+  return text;
+}
+
+tdv::lists::TrailEntry Entry(const tdv::verify::AuditTrail& trail, long i, long total) {
   tdv::lists::TrailEntry e;
+  e.time = TimeOf(i, total);
   e.key_id = "0123456789abcdef";
   e.action = "verify";
   e.document = trail.DocumentHash("UTO", "P", "L" + std::to_string(10000000 + i % 5000000));
@@ -60,7 +76,7 @@ int main(int argc, char** argv) {
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       for (int i = 0; i < per_thread; ++i) {
-        if (!trail.Record(Entry(trail, t * per_thread + i))) std::abort();
+        if (!trail.Record(Entry(trail, t * per_thread + i, total))) std::abort();
       }
     });
   }
@@ -76,7 +92,7 @@ int main(int argc, char** argv) {
   while (written < total) {
     std::vector<tdv::lists::TrailEntry> batch;
     const long n = std::min(10000L, total - written);
-    for (long i = 0; i < n; ++i) batch.push_back(Entry(trail, written + i));
+    for (long i = 0; i < n; ++i) batch.push_back(Entry(trail, written + i, total));
     if (!trail.RecordAll(std::move(batch))) std::abort();
     written += n;
   }
@@ -114,10 +130,31 @@ int main(int argc, char** argv) {
   std::sort(ms.begin(), ms.end());
   std::printf("find a document's entries: median %.1f ms, max %.1f ms (50 lookups)\n",
               ms[ms.size() / 2], ms.back());
+  // Retention: the document fields of every entry older than 30 days
+  // erased, then the whole chain verified again.
+  const std::string before = TimeOf(total - total * 30 / 365, total);
+  t0 = Clock::now();
+  auto erased = trail.ErasePersonal(before, "bench");
+  const double erase = Seconds(t0);
+  if (!erased) {
+    std::fprintf(stderr, "bench_audit: %s\n", erased.error().message.c_str());
+    return 2;
+  }
+  t0 = Clock::now();
+  auto after = trail.VerifyChain();
+  const double reverify = Seconds(t0);
+  if (!after) return 2;
+  std::printf(
+      "erase the document fields of entries before %s: %lld entries in %.1f s = %.0f/s; verify "
+      "after: %.1f s, %s, %lld erased; file %.0f MB\n",
+      before.c_str(), static_cast<long long>(erased->entries), erase,
+      static_cast<double>(erased->entries) / erase, reverify, after->intact() ? "intact" : "BROKEN",
+      static_cast<long long>(after->erased),
+      static_cast<double>(std::filesystem::file_size(file)) / 1e6);
   if (remove) {
     std::filesystem::remove(file);
     std::filesystem::remove(file.string() + "-wal");
     std::filesystem::remove(file.string() + "-shm");
   }
-  return check->intact() ? 0 : 1;
+  return check->intact() && after->intact() ? 0 : 1;
 }

@@ -32,6 +32,11 @@ struct TrailEntry {
   std::string reasons;          // reason codes, comma-separated
   std::string detail;           // what a change changed (no personal data)
   std::string mac;              // keyed hash over this entry and the previous entry's mac
+  // A keyed digest of document and document_number: what the mac covers in
+  // their place, so that they can be erased once their retention period is
+  // over and the chain still proves every entry ("" in entries written
+  // before digests, whose mac covers the fields themselves).
+  std::string personal;
 };
 
 struct TrailQuery {
@@ -55,6 +60,16 @@ class AuditStore {
                       const std::function<bool(const TrailEntry&)>& visit) = 0;
   // Entries that match every non-empty filter, oldest first.
   virtual Result<std::vector<TrailEntry>> Query(const TrailQuery& query) = 0;
+  // The newest entry after `after_seq` written before `time` (an RFC 3339
+  // prefix) that still holds a document or a document number; 0 when there
+  // is none. Entries' times grow with seq (the store may search by seq).
+  virtual Result<std::int64_t> LastPersonalBefore(const std::string& time,
+                                                  std::int64_t after_seq) = 0;
+  // Empties document and document_number of every entry after `after_seq`
+  // up to `upto_seq` (the rest of each entry, its digest and mac stay) so
+  // that they cannot be read back from the store's files; the number of
+  // entries changed.
+  virtual Result<std::int64_t> ErasePersonal(std::int64_t after_seq, std::int64_t upto_seq) = 0;
 };
 
 // Opens (creating if needed) the audit trail in the SQLite file `path`.

@@ -67,11 +67,22 @@ struct ChainCheck {
   // With a checkpoint: the entries it records that the trail no longer holds
   // at its end (the checkpoint's seq minus the head's, when positive).
   std::int64_t missing = 0;
+  // Entries whose document fields were erased after their retention period
+  // (the chain still proves them through the digest it covers).
+  std::int64_t erased = 0;
   // The first problems found (at most 20), each "seq N: what"; empty when
   // the chain is intact.
   std::vector<std::string> problems;
   std::int64_t problem_count = 0;
   bool intact() const { return problem_count == 0; }
+};
+
+// The action of the entry an erasure of personal fields records.
+inline constexpr std::string_view kEraseAction = "audit.erase";
+
+struct Erasure {
+  std::int64_t upto_seq = 0;  // entries up to this seq were erased (0: none were due)
+  std::int64_t entries = 0;   // entries that held personal fields
 };
 
 class AuditTrail {
@@ -117,6 +128,14 @@ class AuditTrail {
   // Cheap (no read); what a running service checkpoints.
   std::pair<std::int64_t, std::string> LastCommitted() const;
   Result<std::vector<lists::TrailEntry>> Query(const lists::TrailQuery& query) const;
+
+  // Erases the document hash and number of every entry written before
+  // `before` (RFC 3339 UTC): their retention period is over. An entry
+  // "audit.erase" by `actor` records it first ("upto_seq=N before=T");
+  // VerifyChain then still proves every entry (the MAC covers a digest of
+  // those fields), and an entry erased beyond what the trail records is a
+  // problem. Nothing due: nothing recorded, {0, 0}.
+  Result<Erasure> ErasePersonal(const std::string& before, std::string_view actor);
 
  private:
   struct Impl;
