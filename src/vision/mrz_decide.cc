@@ -303,6 +303,19 @@ void MarkUnsureCalibrated(const std::vector<SlotOpinions>& opinions, float sure,
       }
       const float q = p < opinions[l].size() ? OpinionOf(opinions[l][p], chosen) : -1.0f;
       if (q >= sure) continue;
+      // Where the format admits digits only (dates, check digits), the
+      // model's weight on letters is no rival: the character is sure when
+      // it takes `sure` of the weight on what may stand there (a round 0
+      // the model splits between `0` and `O`).
+      if (q > 0) {
+        const std::string allowed = mrz::AllowedAt(result.format, line, position);
+        if (std::none_of(allowed.begin(), allowed.end(),
+                         [](char c) { return c >= 'A' && c <= 'Z'; })) {
+          float mass = 0;
+          for (char c : allowed) mass += OpinionOf(opinions[l][p], c);
+          if (q >= sure * mass) continue;
+        }
+      }
       mrz::AddUncertain(result, {line, position, field, "low_confidence"});
     }
   }

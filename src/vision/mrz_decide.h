@@ -107,7 +107,9 @@ void MarkUnsure(const std::vector<SlotOpinions>& opinions,
 // where nothing was read): a position is sure when the model gives its
 // chosen character `sure` or more, or when a check digit of its own field
 // holds and it is the field's only doubtful position with no equal-weight
-// rival the model rates kEqualWeightRival or more. Fields no check digit of
+// rival the model rates kEqualWeightRival or more. Where the format admits
+// only digits (and `<`), the probability is taken among those alone: the
+// model's weight on letters there is no rival. Fields no check digit of
 // their own covers (names, codes, optional data) are sure on the model's
 // word alone. A change between characters of equal weight from the model's
 // reading `raw` is "ambiguous".

@@ -387,12 +387,32 @@ TEST_CASE("decide: one calibrated probability, or a check digit of the field's o
     CHECK(Marked(r, 2, 2));
   }
   SECTION("a rival of equal check-digit weight keeps the doubt") {
-    // Birth date 740812: its 0 at line 2 position 16; U weighs the same.
-    o.Set(2, 16, '0', 0.7f);
-    o.Set(2, 16, 'U', kEqualWeightRival + 0.05f);
-    CHECK(Marked(o.Calibrated(), 2, 16));
-    o.Set(2, 16, 'U', kEqualWeightRival - 0.05f);
-    CHECK_FALSE(Marked(o.Calibrated(), 2, 16));
+    // Document number L898902C3: its 0 at line 2 position 6; U weighs the
+    // same and may stand there.
+    o.Set(2, 6, '0', 0.7f);
+    o.Set(2, 6, 'U', kEqualWeightRival + 0.05f);
+    CHECK(Marked(o.Calibrated(), 2, 6));
+    o.Set(2, 6, 'U', kEqualWeightRival - 0.05f);
+    CHECK_FALSE(Marked(o.Calibrated(), 2, 6));
+  }
+  SECTION("where only digits may stand, the model's weight on letters is no rival") {
+    // The composite check digit 0 (line 2 position 44) and the birth
+    // date's 0 (position 16), read half as O or U.
+    o.Set(2, 44, '0', 0.6f);
+    o.Set(2, 44, 'O', 0.4f);
+    o.Set(2, 16, '0', 0.55f);
+    o.Set(2, 16, 'U', 0.45f);
+    auto r = o.Calibrated();
+    CHECK_FALSE(Marked(r, 2, 44));
+    CHECK_FALSE(Marked(r, 2, 16));
+    // A digit as rival is one.
+    o.Set(2, 44, '8', 0.3f);
+    CHECK(Marked(o.Calibrated(), 2, 44));
+    // In a name, a digit's weight still counts (names are read on the
+    // model's word): ERIKSSON's O at line 1 position 12.
+    o.Set(1, 12, 'O', 0.6f);
+    o.Set(1, 12, '0', 0.4f);
+    CHECK(Marked(o.Calibrated(), 1, 12));
   }
   SECTION("a change of equal weight from what the model read: ambiguous") {
     std::vector<std::string> raw = kTd3;
