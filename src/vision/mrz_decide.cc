@@ -287,6 +287,34 @@ void MarkUnsure(const std::vector<SlotOpinions>& opinions,
   ConfirmByCheckDigits(opinions, result);
 }
 
+// The characters the format admits at a position where it admits few: a
+// document code's first letter (Doc 9303: A, C or I on a card, P on a
+// passport, V on a visa) and the positions of digits only (dates, check
+// digits: digits and `<`). Elsewhere "" (letters and digits, or the letters
+// of a name, which are read on the model's word).
+static std::string Admitted(mrz::MrzFormat format, int line, int position) {
+  using F = mrz::MrzFormat;
+  if (line == 1 && position == 1) {
+    switch (format) {
+      case F::kTd1:
+      case F::kTd2:
+      case F::kFrenchId:
+        return "ACI";
+      case F::kTd3:
+        return "P";
+      case F::kMrvA:
+      case F::kMrvB:
+        return "V";
+      default:
+        return "";
+    }
+  }
+  std::string allowed = mrz::AllowedAt(format, line, position);
+  if (std::any_of(allowed.begin(), allowed.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+    return "";
+  return allowed;
+}
+
 void MarkUnsureCalibrated(const std::vector<SlotOpinions>& opinions, float sure,
                           const std::vector<std::string>& raw, mrz::RepairResult& result) {
   for (std::size_t l = 0; l < result.lines.size() && l < opinions.size(); ++l) {
@@ -308,11 +336,10 @@ void MarkUnsureCalibrated(const std::vector<SlotOpinions>& opinions, float sure,
       // it takes `sure` of the weight on what may stand there (a round 0
       // the model splits between `0` and `O`).
       if (q > 0) {
-        const std::string allowed = mrz::AllowedAt(result.format, line, position);
-        if (std::none_of(allowed.begin(), allowed.end(),
-                         [](char c) { return c >= 'A' && c <= 'Z'; })) {
+        const std::string admitted = Admitted(result.format, line, position);
+        if (admitted.find(chosen) != std::string::npos) {
           float mass = 0;
-          for (char c : allowed) mass += OpinionOf(opinions[l][p], c);
+          for (char c : admitted) mass += OpinionOf(opinions[l][p], c);
           if (q >= sure * mass) continue;
         }
       }

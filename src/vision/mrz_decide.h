@@ -108,8 +108,9 @@ void MarkUnsure(const std::vector<SlotOpinions>& opinions,
 // chosen character `sure` or more, or when a check digit of its own field
 // holds and it is the field's only doubtful position with no equal-weight
 // rival the model rates kEqualWeightRival or more. Where the format admits
-// only digits (and `<`), the probability is taken among those alone: the
-// model's weight on letters there is no rival. Fields no check digit of
+// few characters (digits and `<` in dates and check digits; a document
+// code's first letter, A, C or I on a card, P, V), the probability is taken
+// among those alone: the model's weight on others is no rival. Fields no check digit of
 // their own covers (names, codes, optional data) are sure on the model's
 // word alone. A change between characters of equal weight from the model's
 // reading `raw` is "ambiguous".

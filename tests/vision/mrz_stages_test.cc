@@ -395,7 +395,7 @@ TEST_CASE("decide: one calibrated probability, or a check digit of the field's o
     o.Set(2, 6, 'U', kEqualWeightRival - 0.05f);
     CHECK_FALSE(Marked(o.Calibrated(), 2, 6));
   }
-  SECTION("where only digits may stand, the model's weight on letters is no rival") {
+  SECTION("where the format admits few characters, the model's weight on others is no rival") {
     // The composite check digit 0 (line 2 position 44) and the birth
     // date's 0 (position 16), read half as O or U.
     o.Set(2, 44, '0', 0.6f);
@@ -408,6 +408,10 @@ TEST_CASE("decide: one calibrated probability, or a check digit of the field's o
     // A digit as rival is one.
     o.Set(2, 44, '8', 0.3f);
     CHECK(Marked(o.Calibrated(), 2, 44));
+    // A passport's document code is P: a rival letter there is none.
+    o.Set(1, 1, 'P', 0.6f);
+    o.Set(1, 1, 'F', 0.4f);
+    CHECK_FALSE(Marked(o.Calibrated(), 1, 1));
     // In a name, a digit's weight still counts (names are read on the
     // model's word): ERIKSSON's O at line 1 position 12.
     o.Set(1, 12, 'O', 0.6f);
