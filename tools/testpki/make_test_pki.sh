@@ -201,6 +201,10 @@ tls_leaf server localhost ca "subjectAltName=DNS:localhost,IP:127.0.0.1
 extendedKeyUsage=serverAuth"
 tls_leaf client "border-system-1" ca "extendedKeyUsage=clientAuth"
 tls_leaf stranger "stranger" other-ca "extendedKeyUsage=clientAuth"
+# Agency A's signer of its feeds (docs/exchange.md, mode 2), and one that
+# only claims to be.
+tls_leaf feed-a "Agency A feed signer" ca "keyUsage=critical,digitalSignature"
+tls_leaf feed-impostor "Agency A feed signer" other-ca "keyUsage=critical,digitalSignature"
 
 # --- Seals and chip data
 python3 "$HERE/make_docs.py" all .
