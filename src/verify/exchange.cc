@@ -9,6 +9,7 @@
 
 #include "tdv/lists/record.h"
 #include "tdv/sig/base64.h"
+#include "tdv/sig/digest.h"
 #include "tdv/sig/oprf.h"
 
 namespace tdv::verify::exchange {
@@ -60,6 +61,47 @@ Result<PublishedSet> PublishedSet::Build(lists::ListStore& store,
                                          const std::vector<std::string>& lists,
                                          std::span<const std::uint8_t> key, int threads,
                                          bool keep_records) {
+  return BuildWith(
+      store, lists,
+      [key](const std::string& input) -> Result<Output> {
+        auto out = sig::oprf::Evaluate(key, Bytes(input));
+        if (!out) return out.error();
+        Output o;
+        std::memcpy(o.data(), out->data(), kPublishedBytes);
+        return o;
+      },
+      threads, keep_records);
+}
+
+std::string FeedKey(std::span<const std::uint8_t> secret, std::string_view partner) {
+  return sig::HmacSha256Hex(sig::EncodeHex(secret), "tdv feed key|" + std::string(partner));
+}
+
+namespace {
+// HMAC-SHA-256 under a feed key, cut to kPublishedBytes.
+Result<Output> Keyed(const sig::HmacSha256& mac, const std::string& input) {
+  auto bytes = sig::DecodeHex(mac.Hex(input, 2 * kPublishedBytes));
+  if (!bytes || bytes->size() != kPublishedBytes) return Error{ErrorCode::kInternal, "HMAC"};
+  Output o;
+  std::memcpy(o.data(), bytes->data(), kPublishedBytes);
+  return o;
+}
+}  // namespace
+
+Result<PublishedSet> PublishedSet::BuildKeyed(lists::ListStore& store,
+                                              const std::vector<std::string>& lists,
+                                              std::string_view feed_key, int threads,
+                                              bool keep_records) {
+  const sig::HmacSha256 mac(feed_key);
+  return BuildWith(
+      store, lists, [&mac](const std::string& input) { return Keyed(mac, input); }, threads,
+      keep_records);
+}
+
+Result<PublishedSet> PublishedSet::BuildWith(
+    lists::ListStore& store, const std::vector<std::string>& lists,
+    const std::function<Result<Output>(const std::string&)>& output_of, int threads,
+    bool keep_records) {
   auto known = store.Lists();
   if (!known) return known.error();
   PublishedSet set;
@@ -90,13 +132,13 @@ Result<PublishedSet> PublishedSet::Build(lists::ListStore& store,
       const std::string input =
           Input(r.look_alike ? 'L' : 'E', r.issuing_state, lists::TypeFamily(r.document_type),
                 r.look_alike ? lists::ConfusionKey(r.document_number) : r.document_number);
-      auto out = sig::oprf::Evaluate(key, Bytes(input));
+      auto out = output_of(input);
       if (!out) {
         if (!error_taken.exchange(true)) first_error = out.error();
         failed = true;
         return;
       }
-      std::memcpy(set.entries_[i].output.data(), out->data(), kPublishedBytes);
+      set.entries_[i].output = *out;
     }
   };
   const std::size_t n = static_cast<std::size_t>(std::max(1, threads));
@@ -155,7 +197,47 @@ std::vector<PublishedSet::RecordKey> PublishedSet::Confirm(std::string_view refe
   return found;
 }
 
-Result<std::vector<PartnerHit>> CheckDocument(const PublishedSet& outputs,
+namespace {
+// The hits of a document's probes whose outputs are `outputs_of`: exact
+// first, each reference once.
+std::vector<PartnerHit> Hits(const PublishedSet& set, const std::vector<Probe>& probes,
+                             const std::vector<Output>& outputs) {
+  std::vector<PartnerHit> exact, possible;
+  for (std::size_t i = 0; i < probes.size() && i < outputs.size(); ++i) {
+    for (const Entry& e : set.Find(outputs[i])) {
+      // An exact input meets only exact outputs, a look-alike input only
+      // look-alike ones (their first letters differ); anything else would
+      // be a collision of 128 bits.
+      if (e.look_alike != probes[i].look_alike || e.list >= set.lists().size()) continue;
+      auto& into = e.look_alike ? possible : exact;
+      PartnerHit hit{set.lists()[e.list], Reference(set.lists()[e.list], e.output), e.look_alike};
+      const bool seen = std::any_of(into.begin(), into.end(), [&](const PartnerHit& h) {
+        return h.reference == hit.reference;
+      });
+      if (!seen) into.push_back(std::move(hit));
+    }
+  }
+  exact.insert(exact.end(), possible.begin(), possible.end());
+  return exact;
+}
+}  // namespace
+
+std::vector<PartnerHit> CheckDocumentKeyed(const PublishedSet& feed, std::string_view feed_key,
+                                           std::string_view issuing_state,
+                                           std::string_view document_type,
+                                           std::string_view document_number) {
+  const std::vector<Probe> probes = Probes(issuing_state, document_type, document_number);
+  const sig::HmacSha256 mac(feed_key);
+  std::vector<Output> outputs;
+  for (const Probe& p : probes) {
+    auto o = Keyed(mac, p.input);
+    if (!o) return {};
+    outputs.push_back(*o);
+  }
+  return Hits(feed, probes, outputs);
+}
+
+Result<std::vector<PartnerHit>> CheckDocument(const PublishedSet& outputs_set,
                                               const Evaluator& evaluate,
                                               std::string_view issuing_state,
                                               std::string_view document_type,
@@ -176,29 +258,19 @@ Result<std::vector<PartnerHit>> CheckDocument(const PublishedSet& outputs,
     return Error{ErrorCode::kCorrupt, "the partner answered " + std::to_string(evaluated->size()) +
                                           " elements for " + std::to_string(probes.size())};
   }
-  std::vector<PartnerHit> exact, possible;
+  std::vector<Output> outputs;
   for (std::size_t i = 0; i < probes.size(); ++i) {
     auto out = sig::oprf::Finalize(Bytes(probes[i].input), blinded[i].blind, (*evaluated)[i]);
-    if (!out) {
-      return Error{ErrorCode::kCorrupt, "the partner's element " + std::to_string(i) +
-                                            " is not valid: " + out.error().message};
+    if (!out || out->size() < kPublishedBytes) {
+      return Error{ErrorCode::kCorrupt,
+                   "the partner's element " + std::to_string(i) +
+                       " is not valid: " + (out ? "too short" : out.error().message)};
     }
-    for (const Entry& e : outputs.Find(*out)) {
-      // An exact input meets only exact outputs, a look-alike input only
-      // look-alike ones (their first letters differ); anything else would
-      // be a collision of 128 bits.
-      if (e.look_alike != probes[i].look_alike || e.list >= outputs.lists().size()) continue;
-      auto& into = e.look_alike ? possible : exact;
-      PartnerHit hit{outputs.lists()[e.list], Reference(outputs.lists()[e.list], e.output),
-                     e.look_alike};
-      const bool seen = std::any_of(into.begin(), into.end(), [&](const PartnerHit& h) {
-        return h.reference == hit.reference;
-      });
-      if (!seen) into.push_back(std::move(hit));
-    }
+    Output o;
+    std::memcpy(o.data(), out->data(), kPublishedBytes);
+    outputs.push_back(o);
   }
-  exact.insert(exact.end(), possible.begin(), possible.end());
-  return exact;
+  return Hits(outputs_set, probes, outputs);
 }
 
 }  // namespace tdv::verify::exchange

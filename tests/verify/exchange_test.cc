@@ -137,6 +137,54 @@ TEST_CASE("exchange: B finds A's listed document, a misread of it, and nothing e
   CHECK_FALSE(Check(b, *other, "UTO", "P<", "S0002068").exact);
 }
 
+TEST_CASE("exchange: a feed keyed for one partner finds what the OPRF finds, offline",
+          "[exchange][feed]") {
+  tdv::testing::TempDir dir;
+  auto store = Store(dir);
+  auto secret = sig::oprf::RandomKey();
+  REQUIRE(secret);
+  const std::string key_b = FeedKey(*secret, "b0b0b0b0b0b0b0b0");
+  CHECK(key_b.size() == 64);
+  CHECK(FeedKey(*secret, "c1c1c1c1c1c1c1c1") != key_b);  // another partner, another key
+  auto built = PublishedSet::BuildKeyed(*store, {"shared"}, key_b, 2, true);
+  REQUIRE(built);
+  CHECK(built->entries().size() == 4);
+  // B holds the entries and its key.
+  const auto feed = PublishedSet::FromEntries(built->lists(), built->entries(), built->sequence());
+  const auto check = [&](const std::string& key, const std::string& state, const std::string& type,
+                         const std::string& number) {
+    Found found;
+    for (const PartnerHit& h : CheckDocumentKeyed(feed, key, state, type, number)) {
+      (h.look_alike ? found.possible : found.exact) = true;
+      found.refs.push_back(h.reference);
+      CHECK(h.list == "shared");
+    }
+    return found;
+  };
+  const Found listed = check(key_b, "UTO", "P<", "S0002068");
+  CHECK(listed.exact);
+  const Found misread = check(key_b, "UTO", "P<", "80002068");
+  CHECK_FALSE(misread.exact);
+  CHECK(misread.possible);
+  // A confirms a feed's reference from the same keyed set.
+  REQUIRE(misread.refs.size() == 1);
+  auto confirmed = built->Confirm(misread.refs[0]);
+  REQUIRE(confirmed.size() == 1);
+  CHECK(confirmed[0].document_number == "S0002068");
+  for (const std::string& number : {"C11111111", "50005068", "C01X00T47"}) {
+    const Found none = check(key_b, "UTO", "P<", number);
+    CHECK_FALSE(none.exact);
+    CHECK_FALSE(none.possible);
+  }
+  // Another partner's key, or a guess at it: nothing.
+  CHECK_FALSE(check(FeedKey(*secret, "c1c1c1c1c1c1c1c1"), "UTO", "P<", "S0002068").exact);
+  // The feed's entries are not the OPRF's: a feed says nothing to whoever
+  // holds only mode 1's published set, nor the reverse.
+  auto oprf = PublishedSet::Build(*store, {"shared"}, *secret, 1);
+  REQUIRE(oprf);
+  for (const auto& e : oprf->entries()) CHECK(feed.Find(e.output).empty());
+}
+
 TEST_CASE("exchange: a partner's wrong answers are corrupt, its failures pass through",
           "[exchange]") {
   tdv::testing::TempDir dir;

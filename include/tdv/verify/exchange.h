@@ -79,6 +79,14 @@ class PublishedSet {
                                     std::span<const std::uint8_t> key, int threads,
                                     bool keep_records = false);
 
+  // Mode 2, a feed for partners that must work offline: the same entries
+  // with HMAC-SHA-256 under `feed_key` (FeedKey: one per partner) in place
+  // of the OPRF, cut alike.
+  static Result<PublishedSet> BuildKeyed(lists::ListStore& store,
+                                         const std::vector<std::string>& lists,
+                                         std::string_view feed_key, int threads,
+                                         bool keep_records = false);
+
   // B's side: a set as A published it (entries in any order).
   static PublishedSet FromEntries(std::vector<std::string> lists, std::vector<Entry> entries,
                                   std::int64_t sequence);
@@ -101,6 +109,10 @@ class PublishedSet {
   std::int64_t sequence() const { return sequence_; }             // the store's change sequence
 
  private:
+  static Result<PublishedSet> BuildWith(
+      lists::ListStore& store, const std::vector<std::string>& lists,
+      const std::function<Result<Output>(const std::string&)>& output_of, int threads,
+      bool keep_records);
   void Sort();
   std::vector<std::string> lists_;
   std::vector<Entry> entries_;
@@ -132,6 +144,19 @@ Result<std::vector<PartnerHit>> CheckDocument(const PublishedSet& outputs,
                                               std::string_view issuing_state,
                                               std::string_view document_type,
                                               std::string_view document_number);
+
+// The key of partner `partner`'s feed (64 hex digits): HMAC-SHA-256 under
+// A's exchange secret. A hands it to that partner alone; whoever holds it
+// can test guessed numbers against the feed, so it is the partner's, not
+// every partner's.
+std::string FeedKey(std::span<const std::uint8_t> secret, std::string_view partner);
+
+// B's side of a feed: the document's probes hashed under the feed's key and
+// looked up in the feed, offline. Exact hits first.
+std::vector<PartnerHit> CheckDocumentKeyed(const PublishedSet& feed, std::string_view feed_key,
+                                           std::string_view issuing_state,
+                                           std::string_view document_type,
+                                           std::string_view document_number);
 
 }  // namespace tdv::verify::exchange
 
