@@ -80,6 +80,37 @@ void ExchangeEvaluate(const ExchangeContext& ctx, const Principal& who, const ht
   res.set_content(w.Take(), kJsonType);
 }
 
+void ExchangeFeed(const ExchangeContext& ctx, const Principal& who, const httplib::Request& req,
+                  httplib::Response& res) {
+  if (ctx.feed == nullptr || !*ctx.feed) {
+    return SendProblem(res, 404, "not-found", "Not found",
+                       "this instance signs no feeds (feed_signer_cert is not set)");
+  }
+  std::int64_t since = 0;
+  if (req.has_param("since")) {
+    const std::string v = req.get_param_value("since");
+    char* end = nullptr;
+    const long long n = std::strtoll(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || n < 0 || v.size() > 18) {
+      return SendProblem(res, 422, "invalid-request", "Invalid request",
+                         "since must be a sequence number (an integer of 0 or more)");
+    }
+    since = n;
+  }
+  const std::string list = req.matches[1];
+  auto feed = (*ctx.feed)(list, who.key_id, since);
+  if (!feed) {
+    if (feed.error().code == ErrorCode::kNotFound) {
+      return SendProblem(res, 404, "not-found", "Not found",
+                         "list '" + list + "' is not shared by this instance");
+    }
+    return SendError(res, feed.error());
+  }
+  if (!Record(ctx, who, "exchange.feed", "list=" + list + " since=" + std::to_string(since), res))
+    return;
+  res.set_content(std::move(*feed), kJsonType);
+}
+
 void ExchangeOutputs(const ExchangeContext& ctx, const Principal& who, const httplib::Request& req,
                      httplib::Response& res) {
   if (!Enabled(ctx, res)) return;

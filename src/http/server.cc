@@ -192,6 +192,7 @@ const std::vector<Route>& RouteTable() {
        "/v1/lists/([^/]+)/changes"},
       {{"DELETE", "/v1/trust/{id}", "admin"}, Permission::kAdmin, "/v1/trust/([0-9A-Fa-f]+)"},
       {{"GET", "/v1/scans/{name}", "verify"}, Permission::kVerify, "/v1/scans/([^/]+)"},
+      {{"GET", "/v1/feeds/{list}", "partner"}, Permission::kPartner, "/v1/feeds/([^/]+)"},
   };
   return routes;
 }
@@ -319,6 +320,7 @@ struct Server::Impl {
         {"DELETE /v1/trust/{id}", &Impl::HandleTrustRemove},
         {"POST /v1/exchange/evaluate", &Impl::HandleExchangeEvaluate},
         {"GET /v1/exchange/outputs", &Impl::HandleExchangeOutputs},
+        {"GET /v1/feeds/{list}", &Impl::HandleFeed},
     };
     std::map<std::string, std::string> allow;  // path -> its methods
     for (const Route& r : RouteTable()) {
@@ -716,10 +718,13 @@ struct Server::Impl {
 
   internal::ExchangeContext Exchange() const {
     return internal::ExchangeContext{&options.exchange_key, &options.exchange_published,
-                                     options.exchange_max_elements, options.audit};
+                                     options.exchange_max_elements, options.audit, &options.feed};
   }
   void HandleExchangeEvaluate(const httplib::Request& req, httplib::Response& res) {
     internal::ExchangeEvaluate(Exchange(), t_principal, req, res);
+  }
+  void HandleFeed(const httplib::Request& req, httplib::Response& res) {
+    internal::ExchangeFeed(Exchange(), t_principal, req, res);
   }
   void HandleExchangeOutputs(const httplib::Request& req, httplib::Response& res) {
     internal::ExchangeOutputs(Exchange(), t_principal, req, res);

@@ -33,6 +33,15 @@ Result<std::vector<std::uint8_t>> DecodeBase64(std::string_view text) {
   return out;
 }
 
+std::string EncodeBase64(std::span<const std::uint8_t> bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');  // and EVP's NUL
+  if (bytes.empty()) return {};
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
 std::string EncodeHex(std::span<const std::uint8_t> bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;

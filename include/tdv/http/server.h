@@ -141,6 +141,13 @@ struct ServerOptions {
   // Blinded elements one POST /v1/exchange/evaluate takes (a document's
   // probes are 2 to 8).
   std::size_t exchange_max_elements = 64;
+  // Mode 2 (docs/exchange.md): list `list`'s signed feed for the partner
+  // whose key id is `partner`, as the answer's JSON; since: the sequence the
+  // partner holds. Empty function: GET /v1/feeds/{list} answers 404.
+  // kNotFound for a list not shared.
+  std::function<Result<std::string>(const std::string& list, const std::string& partner,
+                                    std::int64_t since)>
+      feed;
 };
 
 // A route: its method, its path as OpenAPI writes it, and the permission it

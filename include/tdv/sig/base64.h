@@ -17,6 +17,8 @@ namespace tdv::sig {
 
 // kInvalidInput on characters outside the alphabet or a bad length.
 Result<std::vector<std::uint8_t>> DecodeBase64(std::string_view text);
+// Standard alphabet, padded, one line.
+std::string EncodeBase64(std::span<const std::uint8_t> bytes);
 
 // Lower-case hex, two digits a byte.
 std::string EncodeHex(std::span<const std::uint8_t> bytes);
