@@ -60,6 +60,8 @@ constexpr const char* kSettings[] = {"listen",
                                      "batch_threads",
                                      "exchange_lists",
                                      "exchange_key_file",
+                                     "feed_signer_cert",
+                                     "feed_signer_key",
                                      "partners",
                                      "partners_refresh_seconds",
                                      "partner_hit"};
@@ -93,10 +95,24 @@ Result<std::vector<PartnerConfig>> ParsePartners(const nlohmann::json& value) {
         const auto n = IntIn(v, 1, 300);
         if (!n) return bad("\"timeout_seconds\" must be an integer 1-300");
         p.timeout_seconds = *n;
+      } else if (k == "feed") {
+        // {"list", "key_file", "signer"}: checked against a signed feed.
+        if (!v.is_object()) return bad("\"feed\" must be {\"list\", \"key_file\", \"signer\"}");
+        for (const auto& [fk, fv] : v.items()) {
+          if ((fk != "list" && fk != "key_file" && fk != "signer") || !fv.is_string() ||
+              fv.get<std::string>().empty())
+            return bad("\"feed\" takes \"list\", \"key_file\" and \"signer\", each a string");
+          const std::string text = fv.get<std::string>();
+          if (fk == "list") p.feed_list = text;
+          if (fk == "key_file") p.feed_key_file = text;
+          if (fk == "signer") p.feed_signer = text;
+        }
+        if (p.feed_list.empty() || p.feed_key_file.empty() || p.feed_signer.empty())
+          return bad("\"feed\" needs \"list\", \"key_file\" and \"signer\"");
       } else {
         return bad("unknown setting \"" + k +
                    "\" (name, url, key_file, ca_file, required, "
-                   "timeout_seconds)");
+                   "timeout_seconds, feed)");
       }
     }
     if (p.name.empty() || p.url.empty() || p.key_file.empty())
@@ -286,6 +302,11 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
       auto partners = ParsePartners(value);
       if (!partners) return bad(partners.error().message);
       config.partners = std::move(*partners);
+    } else if (key == "feed_signer_cert" || key == "feed_signer_key") {
+      if (!value.is_string() || value.get<std::string>().empty())
+        return bad("\"" + key + "\" must be a PEM file path");
+      (key == "feed_signer_cert" ? config.feed_signer_cert : config.feed_signer_key) =
+          value.get<std::string>();
     } else if (key == "exchange_key_file") {
       if (!value.is_string() || value.get<std::string>().empty())
         return bad("\"exchange_key_file\" must be a file path");

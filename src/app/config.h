@@ -28,6 +28,15 @@ struct PartnerConfig {
   // true: while the partner cannot be reached, verdicts are review.
   bool required = false;
   int timeout_seconds = 5;
+  // Mode 2 (docs/exchange.md): checked offline against a signed feed of
+  // `feed_list` kept in DATA/feeds, instead of asking the partner per
+  // check. feed_key_file: the feed key the partner made for this agency
+  // (64 hex digits); feed_signer: PEM certificates the feed's signer must
+  // chain to (its own, or its CA).
+  std::string feed_list;
+  std::filesystem::path feed_key_file;
+  std::string feed_signer;
+  bool feed() const { return !feed_list.empty(); }
 };
 
 struct Config {
@@ -100,6 +109,9 @@ struct Config {
   // DATA/exchange.key; 64 hex digits, made on first use, mode 0600).
   std::vector<std::string> exchange_lists;
   std::filesystem::path exchange_key_file;
+  // Mode 2, A's side: the certificate and key (PEM) GET /v1/feeds/{list}
+  // signs with; unset: no feeds.
+  std::string feed_signer_cert, feed_signer_key;
   // Agency B's side: the partners each document is checked against, and how
   // often `tdv serve` fetches their published outputs again.
   std::vector<PartnerConfig> partners;

@@ -18,6 +18,8 @@ namespace {
 
 struct ExchangeFlags {
   std::string reference;
+  std::string partner;  // confirm: a feed's reference, of this partner's feed
+  std::string key_id;   // feed-key
   bool json = false;
 };
 
@@ -42,11 +44,37 @@ std::function<int()> AddExchangeCommands(CLI::App& parent, std::function<Result<
   confirm->add_option("REFERENCE", flags->reference, "LIST:HEX, as the partner quotes it")
       ->required();
   confirm->add_flag("--json", flags->json, "print JSON");
+  confirm->add_option("--partner", flags->partner,
+                      "the partner's key id, for a reference from its signed feed (mode 2)");
+  CLI::App* feed_key = exchange->add_subcommand(
+      "feed-key", "the feed key to hand to a partner for its signed feeds (mode 2)");
+  add_common(feed_key);
+  feed_key->add_option("KEY_ID", flags->key_id, "the id of the partner's key (tdv keys list)")
+      ->required();
 
   return [=]() -> int {
-    if (!confirm->parsed()) return -1;
+    if (!confirm->parsed() && !feed_key->parsed()) return -1;
     Result<Config> config = load();
     if (!config) return Fail(kExitUsage, config.error().message);
+    const auto is_key_id = [](const std::string& id) {
+      return id.size() == 16 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
+    };
+    if (feed_key->parsed()) {
+      if (!is_key_id(flags->key_id))
+        return Fail(kExitUsage, "a key id is 16 hex digits (tdv keys list)");
+      if (config->exchange_lists.empty())
+        return Fail(kExitUsage, "no list is shared (exchange_lists): there is no feed");
+      auto key = ExchangeKey(*config);
+      if (!key) return Fail(kExitUnavailable, key.error().message);
+      auto audit = OpenAudit(*config);
+      if (!audit) return Fail(kExitUnavailable, audit.error().message);
+      if (!RecordChange(**audit, "exchange.feed_key", "id=" + flags->key_id))
+        return kExitUnavailable;
+      std::cout << verify::exchange::FeedKey(*key, flags->key_id) << "\n";
+      return kExitOk;
+    }
+    if (!flags->partner.empty() && !is_key_id(flags->partner))
+      return Fail(kExitUsage, "--partner takes the partner's key id, 16 hex digits");
     const std::string& ref = flags->reference;
     const std::size_t colon = ref.rfind(':');
     if (colon == std::string::npos || colon == 0 || ref.size() - colon - 1 != 16)
@@ -60,7 +88,10 @@ std::function<int()> AddExchangeCommands(CLI::App& parent, std::function<Result<
     auto store = lists::OpenStore(config->store);
     if (!store) return Fail(kExitUnavailable, store.error().message);
     // The list's outputs again, under the key partners were answered with.
-    auto set = verify::exchange::PublishedSet::Build(**store, {list}, *key, 2, true);
+    auto set = flags->partner.empty()
+                   ? verify::exchange::PublishedSet::Build(**store, {list}, *key, 2, true)
+                   : verify::exchange::PublishedSet::BuildKeyed(
+                         **store, {list}, verify::exchange::FeedKey(*key, flags->partner), 2, true);
     if (!set) {
       return Fail(set.error().code == ErrorCode::kNotFound ? kExitUsage : kExitUnavailable,
                   set.error().message);

@@ -10,6 +10,7 @@
 
 #include "audit_cmd.h"
 #include "exit_codes.h"
+#include "partners.h"
 #include "tdv/lists/import_format.h"
 #include "tdv/lists/list_index.h"
 #include "tdv/lists/list_store.h"
@@ -107,10 +108,26 @@ std::function<int()> AddListsCommands(CLI::App& parent, std::function<Result<Con
   audit->add_option("--limit", flags->limit)->check(CLI::Range(1, 100000));
   audit->add_flag("--json", flags->json);
 
+  CLI::App* subscribe =
+      sub("subscribe",
+          "fetch and keep the signed feeds of the partners configured with a \"feed\" "
+          "(checked offline after)");
+  subscribe->add_option("--partner", flags->list, "only this partner (its name in partners)");
+
   return [=, &store_flag]() -> int {
     if (!lists->parsed()) return -1;
     Result<Config> config = load();
     if (!config) return Report(config.error());
+    if (subscribe->parsed()) {
+      auto partners = Partners::Open(*config);
+      if (!partners) return Report(partners.error());
+      Status s = (*partners)->Subscribe(flags->list, std::cout);
+      if (!s) {
+        std::cerr << "tdv lists subscribe: " << s.error().message << "\n";
+        return s.error().code == ErrorCode::kNotFound ? kExitUsage : kExitUnavailable;
+      }
+      return kExitOk;
+    }
     std::error_code ec;
     std::filesystem::create_directories(config->data_dir, ec);
     const std::string url = store_flag.empty() ? config->store : store_flag;

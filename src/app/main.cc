@@ -31,6 +31,7 @@
 #include "exchange_cmd.h"
 #include "exchange_publisher.h"
 #include "exit_codes.h"
+#include "feeds.h"
 #include "keys_cmd.h"
 #include "lists_cmd.h"
 #include "partners.h"
@@ -331,6 +332,8 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   const http::KeyManager keys(**key_store);
   auto exchange = ExchangePublisher::Start(*config, std::cerr);
   if (!exchange) return Fail(kExitUnavailable, exchange.error().message);
+  auto feeds = FeedPublisher::Open(*config, (*exchange)->key());
+  if (!feeds) return Fail(kExitUsage, feeds.error().message);
 
   const auto lists = OpenLists(common, *config);
   const auto reader = OpenReader(*config);
@@ -398,6 +401,12 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   options.gauges = [&parts] { return Gauges(parts); };
   options.exchange_key = (*exchange)->key();
   options.exchange_published = [publisher = exchange->get()] { return publisher->Current(); };
+  if (*feeds) {
+    options.feed = [publisher = feeds->get()](const std::string& list, const std::string& partner,
+                                              std::int64_t since) {
+      return publisher->Answer(list, partner, since);
+    };
+  }
   // Checkpoints of the audit trail's head, out of the data directory's
   // reach (the log; audit_checkpoint_file), for `tdv audit verify
   // --checkpoint`: the last one written as the service stops.

@@ -2,9 +2,36 @@
 #include "partners.h"
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace tdv::app {
+namespace {
+
+std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Writes `text` to `path` whole or not at all (a temporary file renamed).
+Status WriteWhole(const std::filesystem::path& path, const std::string& text) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) return Error{ErrorCode::kUnavailable, "cannot write " + tmp.string()};
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec)
+    return Error{ErrorCode::kUnavailable, "cannot write " + path.string() + ": " + ec.message()};
+  return {};
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Partners>> Partners::Open(const Config& config) {
   std::unique_ptr<Partners> out(new Partners());
@@ -22,8 +49,61 @@ Result<std::unique_ptr<Partners>> Partners::Open(const Config& config) {
     options.key = key;
     options.timeout_seconds = c.timeout_seconds;
     options.ca_file = c.ca_file;
-    auto p = std::unique_ptr<Partner>(new Partner{c, http::PartnerClient(options), {}, {}, {}, {}});
+    auto p = std::unique_ptr<Partner>(
+        new Partner{c, http::PartnerClient(options), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}});
     p->error = "not fetched yet";
+    if (c.feed()) {
+      std::ifstream fk(c.feed_key_file);
+      if (!fk || !(fk >> p->feed_key) || p->feed_key.size() != 64 ||
+          p->feed_key.find_first_not_of("0123456789abcdef") != std::string::npos) {
+        return Error{ErrorCode::kUnavailable,
+                     "partner " + c.name + ": cannot read a feed key from " +
+                         c.feed_key_file.string() +
+                         " (64 hex digits, from the partner's `tdv exchange feed-key`)"};
+      }
+      auto trust = sig::SignerTrust::Load(c.feed_signer);
+      if (!trust) {
+        return Error{ErrorCode::kUnavailable,
+                     "partner " + c.name + ": feed signer: " + trust.error().message};
+      }
+      p->trust = std::move(*trust);
+      p->my_id = key.substr(4, 16);
+      p->copy = config.data_dir / "feeds" / (c.name + ".feed");
+      p->state = config.data_dir / "feeds" / (c.name + ".state");
+      // The copy kept, checked again as it was accepted.
+      std::error_code ec;
+      if (std::filesystem::exists(p->copy, ec)) {
+        const nlohmann::json st = nlohmann::json::parse(ReadAll(p->state), nullptr, false);
+        http::FeedHeader held;
+        std::int64_t copy_since = -1;
+        if (st.is_object() && st.contains("since") && st.contains("sequence") &&
+            st.contains("issued") && st["since"].is_number_integer() &&
+            st["sequence"].is_number_integer() && st["issued"].is_string()) {
+          copy_since = st["since"].get<std::int64_t>();
+          held.sequence = st["sequence"].get<std::int64_t>();
+          held.issued = st["issued"].get<std::string>();
+        }
+        auto opened =
+            copy_since < 0
+                ? Result<http::OpenedFeed>(Error{ErrorCode::kCorrupt, "its state is unreadable"})
+                : http::OpenFeedAnswer(ReadAll(p->copy), *p->trust,
+                                       {p->my_id, c.feed_list, copy_since, std::nullopt});
+        if (opened && opened->set && opened->header.sequence == held.sequence) {
+          p->outputs =
+              std::make_shared<const verify::exchange::PublishedSet>(std::move(*opened->set));
+          p->held = held;
+          p->fetched = std::chrono::steady_clock::now();
+          p->error.clear();
+        } else {
+          p->error = "the feed kept in " + p->copy.string() + " does not verify (" +
+                     (opened ? std::string("it is not the copy its state names")
+                             : opened.error().message) +
+                     "); subscribe again";
+        }
+      } else {
+        p->error = "no feed kept yet (tdv lists subscribe)";
+      }
+    }
     out->partners_.push_back(std::move(p));
   }
   return out;
@@ -38,8 +118,76 @@ Partners::~Partners() {
   if (thread_.joinable()) thread_.join();
 }
 
+Result<std::string> Partners::FetchFeed(Partner& p) {
+  std::optional<http::FeedHeader> held;
+  {
+    std::lock_guard<std::mutex> lock(p.mu);
+    held = p.held;
+  }
+  const std::int64_t since = held ? held->sequence : 0;
+  auto answer = p.client.FetchFeed(p.config.feed_list, since);
+  if (!answer) return answer.error();
+  auto opened = http::OpenFeedAnswer(*answer, *p.trust, {p.my_id, p.config.feed_list, since, held});
+  if (!opened) return opened.error();
+  const http::FeedHeader& h = opened->header;
+  const nlohmann::json state{{"since", h.since}, {"sequence", h.sequence}, {"issued", h.issued}};
+  std::error_code ec;
+  std::filesystem::create_directories(p.copy.parent_path(), ec);
+  std::string what;
+  if (opened->set) {
+    if (Status s = WriteWhole(p.copy, *answer); !s) return s.error();
+    if (Status s = WriteWhole(p.state, state.dump()); !s) return s.error();
+    what = std::to_string(opened->set->entries().size()) + " entries of " + h.list + ", sequence " +
+           std::to_string(h.sequence) + ", issued " + h.issued + " (kept)";
+  } else {
+    // Current: the copy stays; its state notes the newer answer.
+    nlohmann::json st = nlohmann::json::parse(ReadAll(p.state), nullptr, false);
+    if (!st.is_object()) return Error{ErrorCode::kCorrupt, p.state.string() + " is unreadable"};
+    st["issued"] = h.issued;
+    if (Status s = WriteWhole(p.state, st.dump()); !s) return s.error();
+    what = h.list + " unchanged at sequence " + std::to_string(h.sequence) + ", issued " + h.issued;
+  }
+  std::lock_guard<std::mutex> lock(p.mu);
+  if (opened->set)
+    p.outputs = std::make_shared<const verify::exchange::PublishedSet>(std::move(*opened->set));
+  p.held = h;
+  p.fetched = std::chrono::steady_clock::now();
+  p.error.clear();
+  return what;
+}
+
+Status Partners::Subscribe(const std::string& name, std::ostream& out) {
+  bool any = false;
+  Status status;
+  for (const auto& p : partners_) {
+    if (!p->config.feed() || (!name.empty() && p->config.name != name)) continue;
+    any = true;
+    auto done = FetchFeed(*p);
+    if (done) {
+      out << p->config.name << ": " << *done << "\n";
+    } else {
+      out << p->config.name << ": " << done.error().message << "\n";
+      status = Error{ErrorCode::kUnavailable, p->config.name + ": " + done.error().message};
+    }
+  }
+  if (!any) {
+    return Error{ErrorCode::kNotFound, name.empty() ? "no partner has a \"feed\" (partners)"
+                                                    : "no feed partner is named " + name};
+  }
+  return status;
+}
+
 void Partners::Refresh(std::ostream& log) {
   for (const auto& p : partners_) {
+    if (p->config.feed()) {
+      auto done = FetchFeed(*p);
+      if (!done) {
+        std::lock_guard<std::mutex> lock(p->mu);
+        p->error = done.error().message;
+        log << "tdv: partner " << p->config.name << ": feed not taken: " << p->error << std::endl;
+      }
+      continue;
+    }
     auto fetched = p->client.FetchOutputs();
     std::lock_guard<std::mutex> lock(p->mu);
     if (fetched) {
@@ -90,6 +238,25 @@ verify::PartnerCheck Partners::Check(const Partner& p, const std::string& state,
     outputs = p.outputs;
     error = p.error;
     fetched = p.fetched;
+  }
+  if (p.config.feed()) {
+    if (!outputs) {
+      c.detail = "no feed to check against: " + error;
+      return c;
+    }
+    c.hits = verify::exchange::CheckDocumentKeyed(*outputs, p.feed_key, state, code, number);
+    std::optional<http::FeedHeader> held;
+    {
+      std::lock_guard<std::mutex> lock(p.mu);
+      held = p.held;
+    }
+    c.detail = std::to_string(outputs->entries().size()) + " entries of its signed feed of " +
+               p.config.feed_list + ", sequence " + std::to_string(outputs->sequence()) +
+               (held ? ", issued " + held->issued : std::string()) +
+               (error.empty() ? std::string() : " (the last fetch failed: " + error + ")");
+    c.status =
+        c.hits.empty() ? verify::PartnerCheck::Status::kClear : verify::PartnerCheck::Status::kHit;
+    return c;
   }
   if (!outputs) {
     c.detail = "its published outputs could not be fetched: " + error;

@@ -12,15 +12,19 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "config.h"
+#include "tdv/http/feed.h"
 #include "tdv/http/partner_client.h"
+#include "tdv/sig/signed_data.h"
 #include "tdv/verify/verifier.h"
 
 namespace tdv::app {
@@ -29,14 +33,23 @@ class Partners {
  public:
   // Reads each partner's key file: kUnavailable naming the file when one
   // cannot be read or holds no key.
+  // Each feed partner's feed key and signer certificates too, and the copy
+  // of its feed kept in DATA/feeds (checked again: a copy altered on disk
+  // leaves the partner unavailable, never a pass).
   static Result<std::unique_ptr<Partners>> Open(const Config& config);
   ~Partners();
   Partners(const Partners&) = delete;
   Partners& operator=(const Partners&) = delete;
 
-  // Fetches every partner's outputs now, one after the other; each
-  // failure is kept (and logged to `log`) as that partner's state.
+  // Fetches every partner's outputs (a feed partner's feed) now, one after
+  // the other; each failure is kept (and logged to `log`) as that
+  // partner's state.
   void Refresh(std::ostream& log);
+  // `tdv lists subscribe`: the feeds of the feed partners (or the one
+  // named) fetched now and kept, a line each on `out`. kUnavailable when
+  // one could not be (fetched, or accepted: tampered, replayed, rolled
+  // back); kNotFound when `name` is no feed partner.
+  Status Subscribe(const std::string& name, std::ostream& out);
   // Refresh() now and every `seconds` on a thread until destroyed.
   void RefreshEvery(int seconds, std::ostream& log);
 
@@ -51,7 +64,16 @@ class Partners {
     std::shared_ptr<const verify::exchange::PublishedSet> outputs;
     std::chrono::steady_clock::time_point fetched;
     std::string error;  // the last fetch's, "" after a good one
+    // Mode 2: checked against the signed feed kept in `copy` (its header
+    // in `state`), offline.
+    std::string feed_key;  // 64 hex digits
+    std::unique_ptr<sig::SignerTrust> trust;
+    std::string my_id;  // this agency's key id at the partner
+    std::filesystem::path copy, state;
+    std::optional<http::FeedHeader> held;  // the last answer accepted (under mu)
   };
+  // A feed partner's feed fetched, checked and kept; what happened.
+  Result<std::string> FetchFeed(Partner& p);
   Partners() = default;
   verify::PartnerCheck Check(const Partner& p, const std::string& state, const std::string& code,
                              const std::string& number) const;

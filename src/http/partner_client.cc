@@ -95,6 +95,19 @@ Result<verify::exchange::PublishedSet> PartnerClient::FetchOutputs() const {
   return Unavailable("the outputs kept changing while they were fetched");
 }
 
+Result<std::string> PartnerClient::FetchFeed(const std::string& list, std::int64_t since) const {
+  auto client = Connect(options_);
+  client->set_read_timeout(options_.feed_timeout_seconds);
+  const std::string what = "GET /v1/feeds/" + list;
+  auto res = client->Get("/v1/feeds/" + httplib::detail::encode_query_param(list) +
+                         "?since=" + std::to_string(since));
+  if (!res || res->status != 200) {
+    auto j = Answer(res, what);
+    return j ? Unavailable(what + ": no answer") : j.error();
+  }
+  return std::move(res->body);
+}
+
 Result<std::vector<std::vector<std::uint8_t>>> PartnerClient::Evaluate(
     const std::vector<std::vector<std::uint8_t>>& elements) const {
   json body{{"elements", json::array()}};

@@ -16,20 +16,6 @@ using lists::TrailEntry;
 
 constexpr std::size_t kMaxProblems = 20;
 
-std::string NowWithMillis() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) %
-                  std::chrono::milliseconds(1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char text[64];
-  std::snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms.count()));
-  return text;
-}
-
 // Each field with its length before it: no choice of field contents makes
 // two different entries hash alike.
 void Field(std::string& out, std::string_view value) {
@@ -239,6 +225,20 @@ Status AuditTrail::Record(TrailEntry entry) {
 
 Status AuditTrail::RecordAll(std::vector<TrailEntry> entries) {
   return impl_->Submit(std::move(entries));
+}
+
+std::string NowWithMillis() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) %
+                  std::chrono::milliseconds(1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char text[64];
+  std::snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms.count()));
+  return text;
 }
 
 std::string CheckpointText(const Checkpoint& c) {

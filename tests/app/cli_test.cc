@@ -594,7 +594,11 @@ TEST_CASE("tdv policy prints the rules; the config sets them", "[cli][policy]") 
         R"({"partners": [{"name": "a", "url": "http://x", "key_file": "k"},
                          {"name": "a", "url": "http://y", "key_file": "k"}]})",
         R"({"partners_refresh_seconds": 1})", R"({"audit_personal_days": -1})",
-        R"({"audit_personal_days": "30"})"}) {
+        R"({"audit_personal_days": "30"})", R"({"feed_signer_cert": 1})",
+        R"({"partners": [{"name": "a", "url": "http://x", "key_file": "k",
+                          "feed": {"list": "sltd"}}]})",
+        R"({"partners": [{"name": "a", "url": "http://x", "key_file": "k",
+                          "feed": {"list": "s", "key_file": "f", "signer": "c", "x": "y"}}]})"}) {
     std::ofstream(data.path() / "config.json") << bad;
     r = Tdv({"check", "--data", d, "--mrz", testing::kTd3Specimen});
     CHECK(r.exit_code == 2);

@@ -272,5 +272,125 @@ TEST_CASE("two agencies: B checks documents against A's shared list, A learns no
   CHECK(r.err.find("agency-a.key") != std::string::npos);
 }
 
+// All the bytes of every file under `dir`.
+std::string AllBytes(const std::filesystem::path& dir) {
+  std::string all;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(dir)) {
+    if (f.is_regular_file()) all += tdv::testing::ReadFile(f.path());
+  }
+  return all;
+}
+
+TEST_CASE("two agencies in mode 2: B keeps A's signed feed and checks offline", "[cli][exchange]") {
+  TempDir a, b;
+  const std::filesystem::path tls = std::filesystem::path(TDV_TEST_PKI_DIR) / "tls";
+  // On A's list: a look-alike of the ICAO specimen's number (0 as O).
+  Import(a.path(), "sltd", "UTO,P,L8989O2C3,stolen\n", false);
+  const std::string for_b = Key(a.path(), "partner");
+  const std::string b_id = for_b.substr(4, 16);
+  std::ofstream(a.path() / "config.json") << json{
+      {"exchange_lists", {"sltd"}},
+      {"feed_signer_cert", (tls / "feed-a.pem").string()},
+      {"feed_signer_key",
+       (tls / "feed-a.key").string()}}.dump();
+  // A hands B its feed key.
+  auto fk = Tdv({"exchange", "feed-key", b_id}, a.path());
+  INFO(fk.err);
+  REQUIRE(fk.exit_code == 0);
+  std::ofstream(b.path() / "agency-a.feed-key") << fk.out;
+  CHECK(Tdv({"exchange", "feed-key", "nothex"}, a.path()).exit_code == 2);
+
+  const auto b_config = [&](int port, const std::string& signer) {
+    std::ofstream(b.path() / "agency-a.key") << for_b << "\n";
+    std::ofstream(b.path() / "config.json")
+        << json{{"partners",
+                 {{{"name", "agency-a"},
+                   {"url", "http://127.0.0.1:" + std::to_string(port)},
+                   {"key_file", (b.path() / "agency-a.key").string()},
+                   {"timeout_seconds", 5},
+                   {"feed",
+                    {{"list", "sltd"},
+                     {"key_file", (b.path() / "agency-a.feed-key").string()},
+                     {"signer", (tls / signer).string()}}}}}}}
+               .dump();
+  };
+  const std::string specimen =
+      "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
+  const std::vector<std::string> check = {
+      "check", "--mrz", specimen, "--allow-specimens", "--no-check-expiry", "--json"};
+  const auto partner_of = [&](const tdv::testing::ProcessResult& r) {
+    INFO(r.err);
+    REQUIRE_FALSE(r.out.empty());
+    const json report = json::parse(r.out);
+    REQUIRE(report["partners"].size() == 1);
+    return report["partners"][0];
+  };
+  {
+    tdv::testing::Serving agency_a(TDV_BINARY, a.path());
+    REQUIRE(agency_a.port != 0);
+    // Signed by a signer B does not trust: refused, nothing kept.
+    b_config(agency_a.port, "other-ca.pem");
+    auto r = Tdv({"lists", "subscribe"}, b.path());
+    CHECK(r.exit_code == 5);
+    CHECK(r.out.find("not signed by the partner") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(b.path() / "feeds" / "agency-a.feed"));
+    CHECK(partner_of(Tdv(check, b.path()))["status"] == "unavailable");
+
+    b_config(agency_a.port, "ca.pem");
+    r = Tdv({"lists", "subscribe"}, b.path());
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("agency-a: 2 entries of sltd, sequence 1") != std::string::npos);
+    r = Tdv({"lists", "subscribe", "--partner", "agency-a"}, b.path());
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("unchanged at sequence 1") != std::string::npos);
+    CHECK(Tdv({"lists", "subscribe", "--partner", "nobody"}, b.path()).exit_code == 2);
+    // A misread of A's record: a possible match.
+    json p = partner_of(Tdv(check, b.path()));
+    CHECK(p["status"] == "hit");
+    CHECK(p["hits"][0]["match"] == "possible");
+
+    // A lists the document itself; B's next subscription takes it.
+    Import(a.path(), "sltd", "UTO,P,L898902C3,stolen\n", true);
+    r = Tdv({"lists", "subscribe"}, b.path());
+    CHECK(r.out.find("4 entries of sltd, sequence 2") != std::string::npos);
+    // A's trail: the feeds served, no number.
+    auto audit = Tdv({"audit", "show", "--json"}, a.path());
+    CHECK(audit.out.find("exchange.feed") != std::string::npos);
+    CHECK(audit.out.find("L898902C3") == std::string::npos);
+    CHECK(tdv::testing::ReadFile(agency_a.log).find("L898902C3") == std::string::npos);
+  }
+  // A stopped: B checks offline against the feed it keeps.
+  auto r = Tdv(check, b.path());
+  CHECK(r.exit_code == 1);
+  json report = json::parse(r.out);
+  CHECK(report["verdict"] == "review");
+  CHECK(report["partners"][0]["status"] == "hit");
+  CHECK(report["partners"][0]["hits"][0]["match"] == "exact");
+  CHECK(report["reasons"][0]["code"] == "partner_list_hit");
+  const std::string reference = report["partners"][0]["hits"][0]["reference"];
+  // A confirms a feed's reference with the partner's key id.
+  auto confirm = Tdv({"exchange", "confirm", reference, "--partner", b_id, "--json"}, a.path());
+  INFO(confirm.err);
+  REQUIRE(confirm.exit_code == 0);
+  CHECK(json::parse(confirm.out)[0]["document_number"] == "L898902C3");
+  // Another document: clear of the partner.
+  const std::string other =
+      "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C<3UTO7408122F1204159ZE184226B<<<<<18";
+  CHECK(
+      partner_of(Tdv({"check", "--mrz", other, "--allow-specimens", "--no-check-expiry", "--json"},
+                     b.path()))["status"] == "clear");
+  // B holds none of A's numbers (the look-alike record B never checked).
+  CHECK(AllBytes(b.path()).find("L8989O2C3") == std::string::npos);
+  // The kept copy altered on disk: the partner is unavailable, never a pass.
+  {
+    std::string copy = tdv::testing::ReadFile(b.path() / "feeds" / "agency-a.feed");
+    copy[copy.size() / 2] = copy[copy.size() / 2] == 'A' ? 'B' : 'A';
+    std::ofstream(b.path() / "feeds" / "agency-a.feed", std::ios::trunc) << copy;
+  }
+  json altered = partner_of(Tdv(check, b.path()));
+  CHECK(altered["status"] == "unavailable");
+}
+
 }  // namespace
 }  // namespace tdv::app

@@ -23,8 +23,9 @@ struct PartnerOptions {
   std::string url;  // "https://tdv.agency-a.example:8443" (http:// for loopback tests)
   std::string key;  // "tdv_<id>_<secret>", role partner, made by the partner
   int timeout_seconds = 10;
-  std::string ca_file;        // PEM CAs to trust for https ("": the system's)
-  std::size_t page = 100000;  // outputs asked for a page (the route's most)
+  std::string ca_file;             // PEM CAs to trust for https ("": the system's)
+  std::size_t page = 100000;       // outputs asked for a page (the route's most)
+  int feed_timeout_seconds = 120;  // a feed of millions of entries takes a while
 };
 
 class PartnerClient {
@@ -42,6 +43,10 @@ class PartnerClient {
   // CheckDocument takes. At most 64 elements a call.
   Result<std::vector<std::vector<std::uint8_t>>> Evaluate(
       const std::vector<std::vector<std::uint8_t>>& elements) const;
+
+  // GET /v1/feeds/{list}?since=SEQ: the signed answer as it came, for
+  // OpenFeedAnswer (tdv/http/feed.h). kUnavailable as FetchOutputs.
+  Result<std::string> FetchFeed(const std::string& list, std::int64_t since) const;
 
  private:
   PartnerOptions options_;

@@ -54,6 +54,10 @@ struct Checkpoint {
   std::string time;       // when it was made (RFC 3339 UTC)
   std::string signature;  // HMAC-SHA-256 under a key of its own (see AuditTrail)
 };
+// The time now as entries are stamped: RFC 3339 UTC with milliseconds
+// ("2026-12-07T10:00:00.123Z"; such times sort as text).
+std::string NowWithMillis();
+
 // One line of text: "tdv-audit-checkpoint seq=N mac=HEX time=T sig=HEX".
 std::string CheckpointText(const Checkpoint& checkpoint);
 // That line back (leading and trailing blanks ignored); nullopt when the

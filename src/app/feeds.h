@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+// Mode 2 of the partner exchange, agency A's side (docs/exchange.md): GET
+// /v1/feeds/{list} answers, for the calling partner, the list's entries
+// keyed with that partner's feed key and signed with feed_signer_cert.
+#ifndef TDV_APP_FEEDS_H_
+#define TDV_APP_FEEDS_H_
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "tdv/lists/list_store.h"
+#include "tdv/sig/signed_data.h"
+
+namespace tdv::app {
+
+// The time now as a feed's "issued": RFC 3339 UTC with milliseconds.
+std::string FeedTime();
+
+class FeedPublisher {
+ public:
+  // nullptr when feed_signer_cert is not set (no feeds); kInvalidInput
+  // naming what is wrong when only one of feed_signer_cert and
+  // feed_signer_key is set, either cannot be read, or no list is shared.
+  static Result<std::unique_ptr<FeedPublisher>> Open(const Config& config,
+                                                     std::vector<std::uint8_t> exchange_key);
+
+  // The signed answer for `partner` (its key id) of `list` from `since`:
+  // "unchanged" when since is the list's version. kNotFound for a list not
+  // shared (or not in the store); the store's errors as they come.
+  Result<std::string> Answer(const std::string& list, const std::string& partner,
+                             std::int64_t since);
+
+ private:
+  FeedPublisher() = default;
+  Config config_;
+  std::vector<std::uint8_t> key_;
+  std::unique_ptr<sig::DataSigner> signer_;
+  std::mutex mu_;  // one feed built at a time (each takes a core while it runs)
+  std::unique_ptr<lists::ListStore> store_;
+};
+
+}  // namespace tdv::app
+
+#endif  // TDV_APP_FEEDS_H_
