@@ -52,6 +52,7 @@ ExchangePublisher::~ExchangePublisher() {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
+  cancel_ = true;
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
@@ -105,7 +106,8 @@ void ExchangePublisher::Run() {
         report("not in the list store, not shared until imported: " + names);
       }
       // One thread: the service's workers keep the other cores.
-      auto built = verify::exchange::PublishedSet::Build(*store, present, key_, 1);
+      auto built = verify::exchange::PublishedSet::Build(*store, present, key_, 1, false, &cancel_);
+      if (cancel_) return;
       if (built) {
         built_versions = versions;
         if (missing.empty()) last_error.clear();

@@ -10,6 +10,7 @@
 #ifndef TDV_APP_EXCHANGE_PUBLISHER_H_
 #define TDV_APP_EXCHANGE_PUBLISHER_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -49,6 +50,7 @@ class ExchangePublisher {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  std::atomic<bool> cancel_{false};  // set with stopping_: a build under way ends
   std::shared_ptr<const verify::exchange::PublishedSet> current_;
   std::thread thread_;
 };

@@ -60,10 +60,12 @@ std::string Reference(const std::string& list, const Output& output) {
 Result<PublishedSet> PublishedSet::Build(lists::ListStore& store,
                                          const std::vector<std::string>& lists,
                                          std::span<const std::uint8_t> key, int threads,
-                                         bool keep_records) {
+                                         bool keep_records, const std::atomic<bool>* cancel) {
   return BuildWith(
       store, lists,
-      [key](const std::string& input) -> Result<Output> {
+      [key, cancel](const std::string& input) -> Result<Output> {
+        if (cancel != nullptr && cancel->load(std::memory_order_relaxed))
+          return Error{ErrorCode::kUnavailable, "stopped"};
         auto out = sig::oprf::Evaluate(key, Bytes(input));
         if (!out) return out.error();
         Output o;

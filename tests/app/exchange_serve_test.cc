@@ -6,6 +6,7 @@
 // keys only.
 #include <httplib.h>
 
+#include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -270,6 +271,26 @@ TEST_CASE("two agencies: B checks documents against A's shared list, A learns no
   r = Tdv(check, b.path());
   CHECK(r.exit_code == 5);
   CHECK(r.err.find("agency-a.key") != std::string::npos);
+}
+
+TEST_CASE("tdv serve stops at once while it publishes a large shared list", "[cli][exchange]") {
+  // 300,000 records: publishing their 600,000 outputs takes about two
+  // minutes on one core; a SIGTERM meanwhile waited for all of it.
+  TempDir data;
+  {
+    std::ofstream rows(data.path() / "big.csv");
+    rows << "issuing_state,document_type,document_number,status\n";
+    for (int i = 0; i < 300000; ++i) rows << "UTO,P,X" << 10000000 + i << ",stolen\n";
+  }
+  auto r = Tdv({"lists", "import", "--list", "sltd", "--source", "UTO-POLICE",
+                (data.path() / "big.csv").string()},
+               data.path());
+  REQUIRE(r.exit_code == 0);
+  std::ofstream(data.path() / "config.json") << json{{"exchange_lists", {"sltd"}}}.dump();
+  tdv::testing::Serving serving(TDV_BINARY, data.path());
+  REQUIRE(serving.port != 0);
+  serving.process.Signal(SIGTERM);
+  CHECK(serving.process.Wait(10000) == 0);
 }
 
 // All the bytes of every file under `dir`.

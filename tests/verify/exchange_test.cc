@@ -171,7 +171,7 @@ TEST_CASE("exchange: a feed keyed for one partner finds what the OPRF finds, off
   auto confirmed = built->Confirm(misread.refs[0]);
   REQUIRE(confirmed.size() == 1);
   CHECK(confirmed[0].document_number == "S0002068");
-  for (const std::string& number : {"C11111111", "50005068", "C01X00T47"}) {
+  for (const char* number : {"C11111111", "50005068", "C01X00T47"}) {
     const Found none = check(key_b, "UTO", "P<", number);
     CHECK_FALSE(none.exact);
     CHECK_FALSE(none.possible);

@@ -25,6 +25,7 @@
 #define TDV_VERIFY_EXCHANGE_H_
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -74,10 +75,12 @@ class PublishedSet {
   // kept for Confirm() only with `keep_records` (a service publishing a
   // large list keeps 17 bytes an output, not the records again).
   // kNotFound for a list the store does not have; the store's errors as
-  // they come.
+  // they come; kUnavailable as soon as `cancel` is set (a service stopping:
+  // a million records take minutes).
   static Result<PublishedSet> Build(lists::ListStore& store, const std::vector<std::string>& lists,
                                     std::span<const std::uint8_t> key, int threads,
-                                    bool keep_records = false);
+                                    bool keep_records = false,
+                                    const std::atomic<bool>* cancel = nullptr);
 
   // Mode 2, a feed for partners that must work offline: the same entries
   // with HMAC-SHA-256 under `feed_key` (FeedKey: one per partner) in place
