@@ -291,7 +291,7 @@ class SqliteAuditStore final : public AuditStore {
     if (lo <= after_seq) return std::int64_t{0};
     return Int(
         "SELECT coalesce(max(seq), 0) FROM audit WHERE seq > ?1 AND seq <= ?2 AND (document <> '' "
-        "OR document_number <> '')",
+        "OR document_number <> '') AND personal <> ''",
         [&](sqlite3_stmt* s) {
           sqlite3_bind_int64(s, 1, after_seq);
           sqlite3_bind_int64(s, 2, lo);
@@ -307,7 +307,7 @@ class SqliteAuditStore final : public AuditStore {
     };
     auto first = Int(
         "SELECT coalesce(min(seq), 0) FROM audit WHERE seq > ?1 AND seq <= ?2 AND (document <> '' "
-        "OR document_number <> '')",
+        "OR document_number <> '') AND personal <> ''",
         bind);
     auto last = Int("SELECT coalesce(max(seq), 0) FROM audit", [](sqlite3_stmt*) {});
     if (!first || !last) return Rollback();
@@ -317,7 +317,7 @@ class SqliteAuditStore final : public AuditStore {
     }
     sqlite3_stmt* s = Prepare(
         "UPDATE audit SET document = '', document_number = '' WHERE seq >= ?1 AND seq <= ?2 AND "
-        "(document <> '' OR document_number <> '')");
+        "(document <> '' OR document_number <> '') AND personal <> ''");
     if (s == nullptr) return Rollback();
     sqlite3_bind_int64(s, 1, *first);
     sqlite3_bind_int64(s, 2, upto_seq);

@@ -230,7 +230,7 @@ class PgAuditStore final : public AuditStore {
     std::lock_guard lock(mu_);
     auto r = PgExec(conn_,
                     "SELECT coalesce(max(seq), 0) FROM audit WHERE seq > $1 AND time < $2 AND "
-                    "(document <> '' OR document_number <> '')",
+                    "(document <> '' OR document_number <> '') AND personal <> ''",
                     Params().Add(after_seq).Add(time));
     if (!r) return Unavailable(r.error());
     return std::stoll(Value(r->get(), 0, 0));
@@ -240,7 +240,7 @@ class PgAuditStore final : public AuditStore {
     std::lock_guard lock(mu_);
     auto r = PgExec(conn_,
                     "UPDATE audit SET document = '', document_number = '' WHERE seq > $1 AND seq "
-                    "<= $2 AND (document <> '' OR document_number <> '')",
+                    "<= $2 AND (document <> '' OR document_number <> '') AND personal <> ''",
                     Params().Add(after_seq).Add(upto_seq));
     if (!r) return Unavailable(r.error());
     const char* changed = PQcmdTuples(r->get());

@@ -68,7 +68,9 @@ class AuditStore {
   // Empties document and document_number of every entry after `after_seq`
   // up to `upto_seq` (the rest of each entry, its digest and mac stay) so
   // that they cannot be read back from the store's files; the number of
-  // entries changed.
+  // entries changed. Entries without a digest (written before digests:
+  // their mac covers the fields) are left as they are, here and in
+  // LastPersonalBefore.
   virtual Result<std::int64_t> ErasePersonal(std::int64_t after_seq, std::int64_t upto_seq) = 0;
 };
 
