@@ -9,6 +9,7 @@
 #include <tesseract/baseapi.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -57,6 +58,12 @@ struct Attempt {
   // out) and the angle it was turned by: a second read needs no second cut.
   std::vector<LineImage> cut;
   double angle = 0;
+};
+
+// The search's reading and its timings.
+struct Found {
+  Attempt best;
+  double locate_ms = 0, ocr_ms = 0;
 };
 
 }  // namespace
@@ -112,6 +119,118 @@ struct MrzReader::Impl {
       (size.width > size.height ? size.width : size.height) *= 1.2f;
     }
     return first;
+  }
+
+  // The search for the zone in a page `gray` (the file's pixels turned by
+  // `turn`, a cv::RotateFlags, or -1: as decoded) and its reading.
+  Found Search(const cv::Mat& gray, std::span<const std::uint8_t> file, int turn) const {
+    const auto t1 = Clock::now();
+    // Bands are searched at the image's size, large images reduced; small ones
+    // (web thumbnails, MRZ glyphs 6-9 px high) once more enlarged, so that the
+    // closings and the blackhat see characters of the sizes they are made for.
+    // Bands the closings make are read first, then those made of glyph rows:
+    // the closings find most zones, and more often whole.
+    std::vector<cv::RotatedRect> regions, glyph_regions;
+    const auto same = [](const cv::RotatedRect& a, const cv::RotatedRect& b) {
+      return cv::norm(a.center - b.center) < 0.25 * std::min(b.size.width, b.size.height) &&
+             std::abs(a.size.area() - b.size.area()) < 0.2 * b.size.area();
+    };
+    const auto add = [&](std::vector<cv::RotatedRect>& to, const Band& b, double s) {
+      const cv::RotatedRect full(
+          b.rect.center / s,
+          cv::Size2f(b.rect.size.width / float(s), b.rect.size.height / float(s)), b.rect.angle);
+      if (std::none_of(to.begin(), to.end(),
+                       [&](const cv::RotatedRect& r) { return same(r, full); }))
+        to.push_back(full);
+    };
+    const int longest = std::max(1, std::max(gray.cols, gray.rows));
+    std::vector<double> scales = {std::min(1.0, double(kWorkSide) / longest)};
+    if (longest < kWorkSide * 2 / 3) scales.push_back(std::min(4.0, double(kWorkSide) / longest));
+    for (double scale : scales) {
+      cv::Mat work;
+      if (scale == 1.0) {
+        work = gray;
+      } else {
+        cv::resize(gray, work, cv::Size(), scale, scale,
+                   scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+      }
+      const double s = double(work.cols) / gray.cols;
+      for (const Band& b : internal::FindBands(work)) add(regions, b, s);
+      for (const Band& b : internal::FindGlyphRows(work)) add(glyph_regions, b, s);
+    }
+    const std::size_t closing_regions = regions.size();
+    for (const cv::RotatedRect& g : glyph_regions) {
+      if (std::none_of(regions.begin(), regions.begin() + std::ptrdiff_t(closing_regions),
+                       [&](const cv::RotatedRect& r) { return same(r, g); }))
+        regions.push_back(g);
+    }
+    const auto t2 = Clock::now();
+
+    // Bands are read until one gives a reading whose check digits hold; until
+    // then the reading of higher quality is kept.
+    const auto certain = [](const Attempt& a) {
+      return a.ok && a.reading.repair.checks_satisfied && a.reading.repair.uncertain.empty();
+    };
+    // With the learned recogniser, a reading is done only when it is also
+    // sure (see the quality above); a doubtful one is compared with the
+    // other bands and the other way up.
+    const bool learned = crnn != nullptr;
+    const auto done = [&](const Attempt& a) {
+      return a.ok && a.reading.repair.checks_satisfied && (!learned || certain(a));
+    };
+    Attempt best;
+    std::size_t best_region = 0;  // where `best` was found
+    cv::Mat ink;
+    bool ink_decoded = false;
+    for (std::size_t r = 0; r < regions.size() && !done(best); ++r) {
+      // A glyph-row band is often part of a zone the closings found whole
+      // (two of three lines, a line and the text above it): it replaces a
+      // closing band's reading only when its check digits hold and no
+      // position of it is uncertain.
+      const bool fallback = r >= closing_regions;
+      for (bool flip : {false, true}) {
+        bool lines = false, again = true;
+        // The band as the page's grey shows it and, where that gives no
+        // reading although a line read like an MRZ line, through its
+        // brightest channel: a stamp or security print in colour over the
+        // zone (the red "SPECIMEN" across a passport's first line) turns light
+        // there while the black ink stays. Not a second opinion on a reading:
+        // one more look at a document printed with wrong check digits can find
+        // a misreading whose digits hold.
+        for (const cv::Mat* source : std::array<const cv::Mat*, 2>{&gray, &ink}) {
+          if (source == &ink && again && !ink_decoded) {
+            ink = DecodeInk(file);  // coloured print lightened; empty for a grey file
+            if (turn >= 0 && !ink.empty()) cv::rotate(ink, ink, turn);
+            if (ink.size() != gray.size()) ink.release();  // the bands are where the grey has them
+            ink_decoded = true;
+          }
+          if (source->empty() || !again) continue;
+          Attempt a = ReadBand(*source, regions[r], flip);
+          lines = lines || a.lines;
+          again = !a.ok && a.near;
+          if (a.ok && (!best.ok || (a.quality > best.quality && (!fallback || certain(a))))) {
+            best = std::move(a);
+            best_region = r;
+          }
+        }
+        if (done(best)) break;
+        // No text lines one way up: none the other way either.
+        if (!lines) break;
+      }
+    }
+    // The zone found, its band is read with every model of the recogniser:
+    // the mean of their distributions is right more often and sure of a wrong
+    // character less often than one model (models/README.md). Once, not for
+    // every band tried: the search stays as fast as with one model.
+    if (best.ok && ensemble) {
+      Attempt all = ReadLines(best.cut, best.angle, regions[best_region], ensemble.get());
+      if (all.ok) best = std::move(all);
+    }
+    Found f;
+    f.locate_ms = Ms(t1, t2);
+    f.ocr_ms = Ms(t2, Clock::now());
+    f.best = std::move(best);
+    return f;
   }
 
   // The reading of a band's text lines `cut` (turned by `angle`, found at
@@ -350,119 +469,54 @@ Result<MrzImageReading> MrzReader::Read(std::span<const std::uint8_t> file) cons
   if (!decoded) return decoded.error();
   cv::Mat gray = std::move(*decoded);
   const auto t1 = Clock::now();
-
-  // Bands are searched at the image's size, large images reduced; small ones
-  // (web thumbnails, MRZ glyphs 6-9 px high) once more enlarged, so that the
-  // closings and the blackhat see characters of the sizes they are made for.
-  // Bands the closings make are read first, then those made of glyph rows:
-  // the closings find most zones, and more often whole.
-  std::vector<cv::RotatedRect> regions, glyph_regions;
-  const auto same = [](const cv::RotatedRect& a, const cv::RotatedRect& b) {
-    return cv::norm(a.center - b.center) < 0.25 * std::min(b.size.width, b.size.height) &&
-           std::abs(a.size.area() - b.size.area()) < 0.2 * b.size.area();
-  };
-  const auto add = [&](std::vector<cv::RotatedRect>& to, const Band& b, double s) {
-    const cv::RotatedRect full(
-        b.rect.center / s, cv::Size2f(b.rect.size.width / float(s), b.rect.size.height / float(s)),
-        b.rect.angle);
-    if (std::none_of(to.begin(), to.end(), [&](const cv::RotatedRect& r) { return same(r, full); }))
-      to.push_back(full);
-  };
-  const int longest = std::max(1, std::max(gray.cols, gray.rows));
-  std::vector<double> scales = {std::min(1.0, double(kWorkSide) / longest)};
-  if (longest < kWorkSide * 2 / 3) scales.push_back(std::min(4.0, double(kWorkSide) / longest));
-  for (double scale : scales) {
-    cv::Mat work;
-    if (scale == 1.0) {
-      work = gray;
-    } else {
-      cv::resize(gray, work, cv::Size(), scale, scale,
-                 scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
-    }
-    const double s = double(work.cols) / gray.cols;
-    for (const Band& b : internal::FindBands(work)) add(regions, b, s);
-    for (const Band& b : internal::FindGlyphRows(work)) add(glyph_regions, b, s);
-  }
-  const std::size_t closing_regions = regions.size();
-  for (const cv::RotatedRect& g : glyph_regions) {
-    if (std::none_of(regions.begin(), regions.begin() + std::ptrdiff_t(closing_regions),
-                     [&](const cv::RotatedRect& r) { return same(r, g); }))
-      regions.push_back(g);
-  }
-  const auto t2 = Clock::now();
-
-  // Bands are read until one gives a reading whose check digits hold; until
-  // then the reading of higher quality is kept.
-  const auto sure = [](const Attempt& a) {
-    return a.ok && a.reading.repair.checks_satisfied && a.reading.repair.uncertain.empty();
-  };
-  // With the learned recogniser, a reading is done only when it is also
-  // sure (see the quality above); a doubtful one is compared with the
-  // other bands and the other way up.
-  const bool learned = impl_->crnn != nullptr;
-  const auto done = [&](const Attempt& a) {
-    return a.ok && a.reading.repair.checks_satisfied && (!learned || sure(a));
-  };
-  Attempt best;
-  std::size_t best_region = 0;  // where `best` was found
-  cv::Mat ink;
-  bool ink_decoded = false;
-  for (std::size_t r = 0; r < regions.size() && !done(best); ++r) {
-    // A glyph-row band is often part of a zone the closings found whole
-    // (two of three lines, a line and the text above it): it replaces a
-    // closing band's reading only when its check digits hold and no
-    // position of it is uncertain.
-    const bool fallback = r >= closing_regions;
-    for (bool flip : {false, true}) {
-      bool lines = false, again = true;
-      // The band as the page's grey shows it and, where that gives no
-      // reading although a line read like an MRZ line, through its
-      // brightest channel: a stamp or security print in colour over the
-      // zone (the red "SPECIMEN" across a passport's first line) turns light
-      // there while the black ink stays. Not a second opinion on a reading:
-      // one more look at a document printed with wrong check digits can find
-      // a misreading whose digits hold.
-      for (const cv::Mat* source : {&gray, &ink}) {
-        if (source == &ink && again && !ink_decoded) {
-          ink = DecodeInk(file);  // coloured print lightened; empty for a grey file
-          if (ink.size() != gray.size()) ink.release();  // the bands are where the grey has them
-          ink_decoded = true;
-        }
-        if (source->empty() || !again) continue;
-        Attempt a = impl_->ReadBand(*source, regions[r], flip);
-        lines = lines || a.lines;
-        again = !a.ok && a.near;
-        if (a.ok && (!best.ok || (a.quality > best.quality && (!fallback || sure(a))))) {
-          best = std::move(a);
-          best_region = r;
+  Found found = impl_->Search(gray, file, -1);
+  Attempt& best = found.best;
+  // Every turn reads alike: a zone found turned by a quarter or a half
+  // (a page scanned sideways or upside down) is read once more from the
+  // page turned losslessly so that the zone lies as it is read, the very
+  // pixels of the page scanned upright. Read where it lies, the band was cut
+  // by an interpolated turn of its own, and the reading of a glyph at the
+  // edge of doubt could differ with the way up the page was scanned.
+  if (best.ok) {
+    const int degrees = ((best.reading.rotation_degrees % 360) + 360) % 360;
+    const int quarter = ((degrees + 45) % 360) / 90;
+    if (quarter != 0) {
+      const int turn = quarter == 1   ? cv::ROTATE_90_CLOCKWISE
+                       : quarter == 2 ? cv::ROTATE_180
+                                      : cv::ROTATE_90_COUNTERCLOCKWISE;
+      cv::Mat turned;
+      cv::rotate(gray, turned, turn);
+      Found upright = impl_->Search(turned, file, turn);
+      found.locate_ms += upright.locate_ms;
+      found.ocr_ms += upright.ocr_ms;
+      if (upright.best.ok) {
+        best = std::move(upright.best);
+        best.reading.rotation_degrees += 90 * quarter;
+        const float w = float(gray.cols), h = float(gray.rows);
+        for (Point& p : best.reading.polygon) {
+          const Point q = p;  // in the turned page
+          if (quarter == 1) p = {q.y, h - q.x};
+          if (quarter == 2) p = {w - q.x, h - q.y};
+          if (quarter == 3) p = {w - q.y, q.x};
         }
       }
-      if (done(best)) break;
-      // No text lines one way up: none the other way either.
-      if (!lines) break;
     }
   }
-  // The zone found, its band is read with every model of the recogniser:
-  // the mean of their distributions is right more often and sure of a wrong
-  // character less often than one model (models/README.md). Once, not for
-  // every band tried: the search stays as fast as with one model.
-  if (best.ok && impl_->ensemble) {
-    Attempt all =
-        impl_->ReadLines(best.cut, best.angle, regions[best_region], impl_->ensemble.get());
-    if (all.ok) best = std::move(all);
-  }
-  const auto t3 = Clock::now();
   if (!best.ok) {
     return Error{ErrorCode::kNotFound, truncated ? "no MRZ found in the part of the image the "
                                                    "truncated JPEG file holds"
                                                  : "no MRZ found in the image"};
   }
+  // In (-180, 180]: a zone turned 2 degrees clockwise is -2, upside down 180.
+  int& rotation = best.reading.rotation_degrees;
+  rotation = ((rotation % 360) + 360) % 360;
+  if (rotation > 180) rotation -= 360;
   best.reading.truncated_file = truncated;
   best.reading.image_width = gray.cols;
   best.reading.image_height = gray.rows;
   best.reading.decode_ms = Ms(t0, t1);
-  best.reading.locate_ms = Ms(t1, t2);
-  best.reading.ocr_ms = Ms(t2, t3);
+  best.reading.locate_ms = found.locate_ms;
+  best.reading.ocr_ms = found.ocr_ms;
   return std::move(best.reading);
 }
 

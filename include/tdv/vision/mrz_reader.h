@@ -55,7 +55,7 @@ struct MrzImageReading {
   // character chosen (0 where only a look-alike table proposed it).
   std::vector<std::vector<float>> char_confidence;
   std::array<Point, 4> polygon;  // MRZ band in image coordinates (after EXIF rotation)
-  int rotation_degrees = 0;      // of the band, counter-clockwise
+  int rotation_degrees = 0;      // of the band, counter-clockwise, in (-180, 180]
   // The repair's result; `repair.uncertain` lists every position no check
   // digit confirms or the classifier was unsure of (then the verifier's
   // verdict is never clear: reason uncertain_reading).
