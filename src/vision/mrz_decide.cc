@@ -329,6 +329,18 @@ void MarkUnsureCalibrated(const std::vector<SlotOpinions>& opinions, float sure,
         mrz::AddUncertain(result, {line, position, field, "ambiguous"});
         continue;
       }
+      // A letter where the format admits only digits (a date, a check
+      // digit) is never sure, however sure the model is: a misread digit,
+      // or print the officer must see (read as printed, the MRZ is invalid
+      // either way; "reading: pass" under it claimed the character was read
+      // right). Not so where issuers print what Doc 9303 does not foresee
+      // (a card's second code letter `1`, a first letter `E`).
+      if (const std::string admitted = Admitted(result.format, line, position);
+          !(line == 1 && position == 1) && !admitted.empty() &&
+          admitted.find(chosen) == std::string::npos) {
+        mrz::AddUncertain(result, {line, position, field, "low_confidence"});
+        continue;
+      }
       const float q = p < opinions[l].size() ? OpinionOf(opinions[l][p], chosen) : -1.0f;
       if (q >= sure) continue;
       // Where the format admits digits only (dates, check digits), the

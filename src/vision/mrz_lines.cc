@@ -152,7 +152,7 @@ cv::Mat Flatten(const cv::Mat& band) {
 std::vector<LineImage> SegmentLines(const cv::Mat& band) {
   cv::Mat flat = Flatten(band), norm, bin;
   cv::normalize(flat, norm, 0, 255, cv::NORM_MINMAX);
-  cv::threshold(norm, bin, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+  double threshold = cv::threshold(norm, bin, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
   // The page beyond a document's edge, dark along the band's top or bottom
   // across most of its width, is darker than any print: the threshold then
   // falls between it and everything else, and pale thin print is lost
@@ -172,9 +172,17 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
     }
     if (beyond) {
       cv::normalize(flat, norm, 0, 255, cv::NORM_MINMAX);
-      cv::threshold(norm, bin, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+      threshold = cv::threshold(norm, bin, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
     }
   }
+  const double paper = Paper(norm);
+  // Pale print (a ribbon running dry, light falling off across a photo)
+  // is lighter than the threshold dark print sets: its glyphs fall apart
+  // into specks. Under a softer threshold, halfway from it to the paper,
+  // they stay whole; glyph-sized pieces of that ink extend a line's extent
+  // (below), nothing else.
+  cv::Mat soft;
+  cv::threshold(norm, soft, (threshold + paper) / 2, 255, cv::THRESH_BINARY_INV);
   // Specks of a pixel go, but not in a small band (lines of some 15 px and
   // less), where a stroke is a pixel wide: a pale glyph went in pieces,
   // its ink no longer a line's (hard generated sets keep 100 % without the
@@ -243,7 +251,6 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
     if (core(run) >= tallest / 2) lines.emplace_back(run);
   }
   std::vector<LineImage> out;
-  const double paper = Paper(norm);
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto [a, b] = lines[i];
     const int h = b - a, pad = std::max(3, h / 3);
@@ -329,6 +336,44 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
     }
     for (std::size_t k = 0; k < touching.size(); ++k) {
       if (!joined[k]) stray.setTo(255, labels == touching[k].first);
+    }
+    // Pale glyphs the line continues into (see `soft`): a piece of the soft
+    // ink in the line's rows, of a glyph's size (from a `<`, half the line
+    // height, to a glyph a little taller than the line found; no wider than
+    // a glyph and a half), extends the line where it stands as near its ink
+    // as neighbouring glyphs do, in turn from the nearest: a pale `I<NOR`
+    // before the dark rest of a line was cut off the line's crop.
+    {
+      // Neither a mark's nor a ring's: a ring's curve beside the line's
+      // first glyph, cut to the line's rows, is a glyph's size too.
+      cv::Mat marks = stray | tall.rowRange(ys) | ring.rowRange(ys);
+      cv::dilate(marks, marks, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
+      cv::Mat pale = soft.rowRange(ys) & ~marks;
+      cv::Mat pale_labels, pale_stats, pale_centroids;
+      const int m =
+          cv::connectedComponentsWithStats(pale, pale_labels, pale_stats, pale_centroids, 8);
+      std::vector<cv::Rect> glyphs;
+      for (int c = 1; c < m; ++c) {
+        const cv::Rect r(
+            pale_stats.at<int>(c, cv::CC_STAT_LEFT), pale_stats.at<int>(c, cv::CC_STAT_TOP),
+            pale_stats.at<int>(c, cv::CC_STAT_WIDTH), pale_stats.at<int>(c, cv::CC_STAT_HEIGHT));
+        const double centre = y0 + r.y + r.height / 2.0;
+        if (centre >= a && centre < b && r.height >= 0.4 * h && r.height <= 1.3 * h &&
+            r.width <= 1.5 * h)
+          glyphs.push_back(r);
+      }
+      std::vector<bool> taken(glyphs.size(), false);
+      for (bool grew = true; grew;) {
+        grew = false;
+        for (std::size_t k = 0; k < glyphs.size(); ++k) {
+          const cv::Rect& g = glyphs[k];
+          const int gap = std::max({box.x - (g.x + g.width), g.x - (box.x + box.width), 0});
+          if (!taken[k] && gap <= 0.8 * h) {
+            box |= g;
+            taken[k] = grew = true;
+          }
+        }
+      }
     }
     const int x0 = std::max(0, box.x - pad), x1 = std::min(band.cols, box.x + box.width + pad);
     const cv::Range xs(x0, x1);

@@ -237,6 +237,24 @@ TEST_CASE("lines: a stamp's thin strokes on a line's rows do not make it twice a
   for (const LineImage& line : cut) CHECK(line.pixels.cols / line.scale > 0.95 * width);
 }
 
+TEST_CASE("lines: a line whose first glyphs are printed pale is cut whole", "[vision][lines]") {
+  // Ink fading along a line (a ribbon running dry, light falling off across
+  // a photo): its first third lighter than the threshold the dark rest sets.
+  // Its glyphs there fell into specks and the line's crop began after them.
+  cv::Mat band(3 * 28 + 30, 520, CV_8U, cv::Scalar(235));
+  for (int i = 0; i < 3; ++i) {
+    cv::putText(band, "I<NORWAIWXUQC070V7<MJX9TVGT<Y2", {20, 40 + 28 * i}, cv::FONT_HERSHEY_SIMPLEX,
+                0.8, cv::Scalar(40), 2, cv::LINE_AA);
+  }
+  cv::Mat left = band.colRange(0, band.cols / 3);
+  left.convertTo(left, -1, 0.3, 235 * 0.7);  // ink ~176 on paper 235
+  if (const char* debug = std::getenv("TDV_VISION_DEBUG_DIR"))
+    cv::imwrite(std::string(debug) + "/pale-start.png", band);
+  const auto cut = SegmentLines(band);
+  REQUIRE(cut.size() == 3);
+  for (const LineImage& line : cut) CHECK(line.x0 < 25);
+}
+
 // Opinions that give each character of `lines` probability 1, and a
 // confidence of `own` everywhere.
 struct SureOpinions {
@@ -417,6 +435,21 @@ TEST_CASE("decide: one calibrated probability, or a check digit of the field's o
     o.Set(1, 12, 'O', 0.6f);
     o.Set(1, 12, '0', 0.4f);
     CHECK(Marked(o.Calibrated(), 1, 12));
+  }
+  SECTION("a letter where only digits may stand is never sure") {
+    // The document number's check digit (line 2 position 10) read `X` with
+    // all the model's weight: a misread 7, not a reading to vouch for.
+    std::vector<std::string> read = kTd3;
+    read[1][9] = 'X';
+    const auto r = SureOpinions(read, 1.0f).Calibrated();
+    REQUIRE(r.lines[1][9] == 'X');  // read as printed
+    CHECK(Marked(r, 2, 10));
+    // Where issuers print what Doc 9303 does not foresee, the model's word
+    // stands: a card's code `C1` (US permanent resident cards).
+    std::vector<std::string> card = {"C1USA0000000000<<<<<<<<<<<<<<<",
+                                     "7001017M3001016USA<<<<<<<<<<<2",
+                                     "DOE<<JOHN<<<<<<<<<<<<<<<<<<<<<"};
+    CHECK_FALSE(Marked(SureOpinions(card, 1.0f).Calibrated(), 1, 2));
   }
   SECTION("a change of equal weight from what the model read: ambiguous") {
     std::vector<std::string> raw = kTd3;
