@@ -78,24 +78,13 @@ Result<verify::Checkpoint> NewestCheckpoint(const std::string& path,
 CheckpointWriter::CheckpointWriter(verify::AuditTrail& trail, std::filesystem::path file,
                                    int seconds, std::ostream& log)
     : trail_(trail), file_(std::move(file)), log_(log) {
-  if (seconds <= 0) return;
-  thread_ = std::thread([this, seconds] {
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::seconds(seconds), [this] { return stopping_; })) {
-      lock.unlock();
-      WriteIfMoved();
-      lock.lock();
-    }
-  });
+  if (seconds > 0)
+    timer_.emplace(std::chrono::seconds(seconds), Periodic::First::kAfterInterval,
+                   [this] { WriteIfMoved(); });
 }
 
 CheckpointWriter::~CheckpointWriter() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  timer_.reset();
   WriteIfMoved();
 }
 
@@ -140,24 +129,9 @@ Result<verify::Erasure> EraseOlderThan(verify::AuditTrail& trail, int days, std:
 }
 
 PersonalRetention::PersonalRetention(verify::AuditTrail& trail, int days, std::ostream& log) {
-  if (days <= 0) return;
-  thread_ = std::thread([this, &trail, days, &log] {
-    std::unique_lock lock(mu_);
-    do {
-      lock.unlock();
-      (void)EraseOlderThan(trail, days, "service", log);
-      lock.lock();
-    } while (!cv_.wait_for(lock, std::chrono::hours(1), [this] { return stopping_; }));
-  });
-}
-
-PersonalRetention::~PersonalRetention() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (days > 0)
+    timer_.emplace(std::chrono::hours(1), Periodic::First::kNow,
+                   [&trail, days, &log] { (void)EraseOlderThan(trail, days, "service", log); });
 }
 
 Result<std::unique_ptr<verify::AuditTrail>> OpenAudit(const Config& config) {

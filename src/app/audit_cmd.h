@@ -5,17 +5,16 @@
 #define TDV_APP_AUDIT_CMD_H_
 
 #include <CLI/CLI.hpp>
-#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <ostream>
 #include <string>
-#include <thread>
 
 #include "config.h"
+#include "periodic.h"
 #include "tdv/verify/audit.h"
 
 namespace tdv::app {
@@ -52,10 +51,7 @@ class CheckpointWriter {
   std::filesystem::path file_;
   std::ostream& log_;
   std::int64_t written_seq_ = 0;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::optional<Periodic> timer_;  // last: stopped before the rest goes
 };
 
 // Erases the document fields of the entries older than `days` days
@@ -70,15 +66,9 @@ Result<verify::Erasure> EraseOlderThan(verify::AuditTrail& trail, int days, std:
 class PersonalRetention {
  public:
   PersonalRetention(verify::AuditTrail& trail, int days, std::ostream& log);
-  ~PersonalRetention();
-  PersonalRetention(const PersonalRetention&) = delete;
-  PersonalRetention& operator=(const PersonalRetention&) = delete;
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::optional<Periodic> timer_;
 };
 
 std::function<int()> AddAuditCommands(CLI::App& parent, std::function<Result<Config>()> load,

@@ -11,15 +11,17 @@
 #define TDV_APP_EXCHANGE_PUBLISHER_H_
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <ostream>
-#include <thread>
+#include <string>
 #include <vector>
 
 #include "config.h"
+#include "periodic.h"
+#include "tdv/lists/list_store.h"
 #include "tdv/verify/exchange.h"
 
 namespace tdv::app {
@@ -43,16 +45,20 @@ class ExchangePublisher {
 
  private:
   ExchangePublisher(const Config& config, std::vector<std::uint8_t> key, std::ostream& log);
-  void Run();
+  // One round: the outputs built again when a shared list changed.
+  void Publish();
+  void Report(const std::string& error);
   Config config_;
   std::vector<std::uint8_t> key_;
   std::ostream& log_;
+  // The rounds' own (on the publisher's thread).
+  std::unique_ptr<lists::ListStore> store_;
+  std::string built_versions_ = "-";  // what the published outputs are of
+  std::string last_error_;            // logged once, not every round
+  std::atomic<bool> cancel_{false};   // set as the publisher stops: a build under way ends
   mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::atomic<bool> cancel_{false};  // set with stopping_: a build under way ends
-  std::shared_ptr<const verify::exchange::PublishedSet> current_;
-  std::thread thread_;
+  std::shared_ptr<const verify::exchange::PublishedSet> current_;  // under mu_
+  std::optional<Periodic> timer_;  // last: stopped before the rest goes
 };
 
 }  // namespace tdv::app

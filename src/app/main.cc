@@ -35,6 +35,7 @@
 #include "keys_cmd.h"
 #include "lists_cmd.h"
 #include "partners.h"
+#include "periodic.h"
 #include "report_text.h"
 #include "service_status.h"
 #include "tdv/http/report_json.h"
@@ -345,29 +346,13 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
       VerifierConfigFrom(*config, lists.get(), reader.get(), trust.get(), partners->get()));
   // Keeps the list index and the trust store current (other instances,
   // `tdv lists import`, `tdv trust import`).
-  std::mutex refresh_mutex;
-  std::condition_variable refresh_cv;
-  bool stopping = false;
-  std::thread refresher([&] {
-    std::unique_lock<std::mutex> lock(refresh_mutex);
-    while (!refresh_cv.wait_for(lock, std::chrono::seconds(config->lists_refresh_seconds),
-                                [&] { return stopping; })) {
-      lock.unlock();
-      if (Status st = lists->Refresh(); !st)
-        std::cerr << "tdv: lists refresh failed: " << st.error().message << "\n";
-      if (Status st = trust->Reload(); !st)
-        std::cerr << "tdv: trust store reload failed: " << st.error().message << "\n";
-      lock.lock();
-    }
-  });
-  auto stop_refresher = [&] {
-    {
-      std::lock_guard<std::mutex> lock(refresh_mutex);
-      stopping = true;
-    }
-    refresh_cv.notify_all();
-    refresher.join();
-  };
+  Periodic refresher(
+      std::chrono::seconds(config->lists_refresh_seconds), Periodic::First::kAfterInterval, [&] {
+        if (Status st = lists->Refresh(); !st)
+          std::cerr << "tdv: lists refresh failed: " << st.error().message << "\n";
+        if (Status st = trust->Reload(); !st)
+          std::cerr << "tdv: trust store reload failed: " << st.error().message << "\n";
+      });
   http::ServerOptions options;
   options.host = address->host;
   options.port = address->port;
@@ -414,10 +399,7 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
                                config->audit_checkpoint_seconds, std::cerr);
   PersonalRetention retention(**audit, config->audit_personal_days, std::cerr);
   http::Server server(verifier, options);
-  if (Status bound = server.Bind(); !bound) {
-    stop_refresher();
-    return Fail(kExitUsage, bound.error().message);
-  }
+  if (Status bound = server.Bind(); !bound) return Fail(kExitUsage, bound.error().message);
   const bool v6 = address->host.find(':') != std::string::npos;
   std::cout << "tdv: serving on " << (config->tls_cert.empty() ? "http" : "https") << "://"
             << (v6 ? "[" : "") << address->host << (v6 ? "]" : "") << ":" << server.port()
@@ -431,7 +413,7 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   Status ran = server.Run();
   pthread_kill(waiter.native_handle(), SIGTERM);  // release the waiter if Run() ended first
   waiter.join();
-  stop_refresher();
+  refresher.Stop();
   if (!ran) return Fail(kExitUsage, ran.error().message);
   std::cout << "tdv: stopped" << std::endl;
   return 0;

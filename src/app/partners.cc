@@ -109,14 +109,7 @@ Result<std::unique_ptr<Partners>> Partners::Open(const Config& config) {
   return out;
 }
 
-Partners::~Partners() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+Partners::~Partners() = default;
 
 Result<std::string> Partners::FetchFeed(Partner& p) {
   std::optional<http::FeedHeader> held;
@@ -204,14 +197,8 @@ void Partners::Refresh(std::ostream& log) {
 
 void Partners::RefreshEvery(int seconds, std::ostream& log) {
   if (partners_.empty()) return;
-  thread_ = std::thread([this, seconds, &log] {
-    std::unique_lock<std::mutex> lock(mu_);
-    do {
-      lock.unlock();
-      Refresh(log);
-      lock.lock();
-    } while (!cv_.wait_for(lock, std::chrono::seconds(seconds), [this] { return stopping_; }));
-  });
+  refresher_.emplace(std::chrono::seconds(seconds), Periodic::First::kNow,
+                     [this, &log] { Refresh(log); });
 }
 
 std::vector<verify::PartnerSource> Partners::Sources() const {

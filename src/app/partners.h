@@ -11,17 +11,16 @@
 #define TDV_APP_PARTNERS_H_
 
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <ostream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "config.h"
+#include "periodic.h"
 #include "tdv/http/feed.h"
 #include "tdv/http/partner_client.h"
 #include "tdv/sig/signed_data.h"
@@ -79,10 +78,7 @@ class Partners {
                              const std::string& number) const;
 
   std::vector<std::unique_ptr<Partner>> partners_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::optional<Periodic> refresher_;  // last: stopped before the partners go
 };
 
 }  // namespace tdv::app

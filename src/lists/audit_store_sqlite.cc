@@ -90,6 +90,9 @@ class SqliteAuditStore final : public AuditStore {
         detail TEXT NOT NULL,
         mac TEXT NOT NULL,
         personal TEXT NOT NULL DEFAULT '');
+      CREATE TABLE IF NOT EXISTS audit_erased (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        upto INTEGER NOT NULL);
     )sql";
     sqlite3_busy_timeout(db_, 10000);
     if (!Exec("PRAGMA journal_mode=WAL")) return Failure();
@@ -269,6 +272,9 @@ class SqliteAuditStore final : public AuditStore {
     // with it), then a pass over the entries after `after_seq` up to it.
     auto last = Int("SELECT coalesce(max(seq), 0) FROM audit", [](sqlite3_stmt*) {});
     if (!last) return last.error();
+    auto erased = ErasedUpto();
+    if (!erased) return erased.error();
+    after_seq = std::max(after_seq, *erased);
     sqlite3_stmt* at = Prepare("SELECT seq, time FROM audit WHERE seq >= ?1 ORDER BY seq LIMIT 1");
     if (at == nullptr) return Failure();
     std::int64_t lo = after_seq, hi = *last + 1;  // lo: before `time`; hi: not
@@ -301,6 +307,22 @@ class SqliteAuditStore final : public AuditStore {
   Result<std::int64_t> ErasePersonal(std::int64_t after_seq, std::int64_t upto_seq) override {
     std::lock_guard lock(mu_);
     if (!Exec("BEGIN IMMEDIATE")) return Failure();
+    auto done = ErasedUpto();
+    if (!done) return Rollback();
+    after_seq = std::max(after_seq, *done);
+    // Where the erasure has reached, kept with it: the next pass (the next
+    // start of the service too) begins there, not at the trail's first
+    // entry, and appends do not wait on a scan of the erased years.
+    const auto mark = [&] {
+      sqlite3_stmt* m = Prepare(
+          "INSERT INTO audit_erased (id, upto) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET "
+          "upto = max(upto, excluded.upto)");
+      if (m == nullptr) return false;
+      sqlite3_bind_int64(m, 1, upto_seq);
+      const bool ok = sqlite3_step(m) == SQLITE_DONE;
+      sqlite3_finalize(m);
+      return ok;
+    };
     const auto bind = [&](sqlite3_stmt* s) {
       sqlite3_bind_int64(s, 1, after_seq);
       sqlite3_bind_int64(s, 2, upto_seq);
@@ -312,7 +334,7 @@ class SqliteAuditStore final : public AuditStore {
     auto last = Int("SELECT coalesce(max(seq), 0) FROM audit", [](sqlite3_stmt*) {});
     if (!first || !last) return Rollback();
     if (*first == 0) {
-      Exec("ROLLBACK");
+      if (!mark() || !Exec("COMMIT")) return Rollback();
       return std::int64_t{0};
     }
     sqlite3_stmt* s = Prepare(
@@ -334,7 +356,7 @@ class SqliteAuditStore final : public AuditStore {
         if (!WriteBloom(block)) return Rollback();
       }
     }
-    if (!Exec("COMMIT")) return Rollback();
+    if (!mark() || !Exec("COMMIT")) return Rollback();
     cache_.clear();
     cache_first_ = 0;
     // secure_delete zeroed the old values in the file's pages; the WAL's
@@ -345,6 +367,11 @@ class SqliteAuditStore final : public AuditStore {
   }
 
  private:
+  // The entry up to which every document field that may be is erased.
+  Result<std::int64_t> ErasedUpto() {
+    return Int("SELECT coalesce(max(upto), 0) FROM audit_erased", [](sqlite3_stmt*) {});
+  }
+
   // The one integer a query gives (its parameters bound by `bind`).
   Result<std::int64_t> Int(const char* sql, const std::function<void(sqlite3_stmt*)>& bind) {
     sqlite3_stmt* s = Prepare(sql);

@@ -114,6 +114,9 @@ CREATE TABLE IF NOT EXISTS audit (
   mac TEXT NOT NULL);
 ALTER TABLE audit ADD COLUMN IF NOT EXISTS personal TEXT NOT NULL DEFAULT '';
 CREATE INDEX IF NOT EXISTS audit_by_document ON audit(document);
+CREATE TABLE IF NOT EXISTS audit_erased (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  upto BIGINT NOT NULL);
 )sql";
 
 constexpr const char* kAuditColumns =
@@ -229,8 +232,9 @@ class PgAuditStore final : public AuditStore {
                                           std::int64_t after_seq) override {
     std::lock_guard lock(mu_);
     auto r = PgExec(conn_,
-                    "SELECT coalesce(max(seq), 0) FROM audit WHERE seq > $1 AND time < $2 AND "
-                    "(document <> '' OR document_number <> '') AND personal <> ''",
+                    "SELECT coalesce(max(seq), 0) FROM audit WHERE seq > GREATEST($1, (SELECT "
+                    "coalesce(max(upto), 0) FROM audit_erased)) AND time < $2 AND (document <> '' "
+                    "OR document_number <> '') AND personal <> ''",
                     Params().Add(after_seq).Add(time));
     if (!r) return Unavailable(r.error());
     return std::stoll(Value(r->get(), 0, 0));
@@ -238,13 +242,27 @@ class PgAuditStore final : public AuditStore {
 
   Result<std::int64_t> ErasePersonal(std::int64_t after_seq, std::int64_t upto_seq) override {
     std::lock_guard lock(mu_);
+    if (auto r = PgExec(conn_, "BEGIN"); !r) return Unavailable(r.error());
+    auto fail = [&](const Error& e) {
+      (void)PgExec(conn_, "ROLLBACK");
+      return Unavailable(e);
+    };
     auto r = PgExec(conn_,
-                    "UPDATE audit SET document = '', document_number = '' WHERE seq > $1 AND seq "
-                    "<= $2 AND (document <> '' OR document_number <> '') AND personal <> ''",
+                    "UPDATE audit SET document = '', document_number = '' WHERE seq > GREATEST($1, "
+                    "(SELECT coalesce(max(upto), 0) FROM audit_erased)) AND seq <= $2 AND "
+                    "(document <> '' OR document_number <> '') AND personal <> ''",
                     Params().Add(after_seq).Add(upto_seq));
-    if (!r) return Unavailable(r.error());
+    if (!r) return fail(r.error());
     const char* changed = PQcmdTuples(r->get());
     const std::int64_t erased = changed != nullptr && *changed != '\0' ? std::stoll(changed) : 0;
+    // Where the erasure has reached, kept with it (as in the SQLite store).
+    if (auto m = PgExec(conn_,
+                        "INSERT INTO audit_erased (id, upto) VALUES (1, $1) ON CONFLICT (id) DO "
+                        "UPDATE SET upto = GREATEST(audit_erased.upto, EXCLUDED.upto)",
+                        Params().Add(upto_seq));
+        !m)
+      return fail(m.error());
+    if (auto c = PgExec(conn_, "COMMIT"); !c) return fail(c.error());
     // The old row versions stay in the table's pages until a vacuum takes
     // them (and its index entries with them).
     if (erased > 0) {

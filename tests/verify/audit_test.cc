@@ -377,6 +377,22 @@ TEST_CASE("audit: personal fields past their retention are erased; the chain sti
       CHECK(after->erased == 8);
       CHECK(ByDocument(*trail, "NEWNUMBR1").empty());
     }
+    SECTION("a restarted service's pass begins where the erasure ended") {
+      // Kept in the file with the erasure: the first pass after a start
+      // does not scan the entries erased before (appends wait while it
+      // runs). A number put back into one of them is left to verify.
+      trail.reset();
+      Tamper(file, "UPDATE audit SET document_number = 'OLDNUMBR1' WHERE seq = 2");
+      auto restarted = Open(file, kSecret, in_clear);
+      auto later = restarted->ErasePersonal("2026-03-01", "service");
+      REQUIRE(later.has_value());
+      CHECK(later->upto_seq == 9);
+      CHECK(later->entries == 3);
+      CHECK(ByDocument(*restarted, "NEWNUMBR1").empty());
+      auto kept = restarted->Query(TrailQuery{});
+      REQUIRE(kept.has_value());
+      CHECK(kept->at(1).document_number == "OLDNUMBR1");
+    }
     SECTION("a field put back into an erased entry is found") {
       Tamper(file, "UPDATE audit SET document_number = 'OLDNUMBR1' WHERE seq = 2");
       auto after = Open(file)->VerifyChain();
@@ -608,6 +624,16 @@ TEST_CASE("audit: personal fields past their retention are erased in PostgreSQL 
   CHECK(check->erased == 4);
   CHECK(ByDocument(*trail, "OLDNUMBR0").empty());
   CHECK(ByDocument(*trail, "NEWNUMBR0").size() == 1);
+  // Another instance (or this one restarted) begins where the erasure ended.
+  REQUIRE(db.Sql("UPDATE audit SET document_number = 'OLDNUMBR1' WHERE seq = 2").exit_code == 0);
+  auto other = OpenPg(db.url());
+  auto later = other->ErasePersonal("2026-03-01", "service");
+  REQUIRE(later.has_value());
+  CHECK(later->entries == 2);
+  CHECK(ByDocument(*other, "NEWNUMBR0").empty());
+  auto entries = other->Query(TrailQuery{});
+  REQUIRE(entries.has_value());
+  CHECK(entries->at(1).document_number == "OLDNUMBR1");
   REQUIRE(db.Sql("UPDATE audit SET document = 'x' WHERE seq = 2").exit_code == 0);
   check = OpenPg(db.url())->VerifyChain();
   REQUIRE(check.has_value());

@@ -70,7 +70,10 @@ class AuditStore {
   // that they cannot be read back from the store's files; the number of
   // entries changed. Entries without a digest (written before digests:
   // their mac covers the fields) are left as they are, here and in
-  // LastPersonalBefore.
+  // LastPersonalBefore. The store keeps where erasure has reached (with the
+  // erasure, in one transaction): both begin there when it lies past
+  // `after_seq`, so that a service's first pass after a start does not scan
+  // the years erased before.
   virtual Result<std::int64_t> ErasePersonal(std::int64_t after_seq, std::int64_t upto_seq) = 0;
 };
 
