@@ -252,7 +252,7 @@ int RunCheck(const CommonFlags& common, const CheckFlags& flags) {
   const auto trust = OpenTrust(*config);
   auto partners = Partners::Open(*config);
   if (!partners) return Fail(kExitUnavailable, partners.error().message);
-  (*partners)->Refresh(std::cerr);
+  (*partners)->RefreshDue(std::cerr);
   const verify::Verifier verifier(
       VerifierConfigFrom(*config, lists.get(), reader.get(), trust.get(), partners->get()));
   Result<verify::VerificationReport> report = verifier.Verify(request);
@@ -284,7 +284,7 @@ int RunBulkCommand(const CommonFlags& common, const CheckFlags& check, BulkFlags
   const auto trust = OpenTrust(*config);
   auto partners = Partners::Open(*config);
   if (!partners) return Fail(kExitUnavailable, partners.error().message);
-  (*partners)->Refresh(std::cerr);
+  (*partners)->RefreshDue(std::cerr);
   const verify::Verifier verifier(
       VerifierConfigFrom(*config, lists.get(), reader.get(), trust.get(), partners->get()));
   return RunBulk(flags, verifier, **audit, CliActor(), std::cerr);

@@ -35,6 +35,7 @@ Status WriteWhole(const std::filesystem::path& path, const std::string& text) {
 
 Result<std::unique_ptr<Partners>> Partners::Open(const Config& config) {
   std::unique_ptr<Partners> out(new Partners());
+  out->refresh_interval_ = std::chrono::seconds(config.partners_refresh_seconds);
   for (const PartnerConfig& c : config.partners) {
     std::ifstream in(c.key_file);
     std::string key;
@@ -171,7 +172,26 @@ Status Partners::Subscribe(const std::string& name, std::ostream& out) {
 }
 
 void Partners::Refresh(std::ostream& log) {
+  RefreshIf([](const Partner&) { return true; }, log);
+}
+
+void Partners::RefreshDue(std::ostream& log) {
+  const auto now = std::filesystem::file_time_type::clock::now();
+  RefreshIf(
+      [&](const Partner& p) {
+        if (!p.config.feed()) return true;  // mode 1 keeps nothing
+        std::lock_guard<std::mutex> lock(p.mu);
+        std::error_code ec;
+        // The state is written at each fetch taken, changed or not.
+        const auto written = std::filesystem::last_write_time(p.state, ec);
+        return !p.outputs || ec || now - written >= refresh_interval_;
+      },
+      log);
+}
+
+void Partners::RefreshIf(const std::function<bool(const Partner&)>& due, std::ostream& log) {
   for (const auto& p : partners_) {
+    if (!due(*p)) continue;
     if (p->config.feed()) {
       auto done = FetchFeed(*p);
       if (!done) {

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -44,6 +45,11 @@ class Partners {
   // the other; each failure is kept (and logged to `log`) as that
   // partner's state.
   void Refresh(std::ostream& log);
+  // The same for a one-shot command (`tdv check`, `tdv bulk`): a feed
+  // partner's kept copy younger than partners_refresh_seconds is used as
+  // it is, not fetched again (a feed is for checking offline: an
+  // unreachable partner cost each check its timeout).
+  void RefreshDue(std::ostream& log);
   // `tdv lists subscribe`: the feeds of the feed partners (or the one
   // named) fetched now and kept, a line each on `out`. kUnavailable when
   // one could not be (fetched, or accepted: tampered, replayed, rolled
@@ -77,8 +83,11 @@ class Partners {
   verify::PartnerCheck Check(const Partner& p, const std::string& state, const std::string& code,
                              const std::string& number) const;
 
+  // Refresh() of the partners `due` says.
+  void RefreshIf(const std::function<bool(const Partner&)>& due, std::ostream& log);
   std::vector<std::unique_ptr<Partner>> partners_;
-  std::optional<Periodic> refresher_;  // last: stopped before the partners go
+  std::chrono::seconds refresh_interval_{300};  // partners_refresh_seconds
+  std::optional<Periodic> refresher_;           // last: stopped before the partners go
 };
 
 }  // namespace tdv::app

@@ -381,9 +381,12 @@ TEST_CASE("two agencies in mode 2: B keeps A's signed feed and checks offline", 
     CHECK(audit.out.find("L898902C3") == std::string::npos);
     CHECK(tdv::testing::ReadFile(agency_a.log).find("L898902C3") == std::string::npos);
   }
-  // A stopped: B checks offline against the feed it keeps.
+  // A stopped: B checks offline against the feed it keeps, without trying
+  // A first (the copy is younger than partners_refresh_seconds; an
+  // unreachable partner cost each check its timeout).
   auto r = Tdv(check, b.path());
   CHECK(r.exit_code == 1);
+  CHECK(r.err.find("agency-a") == std::string::npos);
   json report = json::parse(r.out);
   CHECK(report["verdict"] == "review");
   CHECK(report["partners"][0]["status"] == "hit");
