@@ -189,6 +189,31 @@ TEST_CASE("locate: a line cut in two by a stamp is whole beside the line stacked
   }
 }
 
+TEST_CASE("locate: lines both cut by a stamp wider than four glyphs are each whole",
+          "[vision][locate]") {
+  // A round stamp across the whole zone of a small photo takes seven
+  // symbols out of both lines at once: no line is whole to stand beside,
+  // and the halves, seven glyph widths apart, were not joined (a break of
+  // four glyph heights at most: a generated world page's zone not found).
+  cv::Mat page = GlyphRows(2, 44, 24, 40);
+  const int pitch = 24 * 3 / 4 + 2;
+  cv::rectangle(page, cv::Rect(pitch * (4 + 18), 40 * 2 - 8, pitch * 7, 80), cv::Scalar(235),
+                cv::FILLED);
+  cv::circle(page, {pitch * (4 + 18) + pitch * 7 / 2, 40 * 2 + 32}, pitch * 4, cv::Scalar(90), 2);
+  for (bool turned : {false, true}) {
+    cv::Mat work = page;
+    if (turned) cv::transpose(page, work);
+    const auto bands = FindGlyphRows(work);
+    REQUIRE_FALSE(bands.empty());
+    const cv::RotatedRect& r = bands.front().rect;
+    const float length = std::max(r.size.width, r.size.height),
+                across = std::min(r.size.width, r.size.height);
+    CHECK(length > 44 * 18);      // the whole line
+    CHECK(across > 24 + 40 - 4);  // both lines
+    CHECK(across < 2 * 40 + 24);  // and nothing more
+  }
+}
+
 // A band of `lines` lines of MRZ-like text in strokes of one pixel, pale
 // grey on paper (a small photo's print), starting `margin` px from the
 // band's left end.
