@@ -142,15 +142,9 @@ TEST_CASE("locate: MRZ lines are found from their glyphs, upright too", "[vision
   CHECK(FindGlyphRows(GlyphRows(3, 8, 24, 40)).empty());
 }
 
-TEST_CASE("locate: a line broken by print behind it is whole beside the line stacked on it",
-          "[vision][locate]") {
-  // A dark blot over seven symbols of a visa's second line (a watermark's
-  // letters merged with its glyphs): what is left of the line is two short
-  // rows, neither long enough for an MRZ line, too far apart to be joined.
-  cv::Mat page = GlyphRows(2, 36, 24, 40);
-  const int pitch = 24 * 3 / 4 + 2;
-  cv::rectangle(page, cv::Rect(pitch * (4 + 14), 40 * 3 - 8, pitch * 7, 40), cv::Scalar(20),
-                cv::FILLED);
+// The glyph-row band found in `page` (GlyphRows of two lines of `symbols`,
+// each 24 high, 40 apart), upright and transposed, is the two lines whole.
+void FindsBothLinesWhole(const cv::Mat& page, int symbols) {
   for (bool turned : {false, true}) {
     cv::Mat work = page;
     if (turned) cv::transpose(page, work);
@@ -159,34 +153,39 @@ TEST_CASE("locate: a line broken by print behind it is whole beside the line sta
     const cv::RotatedRect& r = bands.front().rect;
     const float length = std::max(r.size.width, r.size.height),
                 across = std::min(r.size.width, r.size.height);
-    CHECK(length > 36 * 18);      // the whole line
-    CHECK(across > 24 + 40 - 4);  // both lines
+    CHECK(length > static_cast<float>(symbols * 18));  // the whole line
+    CHECK(across > 24 + 40 - 4);                       // both lines
+    CHECK(across < 2 * 40 + 24);                       // and nothing more
   }
+}
+
+TEST_CASE("locate: a line broken by print behind it is whole beside the line stacked on it",
+          "[vision][locate]") {
+  // A dark blot over ten symbols of a visa's second line (a watermark's
+  // letters merged with its glyphs): what is left of the line is two short
+  // rows, neither long enough for an MRZ line, too far apart to be joined
+  // (over eight glyph heights).
+  cv::Mat page = GlyphRows(2, 36, 24, 40);
+  const int pitch = 24 * 3 / 4 + 2;
+  cv::rectangle(page, cv::Rect(pitch * (4 + 13), 40 * 3 - 8, pitch * 10, 40), cv::Scalar(20),
+                cv::FILLED);
+  FindsBothLinesWhole(page, 36);
 }
 
 TEST_CASE("locate: a line cut in two by a stamp is whole beside the line stacked on it",
           "[vision][locate]") {
-  // A stamp across a passport's second line wipes six symbols out of it:
+  // A stamp across a passport's second line wipes ten symbols out of it:
   // what is left is two rows, each long enough for a row of its own yet
-  // neither half as long as the line above, and too far apart to be joined.
+  // neither half as long as the line above, and too far apart to be joined
+  // (over eight glyph heights).
   // The page is turned 2 degrees, so that the halves' centres stand more
   // than half a glyph apart across the line (the row's slope out, they are
   // one line).
   cv::Mat page = GlyphRows(2, 44, 24, 40, std::tan(2.0 * CV_PI / 180));
   const int pitch = 24 * 3 / 4 + 2;
-  cv::rectangle(page, cv::Rect(pitch * (4 + 19), 40 * 3 - 8, pitch * 6, 80), cv::Scalar(235),
+  cv::rectangle(page, cv::Rect(pitch * (4 + 17), 40 * 3 - 8, pitch * 10, 80), cv::Scalar(235),
                 cv::FILLED);
-  for (bool turned : {false, true}) {
-    cv::Mat work = page;
-    if (turned) cv::transpose(page, work);
-    const auto bands = FindGlyphRows(work);
-    REQUIRE_FALSE(bands.empty());
-    const cv::RotatedRect& r = bands.front().rect;
-    const float length = std::max(r.size.width, r.size.height),
-                across = std::min(r.size.width, r.size.height);
-    CHECK(length > 44 * 18);      // the whole line
-    CHECK(across > 24 + 40 - 4);  // both lines
-  }
+  FindsBothLinesWhole(page, 44);
 }
 
 TEST_CASE("locate: lines both cut by a stamp wider than four glyphs are each whole",
@@ -200,18 +199,7 @@ TEST_CASE("locate: lines both cut by a stamp wider than four glyphs are each who
   cv::rectangle(page, cv::Rect(pitch * (4 + 18), 40 * 2 - 8, pitch * 7, 80), cv::Scalar(235),
                 cv::FILLED);
   cv::circle(page, {pitch * (4 + 18) + pitch * 7 / 2, 40 * 2 + 32}, pitch * 4, cv::Scalar(90), 2);
-  for (bool turned : {false, true}) {
-    cv::Mat work = page;
-    if (turned) cv::transpose(page, work);
-    const auto bands = FindGlyphRows(work);
-    REQUIRE_FALSE(bands.empty());
-    const cv::RotatedRect& r = bands.front().rect;
-    const float length = std::max(r.size.width, r.size.height),
-                across = std::min(r.size.width, r.size.height);
-    CHECK(length > 44 * 18);      // the whole line
-    CHECK(across > 24 + 40 - 4);  // both lines
-    CHECK(across < 2 * 40 + 24);  // and nothing more
-  }
+  FindsBothLinesWhole(page, 44);
 }
 
 // A band of `lines` lines of MRZ-like text in strokes of one pixel, pale
