@@ -31,6 +31,25 @@ double Sharpness(const cv::Mat& inv, int dim) {
   return dev[0];
 }
 
+// `box` (a line's ink) grown by each of `pieces` that stands at most
+// `reach` from it along the line, the line grown by the pieces taken so far
+// (print over glyphs side by side); which pieces it took.
+std::vector<bool> GrowAlong(cv::Rect& box, const std::vector<cv::Rect>& pieces, double reach) {
+  std::vector<bool> taken(pieces.size(), false);
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (std::size_t k = 0; k < pieces.size(); ++k) {
+      const cv::Rect& p = pieces[k];
+      const int gap = std::max({box.x - (p.x + p.width), p.x - (box.x + box.width), 0});
+      if (!taken[k] && p.area() > 0 && gap <= reach) {
+        box |= p;
+        taken[k] = grew = true;
+      }
+    }
+  }
+  return taken;
+}
+
 }  // namespace
 
 // The paper's grey level: a bright percentile, robust to the ink.
@@ -322,27 +341,18 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
     // pitches), the line grown by the pieces joined so far (a stamp over
     // two glyphs side by side): print beside the zone's end, a pitch or
     // more away, is not read as a symbol.
-    std::vector<bool> joined(touching.size(), false);
-    for (bool grew = true; grew;) {
-      grew = false;
-      for (std::size_t k = 0; k < touching.size(); ++k) {
-        const cv::Rect& kept = touching[k].second;
-        const int gap = std::max({box.x - (kept.x + kept.width), kept.x - (box.x + box.width), 0});
-        if (!joined[k] && kept.area() > 0 && gap <= 0.8 * h) {
-          box |= kept;
-          joined[k] = grew = true;
-        }
-      }
-    }
+    std::vector<cv::Rect> kept;
+    for (const auto& t : touching) kept.push_back(t.second);
+    const std::vector<bool> joined = GrowAlong(box, kept, 0.8 * h);
     for (std::size_t k = 0; k < touching.size(); ++k) {
       if (!joined[k]) stray.setTo(255, labels == touching[k].first);
     }
     // Pale glyphs the line continues into (see `soft`): a piece of the soft
-    // ink in the line's rows, of a glyph's size (from a `<`, half the line
-    // height, to a glyph a little taller than the line found; no wider than
-    // a glyph and a half), extends the line where it stands as near its ink
-    // as neighbouring glyphs do, in turn from the nearest: a pale `I<NOR`
-    // before the dark rest of a line was cut off the line's crop.
+    // ink in the line's rows, of a glyph's size (from a `<`, under half the
+    // line height, to a glyph a little taller than the line found; no wider
+    // than a glyph and a half), extends the line as the pieces of a mark do
+    // above: a pale `I<NOR` before the dark rest of a line was cut off the
+    // line's crop.
     {
       // Neither a mark's nor a ring's: a ring's curve beside the line's
       // first glyph, cut to the line's rows, is a glyph's size too.
@@ -362,18 +372,7 @@ std::vector<LineImage> SegmentLines(const cv::Mat& band) {
             r.width <= 1.5 * h)
           glyphs.push_back(r);
       }
-      std::vector<bool> taken(glyphs.size(), false);
-      for (bool grew = true; grew;) {
-        grew = false;
-        for (std::size_t k = 0; k < glyphs.size(); ++k) {
-          const cv::Rect& g = glyphs[k];
-          const int gap = std::max({box.x - (g.x + g.width), g.x - (box.x + box.width), 0});
-          if (!taken[k] && gap <= 0.8 * h) {
-            box |= g;
-            taken[k] = grew = true;
-          }
-        }
-      }
+      (void)GrowAlong(box, glyphs, 0.8 * h);
     }
     const int x0 = std::max(0, box.x - pad), x1 = std::min(band.cols, box.x + box.width + pad);
     const cv::Range xs(x0, x1);
