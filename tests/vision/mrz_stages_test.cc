@@ -993,6 +993,25 @@ TEST_CASE("reader: a web-size copy is still found and read", "[vision][locate]")
   CHECK(r->lines == Truth("td3-moderate-001"));
 }
 
+TEST_CASE("reader: pages 400 pixels wide are found and read, in every layout", "[vision][locate]") {
+  // Issue 23: pages down to 400 px wide are found. At that width a card's
+  // capitals are 7-8 px high, a passport's 6-7.
+  for (const char* name : {"td1-moderate-004", "td2-moderate-007", "td3-moderate-001"}) {
+    CAPTURE(name);
+    const cv::Mat page =
+        cv::imread((kSamples / (std::string(name) + ".jpg")).string(), cv::IMREAD_GRAYSCALE);
+    REQUIRE_FALSE(page.empty());
+    REQUIRE(page.cols > 400);
+    cv::Mat small;
+    const double f = 400.0 / page.cols;
+    cv::resize(page, small, cv::Size(), f, f, cv::INTER_AREA);
+    REQUIRE(small.cols == 400);
+    auto r = Reader().Read(Encode(small));
+    REQUIRE(r.has_value());
+    CHECK(r->lines == Truth(name));
+  }
+}
+
 TEST_CASE("reader: every character of a clean sample has its confidence; nothing uncertain",
           "[vision][decide]") {
   std::ifstream in(kSamples / "td1-clean-000.jpg", std::ios::binary);

@@ -5,15 +5,26 @@ directory: a symbolic link per image and NAME.expected.json with its ground
 truth, the document kind as the level. Nothing is copied: the images are
 other people's published files and stay where they are.
 
-  devset_links.py MANIFEST OUTDIR
+With --width N, each image wider than N pixels is written scaled down to N
+pixels wide (area interpolation, PNG, lossless) instead of linked, to
+measure small pages (issue 23: pages down to 400 px wide are found). OUTDIR
+must then be outside the repository: those copies are not ours to commit.
+Needs python3-opencv (/usr/bin/python3).
+
+  devset_links.py MANIFEST OUTDIR [--width N]
   build-release/tools/bench/bench_mrz_images OUTDIR   # in-process times"""
 import json
 import os
 import sys
 
-if len(sys.argv) != 3:
+args = sys.argv[1:]
+width = None
+if len(args) == 4 and args[2] == "--width" and args[3].isdigit() and int(args[3]) > 0:
+    width = int(args[3])
+    args = args[:2]
+if len(args) != 2:
     sys.exit(__doc__)
-manifest, out = sys.argv[1], sys.argv[2]
+manifest, out = args
 images = os.path.join(os.path.dirname(os.path.abspath(manifest)), "images")
 os.makedirs(out, exist_ok=True)
 for line in open(manifest):
@@ -26,6 +37,17 @@ for line in open(manifest):
     link = os.path.join(out, base + ext)
     if os.path.lexists(link):
         os.remove(link)
-    os.symlink(os.path.join(images, m["file"]), link)
+    if width is None:
+        os.symlink(os.path.join(images, m["file"]), link)
+    else:
+        import cv2
+
+        page = cv2.imread(os.path.join(images, m["file"]), cv2.IMREAD_UNCHANGED)
+        if page is None:
+            sys.exit(f"cannot read {m['file']}")
+        if page.shape[1] > width:
+            height = max(1, round(page.shape[0] * width / page.shape[1]))
+            page = cv2.resize(page, (width, height), interpolation=cv2.INTER_AREA)
+        cv2.imwrite(os.path.join(out, base + ".png"), page)
     with open(os.path.join(out, base + ".expected.json"), "w") as f:
         json.dump({"mrz": m["mrz"], "level": m.get("doc_type") or "none"}, f)

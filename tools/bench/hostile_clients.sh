@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Hostile clients against `tdv serve` with TLS, on loopback only, each for
+# Hostile clients against `tdv serve` with TLS (TDV_HOSTILE_PLAIN=1: plain
+# HTTP, as behind a proxy that ends TLS), on loopback only, each for
 # SECONDS while legitimate clients (wrk, 16 connections, MRZ-text verify
 # with a valid key) measure their latency; then one table: per attack, the
 # legitimate clients' rate, p50, p99 and errors, what the attack got
@@ -19,8 +20,13 @@ SECONDS_EACH="${2:-10}"
 ATTACKS=("${@:3}")
 [[ ${#ATTACKS[@]} -gt 0 ]] || ATTACKS=(none slowloris slowbody slowlarge hugebody bombs bigbatch wrongkeys tlsstall)
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PLAIN="${TDV_HOSTILE_PLAIN:-0}"
 # A self-signed certificate, TLS on, the access log kept (what was refused).
 bench_prepare() {
+  if [[ "$PLAIN" == 1 ]]; then
+    printf '{"access_log": true}\n' >"$1/config.json"
+    return
+  fi
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
     -keyout "$1/tls.key" -out "$1/tls.crt" 2>/dev/null
   printf '{"tls_cert": "%s", "tls_key": "%s", "access_log": true}\n' "$1/tls.crt" "$1/tls.key" \
@@ -29,8 +35,10 @@ bench_prepare() {
 # shellcheck source=bench_server.sh
 source "$HERE/bench_server.sh"
 start_bench_server
-URL="https://127.0.0.1:$PORT/v1/verify"
-echo "tdv serve with TLS on 127.0.0.1:$PORT ($(nproc) cores shared by server, attack and wrk); $SECONDS_EACH s each"
+SCHEME=https TLS_FLAG=--tls
+[[ "$PLAIN" == 1 ]] && SCHEME=http TLS_FLAG=
+URL="$SCHEME://127.0.0.1:$PORT/v1/verify"
+echo "tdv serve ($SCHEME) on 127.0.0.1:$PORT ($(nproc) cores shared by server, attack and wrk); $SECONDS_EACH s each"
 
 # The legitimate clients' figures for one window: "rate p50 p99 errors".
 legit() {
@@ -55,7 +63,7 @@ for attack in "${ATTACKS[@]}"; do
       wrk -t1 -c8 -d"${SECONDS_EACH}s" -s "$HERE/verify_post.lua" "$URL" >"$DATA/attack.out" 2>&1 &
     attacker=$!
   elif [[ "$attack" != none ]]; then
-    python3 "$HERE/hostile.py" "$attack" "$PORT" --key "$KEY" --seconds "$SECONDS_EACH" --tls \
+    python3 "$HERE/hostile.py" "$attack" "$PORT" --key "$KEY" --seconds "$SECONDS_EACH" $TLS_FLAG \
       >"$DATA/attack.out" 2>&1 &
     attacker=$!
   fi
