@@ -3,35 +3,12 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+
+#include "feed_index.h"
+#include "tdv/sig/digest.h"
+#include "whole_file.h"
 
 namespace tdv::app {
-namespace {
-
-std::string ReadAll(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Writes `text` to `path` whole or not at all (a temporary file renamed).
-Status WriteWhole(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) return Error{ErrorCode::kUnavailable, "cannot write " + tmp.string()};
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec)
-    return Error{ErrorCode::kUnavailable, "cannot write " + path.string() + ": " + ec.message()};
-  return {};
-}
-
-}  // namespace
 
 Result<std::unique_ptr<Partners>> Partners::Open(const Config& config) {
   std::unique_ptr<Partners> out(new Partners());
@@ -50,8 +27,8 @@ Result<std::unique_ptr<Partners>> Partners::Open(const Config& config) {
     options.key = key;
     options.timeout_seconds = c.timeout_seconds;
     options.ca_file = c.ca_file;
-    auto p = std::unique_ptr<Partner>(
-        new Partner{c, http::PartnerClient(options), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}});
+    auto p = std::unique_ptr<Partner>(new Partner{
+        c, http::PartnerClient(options), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}});
     p->error = "not fetched yet";
     if (c.feed()) {
       std::ifstream fk(c.feed_key_file);
@@ -71,43 +48,57 @@ Result<std::unique_ptr<Partners>> Partners::Open(const Config& config) {
       p->my_id = key.substr(4, 16);
       p->copy = config.data_dir / "feeds" / (c.name + ".feed");
       p->state = config.data_dir / "feeds" / (c.name + ".state");
-      // The copy kept, checked again as it was accepted.
-      std::error_code ec;
-      if (std::filesystem::exists(p->copy, ec)) {
-        const nlohmann::json st = nlohmann::json::parse(ReadAll(p->state), nullptr, false);
-        http::FeedHeader held;
-        std::int64_t copy_since = -1;
-        if (st.is_object() && st.contains("since") && st.contains("sequence") &&
-            st.contains("issued") && st["since"].is_number_integer() &&
-            st["sequence"].is_number_integer() && st["issued"].is_string()) {
-          copy_since = st["since"].get<std::int64_t>();
-          held.sequence = st["sequence"].get<std::int64_t>();
-          held.issued = st["issued"].get<std::string>();
-        }
-        auto opened =
-            copy_since < 0
-                ? Result<http::OpenedFeed>(Error{ErrorCode::kCorrupt, "its state is unreadable"})
-                : http::OpenFeedAnswer(ReadAll(p->copy), *p->trust,
-                                       {p->my_id, c.feed_list, copy_since, std::nullopt});
-        if (opened && opened->set && opened->header.sequence == held.sequence) {
-          p->outputs =
-              std::make_shared<const verify::exchange::PublishedSet>(std::move(*opened->set));
-          p->held = held;
-          p->fetched = std::chrono::steady_clock::now();
-          p->error.clear();
-        } else {
-          p->error = "the feed kept in " + p->copy.string() + " does not verify (" +
-                     (opened ? std::string("it is not the copy its state names")
-                             : opened.error().message) +
-                     "); subscribe again";
-        }
-      } else {
-        p->error = "no feed kept yet (tdv lists subscribe)";
-      }
+      p->index = config.data_dir / "feeds" / (c.name + ".index");
+      p->signer_sha256 = sig::Sha256Hex(ReadWhole(c.feed_signer));
+      LoadKept(*p);
     }
     out->partners_.push_back(std::move(p));
   }
   return out;
+}
+
+// A feed partner's kept copy, checked again as it was accepted: through
+// its verified index when that is the copy's (feed_index.h), otherwise
+// verified as on arrival and indexed for the next start.
+void Partners::LoadKept(Partner& p) {
+  std::error_code ec;
+  if (!std::filesystem::exists(p.copy, ec)) {
+    p.error = "no feed kept yet (tdv lists subscribe)";
+    return;
+  }
+  const auto refused = [&](const std::string& why) {
+    p.error =
+        "the feed kept in " + p.copy.string() + " does not verify (" + why + "); subscribe again";
+  };
+  const nlohmann::json st = nlohmann::json::parse(ReadWhole(p.state), nullptr, false);
+  if (!st.is_object() || !st.contains("since") || !st.contains("sequence") ||
+      !st.contains("issued") || !st["since"].is_number_integer() ||
+      !st["sequence"].is_number_integer() || !st["issued"].is_string()) {
+    refused("its state is unreadable");
+    return;
+  }
+  http::FeedHeader held;
+  const std::int64_t since = st["since"].get<std::int64_t>();
+  held.sequence = st["sequence"].get<std::int64_t>();
+  held.issued = st["issued"].get<std::string>();
+  const std::string kept = ReadWhole(p.copy);
+  const FeedIndexHeader want{p.config.feed_list, held.sequence, since, sig::Sha256Hex(kept),
+                             p.signer_sha256};
+  auto set = ReadFeedIndex(p.index, p.feed_key, want);
+  if (!set) {
+    auto opened =
+        http::OpenFeedAnswer(kept, *p.trust, {p.my_id, p.config.feed_list, since, std::nullopt});
+    if (!opened || !opened->set || opened->header.sequence != held.sequence) {
+      refused(opened ? "it is not the copy its state names" : opened.error().message);
+      return;
+    }
+    set = std::move(*opened->set);
+    (void)WriteFeedIndex(p.index, p.feed_key, want, *set);  // a faster next start
+  }
+  p.outputs = std::make_shared<const verify::exchange::PublishedSet>(std::move(*set));
+  p.held = held;
+  p.fetched = std::chrono::steady_clock::now();
+  p.error.clear();
 }
 
 Partners::~Partners() = default;
@@ -133,9 +124,15 @@ Result<std::string> Partners::FetchFeed(Partner& p) {
     if (Status s = WriteWhole(p.state, state.dump()); !s) return s.error();
     what = std::to_string(opened->set->entries().size()) + " entries of " + h.list + ", sequence " +
            std::to_string(h.sequence) + ", issued " + h.issued + " (kept)";
+    // Without its index the copy is verified again at the next start.
+    if (Status s = WriteFeedIndex(
+            p.index, p.feed_key,
+            {h.list, h.sequence, h.since, sig::Sha256Hex(*answer), p.signer_sha256}, *opened->set);
+        !s)
+      what += "; not indexed: " + s.error().message;
   } else {
     // Current: the copy stays; its state notes the newer answer.
-    nlohmann::json st = nlohmann::json::parse(ReadAll(p.state), nullptr, false);
+    nlohmann::json st = nlohmann::json::parse(ReadWhole(p.state), nullptr, false);
     if (!st.is_object()) return Error{ErrorCode::kCorrupt, p.state.string() + " is unreadable"};
     st["issued"] = h.issued;
     if (Status s = WriteWhole(p.state, st.dump()); !s) return s.error();

@@ -74,9 +74,15 @@ class Partners {
     std::string feed_key;  // 64 hex digits
     std::unique_ptr<sig::SignerTrust> trust;
     std::string my_id;  // this agency's key id at the partner
-    std::filesystem::path copy, state;
+    // The verified, indexed form of `copy` (feed_index.h), valid for the
+    // signer file's bytes it was verified against.
+    std::filesystem::path copy, state, index;
+    std::string signer_sha256;
     std::optional<http::FeedHeader> held;  // the last answer accepted (under mu)
   };
+  // A feed partner's copy kept in DATA/feeds, as `p.state` names it, into
+  // p.outputs; otherwise why not into p.error.
+  static void LoadKept(Partner& p);
   // A feed partner's feed fetched, checked and kept; what happened.
   Result<std::string> FetchFeed(Partner& p);
   Partners() = default;

@@ -165,6 +165,8 @@ PublishedSet PublishedSet::FromEntries(std::vector<std::string> lists, std::vect
 }
 
 void PublishedSet::Sort() {
+  // A set read back as it was written (a kept feed's index) is in order.
+  if (std::is_sorted(entries_.begin(), entries_.end(), Less)) return;
   std::vector<std::size_t> order(entries_.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(),

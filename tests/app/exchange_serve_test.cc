@@ -5,6 +5,7 @@
 // named but not imported left out until it is, and the routes for partner
 // keys only.
 #include <httplib.h>
+#include <sys/stat.h>
 
 #include <csignal>
 #include <fstream>
@@ -346,9 +347,12 @@ TEST_CASE("two agencies in mode 2: B keeps A's signed feed and checks offline", 
     REQUIRE(report["partners"].size() == 1);
     return report["partners"][0];
   };
+  std::string index_1;  // B's index of the first copy it kept
+  int a_port = 0;
   {
     tdv::testing::Serving agency_a(TDV_BINARY, a.path());
     REQUIRE(agency_a.port != 0);
+    a_port = agency_a.port;
     // Signed by a signer B does not trust: refused, nothing kept.
     b_config(agency_a.port, "other-ca.pem");
     auto r = Tdv({"lists", "subscribe"}, b.path());
@@ -362,6 +366,8 @@ TEST_CASE("two agencies in mode 2: B keeps A's signed feed and checks offline", 
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("agency-a: 2 entries of sltd, sequence 1") != std::string::npos);
+    REQUIRE(std::filesystem::exists(b.path() / "feeds" / "agency-a.index"));
+    index_1 = tdv::testing::ReadFile(b.path() / "feeds" / "agency-a.index");
     r = Tdv({"lists", "subscribe", "--partner", "agency-a"}, b.path());
     CHECK(r.exit_code == 0);
     CHECK(r.out.find("unchanged at sequence 1") != std::string::npos);
@@ -406,6 +412,35 @@ TEST_CASE("two agencies in mode 2: B keeps A's signed feed and checks offline", 
                      b.path()))["status"] == "clear");
   // B holds none of A's numbers (the look-alike record B never checked).
   CHECK(AllBytes(b.path()).find("L8989O2C3") == std::string::npos);
+  // What a check loads is the copy's verified index (feeds/agency-a.index):
+  // taken as it is, not written again.
+  const std::filesystem::path index = b.path() / "feeds" / "agency-a.index";
+  const auto inode = [&] {
+    struct stat st {};
+    return ::stat(index.c_str(), &st) == 0 ? st.st_ino : 0;
+  };
+  const std::string good = tdv::testing::ReadFile(index);
+  const auto first = inode();
+  REQUIRE(first != 0);
+  CHECK(partner_of(Tdv(check, b.path()))["hits"][0]["match"] == "exact");
+  CHECK(inode() == first);
+  // An index altered (its MAC fails), or the index of the copy B kept
+  // before (its MAC holds, its sequence and bytes are another copy's): not
+  // taken; the copy is verified again, read as it is, and indexed anew.
+  for (int i = 0; i < 2; ++i) {
+    std::string bad = i == 0 ? good : index_1;
+    if (i == 0) bad[bad.size() / 2] = static_cast<char>(bad[bad.size() / 2] ^ 1);
+    std::ofstream(index, std::ios::binary | std::ios::trunc) << bad;
+    json p = partner_of(Tdv(check, b.path()));
+    CHECK(p["status"] == "hit");
+    CHECK(p["hits"][0]["match"] == "exact");  // the first copy's index has a possible match only
+    CHECK(tdv::testing::ReadFile(index) == good);
+  }
+  // Another signer trusted now: the copy is verified again, against it.
+  b_config(a_port, "other-ca.pem");
+  CHECK(partner_of(Tdv(check, b.path()))["status"] == "unavailable");
+  b_config(a_port, "ca.pem");
+  CHECK(partner_of(Tdv(check, b.path()))["status"] == "hit");
   // The kept copy altered on disk: the partner is unavailable, never a pass.
   {
     std::string copy = tdv::testing::ReadFile(b.path() / "feeds" / "agency-a.feed");
