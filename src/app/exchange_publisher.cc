@@ -64,6 +64,27 @@ void ExchangePublisher::Report(const std::string& error) {
   last_error_ = error;
 }
 
+std::optional<verify::exchange::PublishedSet> ExchangePublisher::Update(
+    const std::vector<std::string>& lists, std::size_t& changed) {
+  const std::shared_ptr<const verify::exchange::PublishedSet> current = Current();
+  if (!current || current->lists() != lists) return std::nullopt;
+  auto changes = store_->ChangesSince(current->sequence(), kMostChanges + 1);
+  if (!changes || changes->size() > kMostChanges) return std::nullopt;
+  auto updated = current->Update(*changes, key_);
+  // The lists' record counts read after their changes: a change committed
+  // in between makes them disagree (the set is then built whole), and so
+  // does a record Update took as there that was not, or the reverse.
+  auto known = store_->Lists();
+  if (!updated || !known) return std::nullopt;
+  std::int64_t records = 0;
+  for (const lists::ListInfo& l : *known) {
+    if (std::find(lists.begin(), lists.end(), l.name) != lists.end()) records += l.record_count;
+  }
+  if (updated->entries().size() != 2 * static_cast<std::size_t>(records)) return std::nullopt;
+  changed = changes->size();
+  return std::move(*updated);
+}
+
 void ExchangePublisher::Publish() {
   if (!store_) {
     auto opened = lists::OpenStore(config_.store);
@@ -99,8 +120,14 @@ void ExchangePublisher::Publish() {
     for (const auto& m : missing) names += (names.empty() ? "'" : ", '") + m + "'";
     Report("not in the list store, not shared until imported: " + names);
   }
-  // One thread: the service's workers keep the other cores.
-  auto built = verify::exchange::PublishedSet::Build(*store_, present, key_, 1, false, &cancel_);
+  // The records that changed since the set published, when the store's
+  // change log holds them one by one; the set built whole otherwise. One
+  // thread: the service's workers keep the other cores.
+  std::size_t changed = 0;
+  auto updated = Update(present, changed);
+  auto built =
+      updated ? Result<verify::exchange::PublishedSet>(std::move(*updated))
+              : verify::exchange::PublishedSet::Build(*store_, present, key_, 1, false, &cancel_);
   if (cancel_) return;
   if (!built) {
     Report("the outputs could not be built: " + built.error().message +
@@ -116,8 +143,10 @@ void ExchangePublisher::Publish() {
     current_ = std::make_shared<const verify::exchange::PublishedSet>(std::move(*built));
     sequence = current_->sequence();
   }
-  log_ << "tdv: exchange: " << n << " outputs of " << present.size()
-       << " shared list(s) published in "
+  log_ << "tdv: exchange: " << n << " outputs of " << present.size() << " shared list(s) "
+       << (changed > 0 ? "updated with " + std::to_string(changed) + " change(s)"
+                       : std::string("published"))
+       << " in "
        << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                 start)
               .count()

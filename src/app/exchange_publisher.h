@@ -47,6 +47,13 @@ class ExchangePublisher {
   ExchangePublisher(const Config& config, std::vector<std::uint8_t> key, std::ostream& log);
   // One round: the outputs built again when a shared list changed.
   void Publish();
+  // The published set with the store's changes since it applied
+  // (PublishedSet::Update), `changed` their number; nullopt when it must be
+  // built whole (no set yet, other lists, more than kMostChanges changes, a
+  // list replaced, or record counts that disagree).
+  std::optional<verify::exchange::PublishedSet> Update(const std::vector<std::string>& lists,
+                                                       std::size_t& changed);
+  static constexpr std::size_t kMostChanges = 200000;
   void Report(const std::string& error);
   Config config_;
   std::vector<std::uint8_t> key_;

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <map>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "tdv/lists/record.h"
@@ -38,6 +40,14 @@ std::span<const std::uint8_t> Bytes(const std::string& s) {
 }
 
 bool Less(const Entry& a, const Entry& b) { return a.output < b.output; }
+
+// What a record's exact or look-alike output is computed from (as Probes
+// computes a document's).
+std::string RecordInput(bool look_alike, const std::string& state, const std::string& type,
+                        const std::string& number) {
+  return Input(look_alike ? 'L' : 'E', state, lists::TypeFamily(type),
+               look_alike ? lists::ConfusionKey(number) : number);
+}
 
 }  // namespace
 
@@ -131,10 +141,8 @@ Result<PublishedSet> PublishedSet::BuildWith(
   auto work = [&](std::size_t from, std::size_t step) {
     for (std::size_t i = from; i < set.entries_.size() && !failed; i += step) {
       const auto& r = set.records_[i];
-      const std::string input =
-          Input(r.look_alike ? 'L' : 'E', r.issuing_state, lists::TypeFamily(r.document_type),
-                r.look_alike ? lists::ConfusionKey(r.document_number) : r.document_number);
-      auto out = output_of(input);
+      auto out =
+          output_of(RecordInput(r.look_alike, r.issuing_state, r.document_type, r.document_number));
       if (!out) {
         if (!error_taken.exchange(true)) first_error = out.error();
         failed = true;
@@ -152,6 +160,109 @@ Result<PublishedSet> PublishedSet::BuildWith(
   if (!keep_records) std::vector<RecordKey>().swap(set.records_);
   set.Sort();
   return set;
+}
+
+Result<PublishedSet> PublishedSet::Update(const std::vector<lists::ChangeEvent>& changes,
+                                          std::span<const std::uint8_t> key) const {
+  return UpdateWith(changes, [key](const std::string& input) -> Result<Output> {
+    auto out = sig::oprf::Evaluate(key, Bytes(input));
+    if (!out) return out.error();
+    Output o;
+    std::memcpy(o.data(), out->data(), kPublishedBytes);
+    return o;
+  });
+}
+
+Result<PublishedSet> PublishedSet::UpdateWith(
+    const std::vector<lists::ChangeEvent>& changes,
+    const std::function<Result<Output>(const std::string&)>& output_of) const {
+  if (!records_.empty())
+    return Error{ErrorCode::kUnsupported, "a set that keeps its records is built again"};
+  // Each record stands in the set as two entries, its exact output and its
+  // look-alike output; records of one list whose exact inputs are alike (a
+  // number listed as a P and as a PD: one type family) share the first, and
+  // many records may share the second. Per exact output touched, the
+  // records standing for it: as many as its entries before, then one more
+  // for each record upserted that was not there, one fewer for each
+  // deleted that was. Whether a record was there before the changes is
+  // known where none stood for its output; elsewhere an upsert is taken as
+  // an update and a delete as a removal (the caller checks the count of
+  // entries against the lists' record counts: a guess proved wrong builds
+  // the set again).
+  struct Group {
+    std::int64_t before = 0, now = 0;
+    Entry exact, look_alike;
+    std::map<std::tuple<std::string, std::string, std::string>, bool> records;  // in, as changed
+  };
+  std::map<std::pair<std::uint32_t, Output>, Group> touched;
+  std::int64_t sequence = sequence_;
+  for (const lists::ChangeEvent& c : changes) {
+    sequence = std::max(sequence, c.seq);
+    const auto it = std::find(lists_.begin(), lists_.end(), c.list);
+    if (it == lists_.end()) continue;
+    if (c.kind != "upsert" && c.kind != "delete") {
+      return Error{ErrorCode::kUnsupported,
+                   "list '" + c.list + "' was " + (c.kind == "drop" ? "dropped" : "replaced")};
+    }
+    if (!c.record) return Error{ErrorCode::kUnsupported, "a change without its record"};
+    const auto list = static_cast<std::uint32_t>(it - lists_.begin());
+    const lists::ListRecord& r = *c.record;
+    auto exact = output_of(RecordInput(false, r.issuing_state, r.document_type, r.document_number));
+    if (!exact) return exact.error();
+    auto [g, fresh] = touched.try_emplace({list, *exact});
+    Group& group = g->second;
+    if (fresh) {
+      group.exact = {*exact, list, false};
+      auto look = output_of(RecordInput(true, r.issuing_state, r.document_type, r.document_number));
+      if (!look) return look.error();
+      group.look_alike = {*look, list, true};
+      auto [lo, hi] = std::equal_range(entries_.begin(), entries_.end(), group.exact, Less);
+      group.before = std::count(lo, hi, group.exact);
+      group.now = group.before;
+    }
+    const bool upsert = c.kind == "upsert";
+    // Before its first change a record is taken as there when any record
+    // stands for its output, as not there otherwise.
+    const auto k =
+        group.records
+            .try_emplace({r.issuing_state, r.document_type, r.document_number}, group.now > 0)
+            .first;
+    if (k->second != upsert) {
+      group.now += upsert ? 1 : -1;
+      k->second = upsert;
+    }
+  }
+  std::vector<Entry> added, removed;
+  for (const auto& [key, g] : touched) {
+    auto& to = g.now > g.before ? added : removed;
+    for (std::int64_t n = std::min(g.now, g.before); n < std::max(g.now, g.before); ++n) {
+      to.push_back(g.exact);
+      to.push_back(g.look_alike);
+    }
+  }
+  PublishedSet next;
+  next.lists_ = lists_;
+  next.sequence_ = sequence;
+  std::sort(added.begin(), added.end(), Less);
+  // One pass: the entries kept (a removed entry taken out once: a
+  // look-alike output may stand for several records) merged with those added.
+  std::map<std::tuple<Output, std::uint32_t, bool>, int> to_remove;
+  for (const Entry& e : removed) ++to_remove[{e.output, e.list, e.look_alike}];
+  next.entries_.reserve(entries_.size() + added.size());
+  auto a = added.begin();
+  for (const Entry& e : entries_) {
+    if (!to_remove.empty()) {
+      const auto it = to_remove.find({e.output, e.list, e.look_alike});
+      if (it != to_remove.end() && it->second > 0) {
+        --it->second;
+        continue;
+      }
+    }
+    while (a != added.end() && Less(*a, e)) next.entries_.push_back(*a++);
+    next.entries_.push_back(e);
+  }
+  next.entries_.insert(next.entries_.end(), a, added.end());
+  return next;
 }
 
 PublishedSet PublishedSet::FromEntries(std::vector<std::string> lists, std::vector<Entry> entries,

@@ -80,6 +80,21 @@ TEST_CASE("tdv serve shares a list: key, outputs, updates, partner keys only", "
   auto res = client.Get("/v1/exchange/outputs", as_partner);
   REQUIRE(res);
   CHECK(json::parse(res->body)["lists"] == json{"sltd", "later"});
+  // A delta to a shared list: only the records that changed are evaluated.
+  Import(data.path(), "sltd", "UTO,P,A7654321,stolen\n", true);
+  CHECK(tdv::testing::PollFor("8", total) == "8");
+  CHECK(tdv::testing::ReadFile(serving.log).find("updated with 1 change(s)") != std::string::npos);
+  {
+    const auto file = data.path() / "sltd-delete.csv";
+    std::ofstream(file) << "op,issuing_state,document_type,document_number,status\n"
+                        << "delete,UTO,P,C01X00T47,lost\n";
+    auto r = Tdv(
+        {"lists", "import", "--list", "sltd", "--source", "UTO-POLICE", "--delta", file.string()},
+        data.path());
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+  }
+  CHECK(tdv::testing::PollFor("6", total) == "6");
 
   // Only partner keys: an officer's key is refused before anything is read.
   res = client.Get("/v1/exchange/outputs", {{"Authorization", "Bearer " + officer}});

@@ -90,6 +90,17 @@ class PublishedSet {
                                          std::string_view feed_key, int threads,
                                          bool keep_records = false);
 
+  // A's side, after changes to the lists: this set (of Build, under the
+  // same `key`) with the store's `changes` since sequence() applied, as
+  // Build would make it at the last change's sequence, evaluating only the
+  // records that changed (a delta of a hundred records on a list of
+  // millions costs milliseconds, not a minute). Changes to lists not in
+  // the set are passed over. kUnsupported when the changes cannot
+  // be applied record by record (a list replaced or dropped, a set that
+  // keeps its records): build the set again.
+  Result<PublishedSet> Update(const std::vector<lists::ChangeEvent>& changes,
+                              std::span<const std::uint8_t> key) const;
+
   // B's side: a set as A published it (entries in any order).
   static PublishedSet FromEntries(std::vector<std::string> lists, std::vector<Entry> entries,
                                   std::int64_t sequence);
@@ -116,6 +127,9 @@ class PublishedSet {
       lists::ListStore& store, const std::vector<std::string>& lists,
       const std::function<Result<Output>(const std::string&)>& output_of, int threads,
       bool keep_records);
+  Result<PublishedSet> UpdateWith(
+      const std::vector<lists::ChangeEvent>& changes,
+      const std::function<Result<Output>(const std::string&)>& output_of) const;
   void Sort();
   std::vector<std::string> lists_;
   std::vector<Entry> entries_;
