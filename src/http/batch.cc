@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "bulk_lane.h"
+#include "bulk_lane.h"
 #include "tdv/http/report_json.h"
 
 namespace tdv::http::internal {
@@ -93,7 +95,10 @@ class Batch {
         "Transfer-Encoding: chunked\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
     if (!WriteAll(kHead, sizeof(kHead) - 1)) return false;
     for (int i = 0; i < std::max(1, options_.threads); ++i)
-      workers_.emplace_back([this] { Work(); });
+      workers_.emplace_back([this] {
+        LowerThisThreadPriority();  // a batch gives way to single checks
+        Work();
+      });
     std::string pending;    // the start of a line not yet complete
     bool skipping = false;  // inside a line over the limit
     read_body([&](const char* data, std::size_t len) {

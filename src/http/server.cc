@@ -19,6 +19,7 @@
 
 #include "admin.h"
 #include "batch.h"
+#include "bulk_lane.h"
 #include "exchange.h"
 #include "http_util.h"
 #include "json_writer.h"
@@ -238,6 +239,10 @@ struct Server::Impl {
   RateLimiter limiter;
   InFlight in_flight;
   internal::Metrics metrics;
+  // Image checks run here, below the text checks' priority (bulk_lane.h);
+  // as many at once as there are cores. Declared before the server and the
+  // reactor: it goes after them, when no worker can wait on it any more.
+  internal::BulkLane images{std::max(1u, std::thread::hardware_concurrency())};
   ParkingServer server;
   std::unique_ptr<internal::TlsContext> tls;  // set by Bind() when options ask for TLS
   std::unique_ptr<internal::Reactor> reactor;
@@ -658,7 +663,12 @@ struct Server::Impl {
       }
       return;
     }
-    Result<verify::VerificationReport> report = verifier.Verify(*request);
+    Result<verify::VerificationReport> report = Error{ErrorCode::kInternal, "not run"};
+    if (request->image.empty()) {
+      report = verifier.Verify(*request);
+    } else {
+      images.Run([&] { report = verifier.Verify(*request); });
+    }
     if (!report) {
       const Error& e = report.error();
       if (e.code == ErrorCode::kInvalidInput) {
