@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "bulk_lane.h"
-#include "bulk_lane.h"
 #include "tdv/http/report_json.h"
 
 namespace tdv::http::internal {
