@@ -41,6 +41,12 @@ Error Refused(const std::filesystem::path& path, const std::string& why) {
 
 }  // namespace
 
+std::string KeptDigest(const std::string& whole, const std::vector<std::string>& deltas) {
+  std::string digest = sig::Sha256Hex(whole);
+  for (const std::string& d : deltas) digest = sig::Sha256Hex(digest + sig::Sha256Hex(d));
+  return digest;
+}
+
 Status WriteFeedIndex(const std::filesystem::path& path, const std::string& feed_key,
                       const FeedIndexHeader& header, const verify::exchange::PublishedSet& set) {
   const std::string head = nlohmann::json{
@@ -48,8 +54,9 @@ Status WriteFeedIndex(const std::filesystem::path& path, const std::string& feed
       {"sequence", header.sequence},
       {"since", header.since},
       {"copy_sha256", header.copy_sha256},
-      {"signer_sha256",
-       header.signer_sha256}}.dump();
+      {"signer_sha256", header.signer_sha256},
+      {"changes",
+       header.changes}}.dump();
   std::string out;
   out.reserve(kMagic.size() + 4 + head.size() + 8 + set.entries().size() * kEntryBytes + kMacHex);
   out.append(kMagic);
@@ -96,11 +103,13 @@ Result<verify::exchange::PublishedSet> ReadFeedIndex(const std::filesystem::path
     got.since = head.at("since").get<std::int64_t>();
     got.copy_sha256 = head.at("copy_sha256").get<std::string>();
     got.signer_sha256 = head.at("signer_sha256").get<std::string>();
+    got.changes = head.value("changes", std::int64_t{0});
   } catch (const nlohmann::json::exception&) {
     return Refused(path, "its header is not an index's");
   }
-  if (got.list != expect.list || got.sequence != expect.sequence || got.since != expect.since)
-    return Refused(path, "made for another copy (list, sequence or since)");
+  if (got.list != expect.list || got.sequence != expect.sequence || got.since != expect.since ||
+      got.changes != expect.changes)
+    return Refused(path, "made for another copy (list, sequence, since or changes)");
   if (got.copy_sha256 != expect.copy_sha256)
     return Refused(path, "made from other bytes than the copy kept");
   if (got.signer_sha256 != expect.signer_sha256)

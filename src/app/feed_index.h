@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Agency B's verified, indexed form of a partner's feed it keeps
 // (docs/exchange.md, mode 2): DATA/feeds/NAME.index beside the signed answer
-// as received (NAME.feed). Verifying that answer again costs seconds for a
+// as received (NAME.feed) and the signed deltas taken after it
+// (NAME.delta.1, ...). Verifying that answer again costs seconds for a
 // million records (its JSON, base64 and signature); the index holds the
 // entries as the lookups use them, sorted, and is taken only when
 //   - its MAC holds: HMAC-SHA-256 under a key derived from the partner's
@@ -16,7 +17,8 @@
 // the index anew.
 //
 // Format: "TDVFIDX1", a 4-byte little-endian length and that many bytes of
-// JSON {"list", "sequence", "since", "copy_sha256", "signer_sha256"}, an
+// JSON {"list", "sequence", "since", "copy_sha256", "signer_sha256",
+// "changes"}, an
 // 8-byte count N, N
 // entries of 17 bytes (the 16-byte output, then 1 for a look-alike entry,
 // 0 for an exact one) in the set's order, and the MAC over all of it as 64
@@ -27,6 +29,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "tdv/mrz/result.h"
 #include "tdv/verify/exchange.h"
@@ -36,9 +39,15 @@ namespace tdv::app {
 struct FeedIndexHeader {
   std::string list;
   std::int64_t sequence = 0, since = 0;
-  std::string copy_sha256;    // of the kept answer's bytes, 64 hex digits
+  std::string copy_sha256;    // of the kept answers' bytes (KeptDigest), 64 hex digits
   std::string signer_sha256;  // of the trusted signer file's bytes
+  std::int64_t changes = 0;   // the partner's change cursor the entries reflect
 };
+
+// What copy_sha256 names for a whole answer kept and the deltas kept after
+// it, in order: the whole answer's SHA-256, then, for each delta, the
+// SHA-256 of the digest so far and the delta's SHA-256 (hex).
+std::string KeptDigest(const std::string& whole, const std::vector<std::string>& deltas);
 
 // Writes `set` with `header` to `path` whole or not at all.
 Status WriteFeedIndex(const std::filesystem::path& path, const std::string& feed_key,

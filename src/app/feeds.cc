@@ -30,8 +30,49 @@ Result<std::unique_ptr<FeedPublisher>> FeedPublisher::Open(const Config& config,
   return p;
 }
 
+Result<std::optional<std::string>> FeedPublisher::Delta(http::FeedHeader header,
+                                                        std::int64_t changes) {
+  // The changes since the cursor and the list's version and count, read
+  // with nothing committed between (the change sequence the same before
+  // and after): the delta then ends exactly where that version is. A
+  // cursor B holds may be older than the version it names (A reads it
+  // before the version); changes applied again change nothing.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto before = store_->ChangeSequence();
+    if (!before) return before.error();
+    if (changes > *before) return std::optional<std::string>();  // not this store's cursor
+    auto events = store_->ChangesSince(changes, kMaxDeltaChanges + 1);
+    if (!events) return events.error();
+    if (events->size() > kMaxDeltaChanges) return std::optional<std::string>();
+    auto known = store_->Lists();
+    if (!known) return known.error();
+    auto after = store_->ChangeSequence();
+    if (!after) return after.error();
+    if (*after != *before) continue;
+    const auto it = std::find_if(known->begin(), known->end(),
+                                 [&](const lists::ListInfo& l) { return l.name == header.list; });
+    if (it == known->end()) return std::optional<std::string>();
+    auto keyed = verify::exchange::PublishedSet::KeyedChanges(
+        {header.list}, *events, verify::exchange::FeedKey(key_, header.partner));
+    if (!keyed) {
+      if (keyed.error().code == ErrorCode::kUnsupported) return std::optional<std::string>();
+      return keyed.error();
+    }
+    header.sequence = it->version;
+    header.unchanged = false;
+    header.delta = true;
+    header.from = changes;
+    header.changes = *before;
+    header.entries = 2 * it->record_count;
+    auto answer = http::MakeFeedDelta(header, *keyed, *signer_);
+    if (!answer) return answer.error();
+    return std::optional<std::string>(std::move(*answer));
+  }
+  return std::optional<std::string>();
+}
+
 Result<std::string> FeedPublisher::Answer(const std::string& list, const std::string& partner,
-                                          std::int64_t since) {
+                                          std::int64_t since, std::int64_t changes) {
   if (std::find(config_.exchange_lists.begin(), config_.exchange_lists.end(), list) ==
       config_.exchange_lists.end())
     return Error{ErrorCode::kNotFound, "list '" + list + "' is not shared"};
@@ -41,7 +82,9 @@ Result<std::string> FeedPublisher::Answer(const std::string& list, const std::st
     if (!opened) return opened.error();
     store_ = std::move(*opened);
   }
-  auto known = store_->Lists();
+  // The cursor first: what is read after it reflects at least its changes.
+  auto cursor = store_->ChangeSequence();
+  auto known = cursor ? store_->Lists() : Result<std::vector<lists::ListInfo>>(cursor.error());
   if (!known) {
     store_.reset();  // reconnect next time
     return known.error();
@@ -50,7 +93,20 @@ Result<std::string> FeedPublisher::Answer(const std::string& list, const std::st
                                [&](const lists::ListInfo& l) { return l.name == list; });
   if (it == known->end()) return Error{ErrorCode::kNotFound, "list '" + list + "' is not there"};
   http::FeedHeader header{partner, list, it->version, since, FeedTime(), since == it->version};
-  if (header.unchanged) return http::MakeFeedAnswer(header, nullptr, *signer_);
+  header.changes = *cursor;
+  if (header.unchanged) {
+    // The copy is current: its cursor moves on to A's (other lists'
+    // changes, none of this one's).
+    return http::MakeFeedAnswer(header, nullptr, *signer_);
+  }
+  if (since > 0 && changes > 0 && since < it->version) {
+    auto delta = Delta(header, changes);
+    if (!delta) {
+      store_.reset();
+      return delta.error();
+    }
+    if (*delta) return std::move(**delta);
+  }
   auto set = verify::exchange::PublishedSet::BuildKeyed(
       *store_, {list}, verify::exchange::FeedKey(key_, partner), 1);
   if (!set) return set.error();

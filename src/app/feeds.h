@@ -8,10 +8,12 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config.h"
+#include "tdv/http/feed.h"
 #include "tdv/lists/list_store.h"
 #include "tdv/sig/signed_data.h"
 
@@ -29,10 +31,18 @@ class FeedPublisher {
                                                      std::vector<std::uint8_t> exchange_key);
 
   // The signed answer for `partner` (its key id) of `list` from `since`:
-  // "unchanged" when since is the list's version. kNotFound for a list not
-  // shared (or not in the store); the store's errors as they come.
+  // "unchanged" when since is the list's version; a delta (the records
+  // changed since the change sequence `changes`, the cursor of the copy
+  // the partner holds) where the store's change log has them, record by
+  // record and at most kMaxDeltaChanges; the list's entries whole
+  // otherwise. kNotFound for a list not shared (or not in the store); the
+  // store's errors as they come.
   Result<std::string> Answer(const std::string& list, const std::string& partner,
-                             std::int64_t since);
+                             std::int64_t since, std::int64_t changes = 0);
+
+  // Changes (of every list) a delta is made of at most; beyond, the feed
+  // goes whole (a delta of a 37-byte record each, the feed 34 bytes a record).
+  static constexpr std::size_t kMaxDeltaChanges = 200'000;
 
  private:
   FeedPublisher() = default;
@@ -41,6 +51,10 @@ class FeedPublisher {
   std::unique_ptr<sig::DataSigner> signer_;
   std::mutex mu_;  // one feed built at a time (each takes a core while it runs)
   std::unique_ptr<lists::ListStore> store_;
+  // The delta from `changes` for `header` (its list at its version);
+  // nullopt when one cannot be made (a list replaced, too many changes, the
+  // store moving meanwhile).
+  Result<std::optional<std::string>> Delta(http::FeedHeader header, std::int64_t changes);
 };
 
 }  // namespace tdv::app

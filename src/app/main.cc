@@ -388,8 +388,8 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   options.exchange_published = [publisher = exchange->get()] { return publisher->Current(); };
   if (*feeds) {
     options.feed = [publisher = feeds->get()](const std::string& list, const std::string& partner,
-                                              std::int64_t since) {
-      return publisher->Answer(list, partner, since);
+                                              std::int64_t since, std::int64_t changes) {
+      return publisher->Answer(list, partner, since, changes);
     };
   }
   // Checkpoints of the audit trail's head, out of the data directory's

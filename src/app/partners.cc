@@ -27,8 +27,23 @@ Result<std::unique_ptr<Partners>> Partners::Open(const Config& config) {
     options.key = key;
     options.timeout_seconds = c.timeout_seconds;
     options.ca_file = c.ca_file;
-    auto p = std::unique_ptr<Partner>(new Partner{
-        c, http::PartnerClient(options), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}});
+    auto p = std::unique_ptr<Partner>(new Partner{c,
+                                                  http::PartnerClient(options),
+                                                  {},
+                                                  {},
+                                                  {},
+                                                  {},
+                                                  {},
+                                                  {},
+                                                  {},
+                                                  {},
+                                                  {},
+                                                  {},
+                                                  {},
+                                                  {},
+                                                  {},
+                                                  {},
+                                                  {}});
     p->error = "not fetched yet";
     if (c.feed()) {
       std::ifstream fk(c.feed_key_file);
@@ -57,9 +72,14 @@ Result<std::unique_ptr<Partners>> Partners::Open(const Config& config) {
   return out;
 }
 
+std::filesystem::path Partners::DeltaPath(const Partner& p, int k) {
+  return p.copy.parent_path() / (p.config.name + ".delta." + std::to_string(k));
+}
+
 // A feed partner's kept copy, checked again as it was accepted: through
 // its verified index when that is the copy's (feed_index.h), otherwise
-// verified as on arrival and indexed for the next start.
+// verified as on arrival (the whole answer, then each delta kept after it,
+// in order) and indexed for the next start.
 void Partners::LoadKept(Partner& p) {
   std::error_code ec;
   if (!std::filesystem::exists(p.copy, ec)) {
@@ -73,7 +93,9 @@ void Partners::LoadKept(Partner& p) {
   const nlohmann::json st = nlohmann::json::parse(ReadWhole(p.state), nullptr, false);
   if (!st.is_object() || !st.contains("since") || !st.contains("sequence") ||
       !st.contains("issued") || !st["since"].is_number_integer() ||
-      !st["sequence"].is_number_integer() || !st["issued"].is_string()) {
+      !st["sequence"].is_number_integer() || !st["issued"].is_string() ||
+      !st.value("changes", nlohmann::json(0)).is_number_integer() ||
+      !st.value("deltas", nlohmann::json(0)).is_number_integer()) {
     refused("its state is unreadable");
     return;
   }
@@ -81,22 +103,57 @@ void Partners::LoadKept(Partner& p) {
   const std::int64_t since = st["since"].get<std::int64_t>();
   held.sequence = st["sequence"].get<std::int64_t>();
   held.issued = st["issued"].get<std::string>();
+  held.changes = st.value("changes", std::int64_t{0});
+  const int deltas = st.value("deltas", 0);
+  if (deltas < 0 || deltas > kMaxKeptDeltas) {
+    refused("its state names " + std::to_string(deltas) + " deltas");
+    return;
+  }
   const std::string kept = ReadWhole(p.copy);
-  const FeedIndexHeader want{p.config.feed_list, held.sequence, since, sig::Sha256Hex(kept),
-                             p.signer_sha256};
+  std::vector<std::string> kept_deltas;
+  for (int k = 1; k <= deltas; ++k) {
+    if (!std::filesystem::exists(DeltaPath(p, k), ec)) {
+      refused(DeltaPath(p, k).filename().string() + " is missing");
+      return;
+    }
+    kept_deltas.push_back(ReadWhole(DeltaPath(p, k)));
+  }
+  const std::string digest = KeptDigest(kept, kept_deltas);
+  const FeedIndexHeader want{p.config.feed_list, held.sequence, since, digest,
+                             p.signer_sha256,    held.changes};
   auto set = ReadFeedIndex(p.index, p.feed_key, want);
   if (!set) {
     auto opened =
         http::OpenFeedAnswer(kept, *p.trust, {p.my_id, p.config.feed_list, since, std::nullopt});
-    if (!opened || !opened->set || opened->header.sequence != held.sequence) {
+    if (!opened || !opened->set) {
       refused(opened ? "it is not the copy its state names" : opened.error().message);
       return;
     }
+    http::FeedHeader at = opened->header;
     set = std::move(*opened->set);
+    for (int k = 1; k <= deltas; ++k) {
+      auto next =
+          http::OpenFeedAnswer(kept_deltas[static_cast<std::size_t>(k - 1)], *p.trust,
+                               {p.my_id, p.config.feed_list, at.sequence, at, at.changes, &*set});
+      if (!next || !next->set || !next->header.delta) {
+        refused("delta " + std::to_string(k) + ": " +
+                (next ? std::string("not a delta") : next.error().message));
+        return;
+      }
+      at = next->header;
+      set = std::move(*next->set);
+    }
+    if (at.sequence != held.sequence || at.changes != held.changes) {
+      refused("it is not the copy its state names");
+      return;
+    }
     (void)WriteFeedIndex(p.index, p.feed_key, want, *set);  // a faster next start
   }
   p.outputs = std::make_shared<const verify::exchange::PublishedSet>(std::move(*set));
   p.held = held;
+  p.base_since = since;
+  p.deltas = deltas;
+  p.kept_digest = digest;
   p.fetched = std::chrono::steady_clock::now();
   p.error.clear();
 }
@@ -105,46 +162,108 @@ Partners::~Partners() = default;
 
 Result<std::string> Partners::FetchFeed(Partner& p) {
   std::optional<http::FeedHeader> held;
+  std::shared_ptr<const verify::exchange::PublishedSet> have;
+  int deltas = 0;
   {
     std::lock_guard<std::mutex> lock(p.mu);
     held = p.held;
+    have = p.outputs;
+    deltas = p.deltas;
   }
   const std::int64_t since = held ? held->sequence : 0;
-  auto answer = p.client.FetchFeed(p.config.feed_list, since);
-  if (!answer) return answer.error();
-  auto opened = http::OpenFeedAnswer(*answer, *p.trust, {p.my_id, p.config.feed_list, since, held});
-  if (!opened) return opened.error();
-  const http::FeedHeader& h = opened->header;
-  const nlohmann::json state{{"since", h.since}, {"sequence", h.sequence}, {"issued", h.issued}};
+  // A delta from the copy's cursor, while fewer than kMaxKeptDeltas are
+  // kept after its whole answer; the feed whole otherwise.
+  const std::int64_t cursor = held && have && deltas < kMaxKeptDeltas ? held->changes : 0;
+  const auto fetch = [&](std::int64_t from) -> Result<std::pair<std::string, http::OpenedFeed>> {
+    auto answer = p.client.FetchFeed(p.config.feed_list, since, from);
+    if (!answer) return answer.error();
+    auto opened = http::OpenFeedAnswer(
+        *answer, *p.trust, {p.my_id, p.config.feed_list, since, held, from, have.get()});
+    if (!opened) return opened.error();
+    return std::make_pair(std::move(*answer), std::move(*opened));
+  };
+  auto got = fetch(cursor);
+  std::string note;
+  if (!got && cursor > 0 && got.error().code == ErrorCode::kCorrupt) {
+    // A delta that does not come to the count A signed (or refused for
+    // another reason): the feed whole instead, once.
+    note = " (a delta was refused: " + got.error().message + "; the feed taken whole)";
+    got = fetch(0);
+  }
+  if (!got) return got.error();
+  const std::string& answer = got->first;
+  http::OpenedFeed& opened = got->second;
+  http::FeedHeader h = opened.header;
   std::error_code ec;
   std::filesystem::create_directories(p.copy.parent_path(), ec);
   std::string what;
-  if (opened->set) {
-    if (Status s = WriteWhole(p.copy, *answer); !s) return s.error();
+  std::int64_t base_since = 0;
+  std::string digest;
+  {
+    std::lock_guard<std::mutex> lock(p.mu);
+    base_since = p.base_since;
+    digest = p.kept_digest;
+  }
+  if (opened.set && h.delta) {
+    // Kept beside the whole answer, signed as it came; then the state that
+    // names it (a delta written and not named is written over next time).
+    const int k = deltas + 1;
+    if (Status s = WriteWhole(DeltaPath(p, k), answer); !s) return s.error();
+    digest = sig::Sha256Hex(digest + sig::Sha256Hex(answer));
+    const nlohmann::json state{{"since", base_since},
+                               {"sequence", h.sequence},
+                               {"issued", h.issued},
+                               {"changes", h.changes},
+                               {"deltas", k}};
     if (Status s = WriteWhole(p.state, state.dump()); !s) return s.error();
-    what = std::to_string(opened->set->entries().size()) + " entries of " + h.list + ", sequence " +
+    deltas = k;
+    what = "a delta: " + std::to_string(opened.set->entries().size()) + " entries of " + h.list +
+           ", sequence " + std::to_string(h.sequence) + ", issued " + h.issued + " (kept, delta " +
+           std::to_string(k) + ")";
+  } else if (opened.set) {
+    if (Status s = WriteWhole(p.copy, answer); !s) return s.error();
+    const nlohmann::json state{{"since", h.since},
+                               {"sequence", h.sequence},
+                               {"issued", h.issued},
+                               {"changes", h.changes},
+                               {"deltas", 0}};
+    if (Status s = WriteWhole(p.state, state.dump()); !s) return s.error();
+    // The deltas kept after the previous whole answer (and any a failed
+    // start left unnamed) go.
+    for (int k = 1; k <= kMaxKeptDeltas; ++k) std::filesystem::remove(DeltaPath(p, k), ec);
+    base_since = h.since;
+    deltas = 0;
+    digest = sig::Sha256Hex(answer);
+    what = std::to_string(opened.set->entries().size()) + " entries of " + h.list + ", sequence " +
            std::to_string(h.sequence) + ", issued " + h.issued + " (kept)";
-    // Without its index the copy is verified again at the next start.
-    if (Status s = WriteFeedIndex(
-            p.index, p.feed_key,
-            {h.list, h.sequence, h.since, sig::Sha256Hex(*answer), p.signer_sha256}, *opened->set);
-        !s)
-      what += "; not indexed: " + s.error().message;
   } else {
-    // Current: the copy stays; its state notes the newer answer.
+    // Current: the copy stays, and its cursor (the next delta starts where
+    // the copy's last answer kept ends); its state notes the newer answer.
+    h.changes = held ? held->changes : 0;
     nlohmann::json st = nlohmann::json::parse(ReadWhole(p.state), nullptr, false);
     if (!st.is_object()) return Error{ErrorCode::kCorrupt, p.state.string() + " is unreadable"};
     st["issued"] = h.issued;
     if (Status s = WriteWhole(p.state, st.dump()); !s) return s.error();
     what = h.list + " unchanged at sequence " + std::to_string(h.sequence) + ", issued " + h.issued;
   }
+  if (opened.set) {
+    // Without its index the copy is verified again at the next start.
+    if (Status s = WriteFeedIndex(
+            p.index, p.feed_key,
+            {h.list, h.sequence, base_since, digest, p.signer_sha256, h.changes}, *opened.set);
+        !s)
+      what += "; not indexed: " + s.error().message;
+  }
   std::lock_guard<std::mutex> lock(p.mu);
-  if (opened->set)
-    p.outputs = std::make_shared<const verify::exchange::PublishedSet>(std::move(*opened->set));
+  if (opened.set)
+    p.outputs = std::make_shared<const verify::exchange::PublishedSet>(std::move(*opened.set));
   p.held = h;
+  p.base_since = base_since;
+  p.deltas = deltas;
+  p.kept_digest = digest;
   p.fetched = std::chrono::steady_clock::now();
   p.error.clear();
-  return what;
+  return what + note;
 }
 
 Status Partners::Subscribe(const std::string& name, std::ostream& out) {

@@ -79,7 +79,16 @@ class Partners {
     std::filesystem::path copy, state, index;
     std::string signer_sha256;
     std::optional<http::FeedHeader> held;  // the last answer accepted (under mu)
+    // The copy kept: a whole answer (asked from base_since) and `deltas`
+    // deltas after it; their KeptDigest.
+    std::int64_t base_since = 0;
+    int deltas = 0;
+    std::string kept_digest;
   };
+  // Deltas kept after a whole answer at most; then the feed is asked whole
+  // again (a start verifies them one by one when the index is not taken).
+  static constexpr int kMaxKeptDeltas = 16;
+  static std::filesystem::path DeltaPath(const Partner& p, int k);
   // A feed partner's copy kept in DATA/feeds, as `p.state` names it, into
   // p.outputs; otherwise why not into p.error.
   static void LoadKept(Partner& p);

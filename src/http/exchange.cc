@@ -86,19 +86,22 @@ void ExchangeFeed(const ExchangeContext& ctx, const Principal& who, const httpli
     return SendProblem(res, 404, "not-found", "Not found",
                        "this instance signs no feeds (feed_signer_cert is not set)");
   }
-  std::int64_t since = 0;
-  if (req.has_param("since")) {
-    const std::string v = req.get_param_value("since");
+  std::int64_t since = 0, changes = 0;
+  for (const auto& [name, into] : {std::pair<const char*, std::int64_t*>{"since", &since},
+                                   std::pair<const char*, std::int64_t*>{"changes", &changes}}) {
+    if (!req.has_param(name)) continue;
+    const std::string v = req.get_param_value(name);
     char* end = nullptr;
     const long long n = std::strtoll(v.c_str(), &end, 10);
     if (v.empty() || *end != '\0' || n < 0 || v.size() > 18) {
-      return SendProblem(res, 422, "invalid-request", "Invalid request",
-                         "since must be a sequence number (an integer of 0 or more)");
+      return SendProblem(
+          res, 422, "invalid-request", "Invalid request",
+          std::string(name) + " must be a sequence number (an integer of 0 or more)");
     }
-    since = n;
+    *into = n;
   }
   const std::string list = req.matches[1];
-  auto feed = (*ctx.feed)(list, who.key_id, since);
+  auto feed = (*ctx.feed)(list, who.key_id, since, changes);
   if (!feed) {
     if (feed.error().code == ErrorCode::kNotFound) {
       return SendProblem(res, 404, "not-found", "Not found",
@@ -106,7 +109,10 @@ void ExchangeFeed(const ExchangeContext& ctx, const Principal& who, const httpli
     }
     return SendError(res, feed.error());
   }
-  if (!Record(ctx, who, "exchange.feed", "list=" + list + " since=" + std::to_string(since), res))
+  if (!Record(ctx, who, "exchange.feed",
+              "list=" + list + " since=" + std::to_string(since) +
+                  (changes > 0 ? " changes=" + std::to_string(changes) : ""),
+              res))
     return;
   res.set_content(std::move(*feed), kJsonType);
 }

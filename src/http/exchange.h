@@ -28,13 +28,14 @@ struct ExchangeContext {
   std::size_t max_elements = 64;
   verify::AuditTrail* audit = nullptr;
   // Mode 2's signed feeds (ServerOptions::feed); null or empty: 404.
-  const std::function<Result<std::string>(const std::string&, const std::string&, std::int64_t)>*
-      feed = nullptr;
+  const std::function<Result<std::string>(const std::string&, const std::string&, std::int64_t,
+                                          std::int64_t)>* feed = nullptr;
 };
 
 void ExchangeEvaluate(const ExchangeContext& ctx, const Principal& who, const httplib::Request& req,
                       httplib::Response& res);
-// GET /v1/feeds/{list}?since=SEQ: the list's feed signed for the calling
+// GET /v1/feeds/{list}?since=SEQ[&changes=CURSOR]: the list's feed (or its
+// delta from CURSOR) signed for the calling
 // partner (docs/exchange.md, mode 2), recorded in the audit trail.
 void ExchangeFeed(const ExchangeContext& ctx, const Principal& who, const httplib::Request& req,
                   httplib::Response& res);

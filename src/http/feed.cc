@@ -36,23 +36,77 @@ bool Unpack(const std::string& text, bool look_alike, std::vector<Entry>& into) 
   return true;
 }
 
-}  // namespace
+constexpr std::size_t kChangeBytes = 2 * kPublishedBytes + 1 + 4;
 
-Result<std::string> MakeFeedAnswer(const FeedHeader& header,
-                                   const verify::exchange::PublishedSet* set,
-                                   const sig::DataSigner& signer) {
-  json payload{{"format", "tdv-feed-1"},       {"partner", header.partner},
-               {"list", header.list},          {"sequence", header.sequence},
-               {"since", header.since},        {"issued", header.issued},
-               {"unchanged", header.unchanged}};
-  payload["exact"] = set != nullptr && !header.unchanged ? Pack(*set, false) : "";
-  payload["look_alike"] = set != nullptr && !header.unchanged ? Pack(*set, true) : "";
+std::string PackChanges(const std::vector<verify::exchange::KeyedChange>& changes) {
+  std::vector<std::uint8_t> bytes;
+  bytes.reserve(changes.size() * kChangeBytes);
+  for (const auto& c : changes) {
+    bytes.insert(bytes.end(), c.exact.output.begin(), c.exact.output.end());
+    bytes.insert(bytes.end(), c.look_alike.output.begin(), c.look_alike.output.end());
+    bytes.push_back(c.listed ? 1 : 0);
+    for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<std::uint8_t>(c.record >> (8 * i)));
+  }
+  return sig::EncodeBase64(bytes);
+}
+
+bool UnpackChanges(const std::string& text, std::vector<verify::exchange::KeyedChange>& into) {
+  auto bytes = sig::DecodeBase64(text);
+  if (!bytes || bytes->size() % kChangeBytes != 0) return false;
+  for (std::size_t i = 0; i < bytes->size(); i += kChangeBytes) {
+    const std::uint8_t* b = bytes->data() + i;
+    verify::exchange::KeyedChange c;
+    std::memcpy(c.exact.output.data(), b, kPublishedBytes);
+    std::memcpy(c.look_alike.output.data(), b + kPublishedBytes, kPublishedBytes);
+    c.look_alike.look_alike = true;
+    const std::uint8_t listed = b[2 * kPublishedBytes];
+    if (listed > 1) return false;
+    c.listed = listed == 1;
+    for (int k = 0; k < 4; ++k)
+      c.record |= static_cast<std::uint32_t>(b[2 * kPublishedBytes + 1 + k]) << (8 * k);
+    into.push_back(c);
+  }
+  return true;
+}
+
+json Header(const FeedHeader& header) {
+  return json{
+      {"format", "tdv-feed-1"},        {"partner", header.partner}, {"list", header.list},
+      {"sequence", header.sequence},   {"since", header.since},     {"issued", header.issued},
+      {"unchanged", header.unchanged}, {"changes", header.changes}, {"entries", header.entries}};
+}
+
+Result<std::string> Signed(const json& payload, const sig::DataSigner& signer) {
   const std::string bytes = payload.dump();
   auto signature = signer.Sign(bytes);
   if (!signature) return signature.error();
   const std::vector<std::uint8_t> raw(bytes.begin(), bytes.end());
   return json{{"payload", sig::EncodeBase64(raw)}, {"signature", sig::EncodeBase64(*signature)}}
       .dump();
+}
+
+}  // namespace
+
+Result<std::string> MakeFeedDelta(const FeedHeader& header,
+                                  const std::vector<verify::exchange::KeyedChange>& changes,
+                                  const sig::DataSigner& signer) {
+  json payload = Header(header);
+  payload["delta"] = true;
+  payload["from"] = header.from;
+  payload["records"] = PackChanges(changes);
+  return Signed(payload, signer);
+}
+
+Result<std::string> MakeFeedAnswer(const FeedHeader& header,
+                                   const verify::exchange::PublishedSet* set,
+                                   const sig::DataSigner& signer) {
+  const bool whole = set != nullptr && !header.unchanged;
+  FeedHeader h = header;
+  h.entries = whole ? static_cast<std::int64_t>(set->entries().size()) : 0;
+  json payload = Header(h);
+  payload["exact"] = whole ? Pack(*set, false) : "";
+  payload["look_alike"] = whole ? Pack(*set, true) : "";
+  return Signed(payload, signer);
 }
 
 Result<OpenedFeed> OpenFeedAnswer(const std::string& answer, const sig::SignerTrust& trust,
@@ -70,6 +124,7 @@ Result<OpenedFeed> OpenFeedAnswer(const std::string& answer, const sig::SignerTr
   OpenedFeed out;
   FeedHeader& h = out.header;
   std::vector<Entry> entries;
+  std::vector<verify::exchange::KeyedChange> changes;
   try {
     const json p = json::parse(bytes);
     if (p.at("format").get<std::string>() != "tdv-feed-1") return Refused("an unknown format");
@@ -79,9 +134,17 @@ Result<OpenedFeed> OpenFeedAnswer(const std::string& answer, const sig::SignerTr
     h.since = p.at("since").get<std::int64_t>();
     h.issued = p.at("issued").get<std::string>();
     h.unchanged = p.at("unchanged").get<bool>();
-    if (!h.unchanged && (!Unpack(p.at("exact").get<std::string>(), false, entries) ||
-                         !Unpack(p.at("look_alike").get<std::string>(), true, entries)))
+    h.changes = p.value("changes", std::int64_t{0});
+    h.entries = p.value("entries", std::int64_t{-1});
+    h.delta = p.value("delta", false);
+    if (h.delta) {
+      h.from = p.at("from").get<std::int64_t>();
+      if (h.unchanged || !UnpackChanges(p.at("records").get<std::string>(), changes))
+        return Refused("its changes are not whole");
+    } else if (!h.unchanged && (!Unpack(p.at("exact").get<std::string>(), false, entries) ||
+                                !Unpack(p.at("look_alike").get<std::string>(), true, entries))) {
       return Refused("its entries are not whole");
+    }
   } catch (const json::exception& e) {
     return Refused(std::string("the payload is not a feed: ") + e.what());
   }
@@ -103,9 +166,28 @@ Result<OpenedFeed> OpenFeedAnswer(const std::string& answer, const sig::SignerTr
   }
   if (h.unchanged && h.sequence != h.since)
     return Refused("\"unchanged\" while its sequence moved");
-  if (!h.unchanged) {
+  if (h.delta) {
+    if (!expect.held || expect.held_set == nullptr)
+      return Refused("a delta, and no copy is held to apply it to");
+    if (expect.changes == 0 || h.from != expect.changes) {
+      return Refused("a delta from change " + std::to_string(h.from) + ", asked from " +
+                     std::to_string(expect.changes) + ": replayed");
+    }
+    if (h.changes < h.from || h.entries < 0)
+      return Refused("a delta that ends before it starts, or without its count");
+    out.set = expect.held_set->Apply(changes, h.sequence);
+  } else if (!h.unchanged) {
     out.set = verify::exchange::PublishedSet::FromEntries({h.list}, std::move(entries), h.sequence);
   }
+  // An answer that says how many entries the copy holds after it (those
+  // of A before the count was signed say nothing).
+  if (out.set && h.entries >= 0 &&
+      static_cast<std::int64_t>(out.set->entries().size()) != h.entries) {
+    return Refused("the copy would hold " + std::to_string(out.set->entries().size()) +
+                   " entries, the partner signed " + std::to_string(h.entries) +
+                   (h.delta ? ": the delta does not apply to the copy held" : ""));
+  }
+  if (h.entries < 0) h.entries = out.set ? static_cast<std::int64_t>(out.set->entries().size()) : 0;
   return out;
 }
 

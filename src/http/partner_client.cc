@@ -95,12 +95,14 @@ Result<verify::exchange::PublishedSet> PartnerClient::FetchOutputs() const {
   return Unavailable("the outputs kept changing while they were fetched");
 }
 
-Result<std::string> PartnerClient::FetchFeed(const std::string& list, std::int64_t since) const {
+Result<std::string> PartnerClient::FetchFeed(const std::string& list, std::int64_t since,
+                                             std::int64_t changes) const {
   auto client = Connect(options_);
   client->set_read_timeout(options_.feed_timeout_seconds);
   const std::string what = "GET /v1/feeds/" + list;
   auto res = client->Get("/v1/feeds/" + httplib::detail::encode_query_param(list) +
-                         "?since=" + std::to_string(since));
+                         "?since=" + std::to_string(since) +
+                         (changes > 0 ? "&changes=" + std::to_string(changes) : ""));
   if (!res || res->status != 200) {
     auto j = Answer(res, what);
     return j ? Unavailable(what + ": no answer") : j.error();

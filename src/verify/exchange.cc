@@ -173,11 +173,54 @@ Result<PublishedSet> PublishedSet::Update(const std::vector<lists::ChangeEvent>&
   });
 }
 
+Result<std::vector<KeyedChange>> PublishedSet::Evaluate(
+    const std::vector<std::string>& lists, const std::vector<lists::ChangeEvent>& changes,
+    const std::function<Result<Output>(const std::string&)>& output_of) {
+  std::vector<KeyedChange> out;
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, std::uint32_t> ids;
+  for (const lists::ChangeEvent& c : changes) {
+    const auto it = std::find(lists.begin(), lists.end(), c.list);
+    if (it == lists.end()) continue;
+    if (c.kind != "upsert" && c.kind != "delete") {
+      return Error{ErrorCode::kUnsupported,
+                   "list '" + c.list + "' was " + (c.kind == "drop" ? "dropped" : "replaced")};
+    }
+    if (!c.record) return Error{ErrorCode::kUnsupported, "a change without its record"};
+    const auto list = static_cast<std::uint32_t>(it - lists.begin());
+    const lists::ListRecord& r = *c.record;
+    auto exact = output_of(RecordInput(false, r.issuing_state, r.document_type, r.document_number));
+    if (!exact) return exact.error();
+    auto look = output_of(RecordInput(true, r.issuing_state, r.document_type, r.document_number));
+    if (!look) return look.error();
+    const auto id = ids.try_emplace({c.list, r.issuing_state, r.document_type, r.document_number},
+                                    static_cast<std::uint32_t>(ids.size()))
+                        .first->second;
+    out.push_back({{*exact, list, false}, {*look, list, true}, c.kind == "upsert", id});
+  }
+  return out;
+}
+
 Result<PublishedSet> PublishedSet::UpdateWith(
     const std::vector<lists::ChangeEvent>& changes,
     const std::function<Result<Output>(const std::string&)>& output_of) const {
   if (!records_.empty())
     return Error{ErrorCode::kUnsupported, "a set that keeps its records is built again"};
+  auto keyed = Evaluate(lists_, changes, output_of);
+  if (!keyed) return keyed.error();
+  std::int64_t sequence = sequence_;
+  for (const lists::ChangeEvent& c : changes) sequence = std::max(sequence, c.seq);
+  return Apply(*keyed, sequence);
+}
+
+Result<std::vector<KeyedChange>> PublishedSet::KeyedChanges(
+    const std::vector<std::string>& lists, const std::vector<lists::ChangeEvent>& changes,
+    std::string_view feed_key) {
+  const sig::HmacSha256 mac(feed_key);
+  return Evaluate(lists, changes, [&mac](const std::string& input) { return Keyed(mac, input); });
+}
+
+PublishedSet PublishedSet::Apply(const std::vector<KeyedChange>& changes,
+                                 std::int64_t sequence) const {
   // Each record stands in the set as two entries, its exact output and its
   // look-alike output; records of one list whose exact inputs are alike (a
   // number listed as a P and as a PD: one type family) share the first, and
@@ -188,48 +231,29 @@ Result<PublishedSet> PublishedSet::UpdateWith(
   // known where none stood for its output; elsewhere an upsert is taken as
   // an update and a delete as a removal (the caller checks the count of
   // entries against the lists' record counts: a guess proved wrong builds
-  // the set again).
+  // the set again). The same changes applied twice change nothing more.
   struct Group {
     std::int64_t before = 0, now = 0;
     Entry exact, look_alike;
-    std::map<std::tuple<std::string, std::string, std::string>, bool> records;  // in, as changed
+    std::map<std::uint32_t, bool> records;  // in, as changed
   };
   std::map<std::pair<std::uint32_t, Output>, Group> touched;
-  std::int64_t sequence = sequence_;
-  for (const lists::ChangeEvent& c : changes) {
-    sequence = std::max(sequence, c.seq);
-    const auto it = std::find(lists_.begin(), lists_.end(), c.list);
-    if (it == lists_.end()) continue;
-    if (c.kind != "upsert" && c.kind != "delete") {
-      return Error{ErrorCode::kUnsupported,
-                   "list '" + c.list + "' was " + (c.kind == "drop" ? "dropped" : "replaced")};
-    }
-    if (!c.record) return Error{ErrorCode::kUnsupported, "a change without its record"};
-    const auto list = static_cast<std::uint32_t>(it - lists_.begin());
-    const lists::ListRecord& r = *c.record;
-    auto exact = output_of(RecordInput(false, r.issuing_state, r.document_type, r.document_number));
-    if (!exact) return exact.error();
-    auto [g, fresh] = touched.try_emplace({list, *exact});
+  for (const KeyedChange& c : changes) {
+    auto [g, fresh] = touched.try_emplace({c.exact.list, c.exact.output});
     Group& group = g->second;
     if (fresh) {
-      group.exact = {*exact, list, false};
-      auto look = output_of(RecordInput(true, r.issuing_state, r.document_type, r.document_number));
-      if (!look) return look.error();
-      group.look_alike = {*look, list, true};
+      group.exact = c.exact;
+      group.look_alike = c.look_alike;
       auto [lo, hi] = std::equal_range(entries_.begin(), entries_.end(), group.exact, Less);
       group.before = std::count(lo, hi, group.exact);
       group.now = group.before;
     }
-    const bool upsert = c.kind == "upsert";
     // Before its first change a record is taken as there when any record
     // stands for its output, as not there otherwise.
-    const auto k =
-        group.records
-            .try_emplace({r.issuing_state, r.document_type, r.document_number}, group.now > 0)
-            .first;
-    if (k->second != upsert) {
-      group.now += upsert ? 1 : -1;
-      k->second = upsert;
+    const auto k = group.records.try_emplace(c.record, group.now > 0).first;
+    if (k->second != c.listed) {
+      group.now += c.listed ? 1 : -1;
+      k->second = c.listed;
     }
   }
   std::vector<Entry> added, removed;

@@ -395,7 +395,31 @@ TEST_CASE("two agencies in mode 2: B keeps A's signed feed and checks offline", 
     // A lists the document itself; B's next subscription takes it.
     Import(a.path(), "sltd", "UTO,P,L898902C3,stolen\n", true);
     r = Tdv({"lists", "subscribe"}, b.path());
-    CHECK(r.out.find("4 entries of sltd, sequence 2") != std::string::npos);
+    CHECK(r.out.find("a delta: 4 entries of sltd, sequence 2") != std::string::npos);
+    // Kept as A signed it, beside the whole answer.
+    const std::filesystem::path delta = b.path() / "feeds" / "agency-a.delta.1";
+    REQUIRE(std::filesystem::exists(delta));
+    CHECK(partner_of(Tdv(check, b.path()))["hits"][0]["match"] == "exact");
+    // Without its index, a start verifies the whole answer and the delta
+    // after it, in order, and indexes the result again.
+    const std::string indexed = tdv::testing::ReadFile(b.path() / "feeds" / "agency-a.index");
+    std::filesystem::remove(b.path() / "feeds" / "agency-a.index");
+    CHECK(partner_of(Tdv(check, b.path()))["hits"][0]["match"] == "exact");
+    CHECK(tdv::testing::ReadFile(b.path() / "feeds" / "agency-a.index") == indexed);
+    // A replaces the list whole: no delta spans that; B takes the feed whole
+    // and keeps no delta.
+    Import(a.path(), "sltd", "UTO,P,L898902C3,stolen\nUTO,P,L8989O2C3,stolen\n", false);
+    r = Tdv({"lists", "subscribe"}, b.path());
+    INFO(r.out << r.err);
+    CHECK(r.out.find("agency-a: 4 entries of sltd, sequence 3") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(delta));
+    CHECK(tdv::testing::ReadFile(b.path() / "feeds" / "agency-a.state").find("\"deltas\":0") !=
+          std::string::npos);
+    // And a delta after it again.
+    Import(a.path(), "sltd", "UTO,P,C01X00T47,lost\n", true);
+    r = Tdv({"lists", "subscribe"}, b.path());
+    CHECK(r.out.find("a delta: 6 entries of sltd, sequence 4") != std::string::npos);
+    REQUIRE(std::filesystem::exists(delta));
     // A's trail: the feeds served, no number.
     auto audit = Tdv({"audit", "show", "--json"}, a.path());
     CHECK(audit.out.find("exchange.feed") != std::string::npos);
@@ -427,6 +451,7 @@ TEST_CASE("two agencies in mode 2: B keeps A's signed feed and checks offline", 
                      b.path()))["status"] == "clear");
   // B holds none of A's numbers (the look-alike record B never checked).
   CHECK(AllBytes(b.path()).find("L8989O2C3") == std::string::npos);
+  CHECK(AllBytes(b.path()).find("C01X00T47") == std::string::npos);
   // What a check loads is the copy's verified index (feeds/agency-a.index):
   // taken as it is, not written again.
   const std::filesystem::path index = b.path() / "feeds" / "agency-a.index";
@@ -456,6 +481,21 @@ TEST_CASE("two agencies in mode 2: B keeps A's signed feed and checks offline", 
   CHECK(partner_of(Tdv(check, b.path()))["status"] == "unavailable");
   b_config(a_port, "ca.pem");
   CHECK(partner_of(Tdv(check, b.path()))["status"] == "hit");
+  const std::filesystem::path delta = b.path() / "feeds" / "agency-a.delta.1";
+  // The delta kept altered on disk: unavailable, never a pass (nor the
+  // copy before it).
+  const std::string kept_delta = tdv::testing::ReadFile(delta);
+  {
+    // A byte of the signed payload (some bytes of a CMS container are
+    // not covered by its signature: the payload is what must be whole).
+    std::string bad = kept_delta;
+    const std::size_t at = bad.find("\"payload\"") + 24;
+    bad[at] = bad[at] == 'A' ? 'B' : 'A';
+    std::ofstream(delta, std::ios::trunc) << bad;
+  }
+  CHECK(partner_of(Tdv(check, b.path()))["status"] == "unavailable");
+  std::ofstream(delta, std::ios::trunc) << kept_delta;
+  CHECK(partner_of(Tdv(check, b.path()))["hits"][0]["match"] == "exact");
   // The kept copy altered on disk: the partner is unavailable, never a pass.
   {
     std::string copy = tdv::testing::ReadFile(b.path() / "feeds" / "agency-a.feed");

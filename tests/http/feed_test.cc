@@ -45,6 +45,16 @@ PublishedSet Keyed(const tdv::testing::TempDir& dir, const std::string& key) {
   return std::move(*set);
 }
 
+// `text` refused by B as corrupt, for a reason that says `why`.
+void Refused(const std::string& text, const sig::SignerTrust& trust, const FeedExpectation& e,
+             const std::string& why) {
+  auto r = OpenFeedAnswer(text, trust, e);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::kCorrupt);
+  INFO(r.error().message);
+  CHECK(r.error().message.find(why) != std::string::npos);
+}
+
 TEST_CASE("feed: B takes A's signed feed and refuses a tampered, foreign or stale one",
           "[http][feed]") {
   tdv::testing::TempDir dir;
@@ -66,13 +76,7 @@ TEST_CASE("feed: B takes A's signed feed and refuses a tampered, foreign or stal
         2);
 
   const auto refused = [&](const std::string& text, const FeedExpectation& e,
-                           const std::string& why) {
-    auto r = OpenFeedAnswer(text, **trust, e);
-    REQUIRE_FALSE(r);
-    CHECK(r.error().code == ErrorCode::kCorrupt);
-    INFO(r.error().message);
-    CHECK(r.error().message.find(why) != std::string::npos);
-  };
+                           const std::string& why) { Refused(text, **trust, e, why); };
   SECTION("tampered: a byte of the payload, or the signature of another") {
     auto j = nlohmann::json::parse(*answer);
     auto bytes = *sig::DecodeBase64(j["payload"].get<std::string>());
@@ -115,6 +119,113 @@ TEST_CASE("feed: B takes A's signed feed and refuses a tampered, foreign or stal
     same.sequence = 4;
     auto lying = MakeFeedAnswer(same, nullptr, *signer);
     refused(*lying, {"b0b0b0b0b0b0b0b0", "sltd", 3, h}, "sequence moved");
+  }
+}
+
+void Change(lists::ListStore& store, lists::ChangeOp op, const char* number) {
+  auto session = store.BeginImport({"sltd", "UTO-POLICE", "test", true});
+  REQUIRE(session);
+  lists::ListRecord r;
+  r.issuing_state = "UTO";
+  r.document_type = "P";
+  r.document_number = number;
+  r.status = lists::RecordStatus::kLost;
+  REQUIRE((*session)->Add(op, r));
+  REQUIRE((*session)->Commit());
+}
+
+TEST_CASE("feed: a delta brings B's copy to A's set, and is refused where it would not",
+          "[http][feed]") {
+  tdv::testing::TempDir dir;
+  const std::string key(64, 'b');
+  const PublishedSet base = Keyed(dir, key);  // S0002068, L898902C3; version 1
+  auto store = lists::OpenSqliteStore((dir.path() / "lists.db").string());
+  REQUIRE(store);
+  auto cursor = (*store)->ChangeSequence();
+  REQUIRE(cursor);
+  auto trust = sig::SignerTrust::Load((kTls / "ca.pem").string());
+  REQUIRE(trust);
+  const auto signer = Signer("feed-a");
+  const std::string b_id = "b0b0b0b0b0b0b0b0";
+  FeedHeader held{b_id, "sltd", 1, 0, "2026-12-07T10:00:00.000Z", false};
+  held.changes = *cursor;
+  held.entries = 4;
+  // At A: one listed, one delisted, one listed and delisted again.
+  Change(**store, lists::ChangeOp::kUpsert, "C01X00T47");
+  Change(**store, lists::ChangeOp::kDelete, "S0002068");
+  Change(**store, lists::ChangeOp::kUpsert, "X12345678");
+  Change(**store, lists::ChangeOp::kDelete, "X12345678");
+  auto now = (*store)->ChangeSequence();
+  REQUIRE(now);
+  auto events = (*store)->ChangesSince(*cursor, 1000);
+  REQUIRE(events);
+  auto keyed = PublishedSet::KeyedChanges({"sltd"}, *events, key);
+  REQUIRE(keyed);
+  CHECK(keyed->size() == 4);
+  auto rebuilt = PublishedSet::BuildKeyed(**store, {"sltd"}, key, 1);
+  REQUIRE(rebuilt);
+  FeedHeader h{b_id, "sltd", 5, 1, "2026-12-07T11:00:00.000Z", false};
+  h.delta = true;
+  h.from = *cursor;
+  h.changes = *now;
+  h.entries = static_cast<std::int64_t>(rebuilt->entries().size());
+  auto answer = MakeFeedDelta(h, *keyed, *signer);
+  REQUIRE(answer);
+  FeedExpectation expect{b_id, "sltd", 1, held, *cursor, &base};
+  auto opened = OpenFeedAnswer(*answer, **trust, expect);
+  INFO((opened ? "" : opened.error().message));
+  REQUIRE(opened);
+  REQUIRE(opened->set);
+  CHECK(opened->header.delta);
+  CHECK(opened->header.changes == *now);
+  CHECK(opened->set->sequence() == 5);
+  CHECK(opened->set->entries() == rebuilt->entries());
+  CHECK(verify::exchange::CheckDocumentKeyed(*opened->set, key, "UTO", "P", "C01X00T47").size() ==
+        2);
+  CHECK(verify::exchange::CheckDocumentKeyed(*opened->set, key, "UTO", "P", "S0002068").empty());
+
+  const auto refused = [&](const std::string& text, const FeedExpectation& e,
+                           const std::string& why) { Refused(text, **trust, e, why); };
+  SECTION("no copy held to apply it to") {
+    refused(*answer, {b_id, "sltd", 1, held, *cursor, nullptr}, "no copy is held");
+    refused(*answer, {b_id, "sltd", 1, std::nullopt, *cursor, &base}, "no copy is held");
+  }
+  SECTION("a delta from another cursor than asked: replayed") {
+    refused(*answer, {b_id, "sltd", 1, held, *cursor + 1, &base}, "replayed");
+    refused(*answer, {b_id, "sltd", 1, held, 0, &base}, "replayed");
+  }
+  SECTION("applied to another copy than A's: the count A signed does not come out") {
+    PublishedSet other = PublishedSet::FromEntries({"sltd"}, {}, 1);
+    refused(*answer, {b_id, "sltd", 1, held, *cursor, &other}, "does not apply");
+  }
+  SECTION("a whole answer whose entries do not come to the count signed") {
+    FeedHeader whole = h;
+    whole.delta = false;
+    auto w = MakeFeedAnswer(whole, &*rebuilt, *signer);
+    REQUIRE(w);
+    auto j = nlohmann::json::parse(*w);
+    auto raw = *sig::DecodeBase64(j["payload"].get<std::string>());
+    auto payload = nlohmann::json::parse(std::string(raw.begin(), raw.end()));
+    CHECK(payload["entries"] == rebuilt->entries().size());
+    payload["entries"] = rebuilt->entries().size() + 2;  // signed so by A, yet not what it holds
+    const std::string bytes = payload.dump();
+    auto signature = signer->Sign(bytes);
+    REQUIRE(signature);
+    const std::vector<std::uint8_t> b(bytes.begin(), bytes.end());
+    const std::string forged = nlohmann::json{{"payload", sig::EncodeBase64(b)},
+                                              {"signature", sig::EncodeBase64(*signature)}}
+                                   .dump();
+    refused(forged, {b_id, "sltd", 1, held}, "the partner signed");
+  }
+  SECTION("tampered: a byte of the changes") {
+    auto j = nlohmann::json::parse(*answer);
+    auto bytes = *sig::DecodeBase64(j["payload"].get<std::string>());
+    bytes[bytes.size() - 8] ^= 1;
+    j["payload"] = sig::EncodeBase64(bytes);
+    refused(j.dump(), expect, "not signed by the partner");
+  }
+  SECTION("the same changes applied again change nothing") {
+    CHECK(opened->set->Apply(*keyed, 5).entries() == rebuilt->entries());
   }
 }
 

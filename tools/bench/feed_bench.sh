@@ -5,8 +5,10 @@
 # certificate made here with openssl) shares a list of N generated records;
 # agency B (a second data directory) subscribes to its signed feed. Prints
 # the import time, the feed's size, the first subscription's time (A builds
-# and signs the feed, B checks and keeps it), a second one's (unchanged), and
-# one offline check at B. Stops by itself.
+# and signs the feed, B checks and keeps it), a second one's (unchanged), a
+# third after a delta of 100 upserts and 50 deletes at A (B takes a signed
+# delta and applies it to its copy), and one offline check at B. Stops by
+# itself.
 #
 #   tools/bench/feed_bench.sh TDV_BINARY [RECORDS]
 #
@@ -56,6 +58,19 @@ t0=$(now)
 t1=$(now)
 "$TDV" lists subscribe --data "$B"
 t2=$(now)
+python3 - "$DATA/delta.csv" <<'EOF'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("op,issuing_state,document_type,document_number,status\n")
+    for i in range(100):
+        f.write("upsert,UTO,P,Y%08d,lost\n" % i)
+    for i in range(50):
+        f.write("delete,UTO,P,X%08d,stolen\n" % (2 * i + 1))
+EOF
+"$TDV" lists import --data "$DATA" --list sltd --source UTO-POLICE --delta "$DATA/delta.csv" >/dev/null
+t3=$(now)
+"$TDV" lists subscribe --data "$B"
+t4=$(now)
 kill $SERVER
 wait $SERVER 2>/dev/null || true
 # B offline: a listed number is a hit (a check with A stopped).
@@ -76,12 +91,17 @@ p = json.loads(r.stdout)["partners"][0]
 print("offline check at B (A stopped): %s, %.2f s whole process (loading the kept feed)"
       % (p["status"], time.monotonic() - t))
 EOF
-python3 - "$t0" "$t1" "$t2" "$B/feeds/agency-a.feed" "$RECORDS" <<'EOF'
+python3 - "$t0" "$t1" "$t2" "$B/feeds/agency-a.feed" "$RECORDS" "$t3" "$t4" \
+  "$B/feeds/agency-a.delta.1" <<'EOF'
 import os, sys
 t0, t1, t2 = map(float, sys.argv[1:4])
+t3, t4 = map(float, sys.argv[6:8])
 size = os.path.getsize(sys.argv[4])
 print("feed of %s records: %.1f MB signed answer (%.1f bytes a record)"
       % (sys.argv[5], size / 1e6, size / int(sys.argv[5])))
 print("subscribe, first (A builds and signs, B checks and keeps): %.1f s" % (t1 - t0))
 print("subscribe again (unchanged): %.2f s" % (t2 - t1))
+delta = os.path.getsize(sys.argv[8]) if os.path.exists(sys.argv[8]) else 0
+print("subscribe after 100 upserts and 50 deletes at A (a delta, %.1f kB signed): %.2f s"
+      % (delta / 1e3, t4 - t3))
 EOF

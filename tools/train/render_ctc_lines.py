@@ -16,7 +16,7 @@ noise. A third of the lines are random strings over the MRZ alphabet (with
 runs of '<') rather than MRZ fields, so that the model reads glyphs and not
 the layout ('OO' in optional data stays letters).
 
-  render_ctc_lines.py OUT.npz --lines N --seed S [--jobs J] [--variety]
+  render_ctc_lines.py OUT.npz --lines N --seed S [--jobs J] [--variety] [--cut-jitter] [--security]
 
 Writes images (N, INPUT_H, INPUT_W) uint8 and labels (N strings). Fixed seeds:
 the same arguments give the same file."""
@@ -65,7 +65,35 @@ def face(r):
     return FACES[0][0]
 
 
-def render(text, r, rng, variety=False):
+def security_print(a, r, bg, ink, size):
+    """Dense security print behind a line, as a visa's or a card's background
+    shows through a scan: a family of parallel fine lines (straight hatching
+    at an angle, or guilloche waves), one or two pixels wide at a few pixels'
+    spacing, as dark as a fifth to two thirds of the glyphs' own contrast,
+    across the whole line or a stretch of it. Printed first, so the glyphs'
+    ink darkens it further (multiplied, not painted over)."""
+    h, w = a.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    spacing = r.uniform(2.5, 6.5) * size / 40.0
+    if r.random() < 0.5:
+        t = math.radians(r.uniform(15, 75) * r.choice([-1, 1]))
+        d = xx * math.cos(t) + yy * math.sin(t)
+    else:
+        amp, freq = r.uniform(1, size), r.uniform(0.005, 0.05)
+        d = yy + amp * np.sin(freq * xx + r.uniform(0, 6.3)) + r.uniform(-0.2, 0.2) * xx
+    half = r.uniform(0.12, 0.3) * spacing  # half the line's width
+    phase = np.abs(np.mod(d, spacing) - spacing / 2)  # 0 at a line's middle
+    layer = np.clip((half + 0.5 - phase) / 1.0, 0, 1)
+    if r.random() < 0.5:  # a stretch of the line only, its edges soft
+        x0 = r.uniform(-w / 4, w * 0.8)
+        x1 = x0 + r.uniform(w / 6, w)
+        soft = max(2.0, size / 4)
+        layer *= np.clip(np.minimum(xx - x0, x1 - xx) / soft, 0, 1)
+    k = (bg - ink) * r.uniform(0.2, 0.65) / max(bg, 1)
+    return a * (1.0 - k * layer)
+
+
+def render(text, r, rng, variety=False, security=False):
     """The line in a band of paper with neighbouring lines above and below;
     returns the grey band and the ink rows (top, bottom) of the line."""
     size = r.randint(28, 46)
@@ -86,6 +114,9 @@ def render(text, r, rng, variety=False):
     h = 3 * line_h + size
     bg = r.randint(150, 250)
     ink = r.randint(0, max(0, min(110, bg - 60)))
+    secure = security and r.random() < 0.5
+    if secure and r.random() < 0.5:  # thin, pale print over the pattern (a visa's)
+        ink = int(bg - (bg - ink) * r.uniform(0.45, 0.8))
     img = Image.new("L", (w, h), bg)
     d = ImageDraw.Draw(img)
     mask = Image.new("L", (w, h), 0)  # the line's own ink, to cut it where it ends up
@@ -161,6 +192,8 @@ def render(text, r, rng, variety=False):
         a = cv2.erode(a, np.ones((2, 2), np.uint8) if r.random() < 0.5 else np.ones((3, 3), np.uint8))
     elif k < 0.4:
         a = cv2.dilate(a, np.ones((2, 2), np.uint8) if r.random() < 0.5 else np.ones((3, 3), np.uint8))
+    if secure:
+        a = security_print(a, r, bg, ink, size)
     # Uneven light and glare.
     a *= np.linspace(r.uniform(0.7, 1.1), r.uniform(0.7, 1.1), w)[None, :]
     if r.random() < 0.2:
@@ -243,12 +276,12 @@ def to_input(line):
 
 
 def sample(job):
-    seed, variety, cut_jitter = job
+    seed, variety, cut_jitter, security = job
     r = random.Random(seed)
     cv2.setRNGSeed(seed % 2**31)  # cv2.randn's noise, from this line's seed too
     rng = np.random.default_rng(seed)
     text = random_text(r) if r.random() < 0.33 else r.choice(mrz_lines.lines(r))
-    band, (a, b, left, right) = render(text, r, rng, variety)
+    band, (a, b, left, right) = render(text, r, rng, variety, security)
     band = flatten(band)
     # Cut as SegmentLines does: a third of the ink height above and below
     # (a little off where the ink rows were found a little off), the ink's
@@ -288,8 +321,12 @@ def main():
     p.add_argument("--cut-jitter", action="store_true",
                    help="lines cut as the reader cuts small print: the ink rows found up to a quarter"
                         " of the ink height low at the top, the ink height up to 15 %% short")
+    p.add_argument("--security", action="store_true",
+                   help="half the lines over dense security print: hatching or guilloche waves of fine"
+                        " lines a few pixels apart, a fifth to two thirds as dark as the glyphs, half"
+                        " of those with thin, pale glyphs (a visa's background)")
     a = p.parse_args()
-    seeds = [(a.seed * 10_000_000 + i, a.variety, a.cut_jitter) for i in range(a.lines)]
+    seeds = [(a.seed * 10_000_000 + i, a.variety, a.cut_jitter, a.security) for i in range(a.lines)]
     with multiprocessing.Pool(a.jobs) as pool:
         got = pool.map(sample, seeds, chunksize=256)
     images = np.stack([g[0] for g in got])

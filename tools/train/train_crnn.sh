@@ -17,7 +17,10 @@
 # TDV_CRNN_MEMBER=4 a fourth on another recipe, every line with
 # render_ctc_lines.py --variety (31, 34, 37; 39 minutes here): measured and
 # not kept (models/README.md, "A fourth model"); the reader reads at most
-# kCrnnMaxMembers models, so the file it writes is not read. After each,
+# kCrnnMaxMembers models, so the file it writes is not read.
+# TDV_CRNN_MEMBER=5 another recipe, half its lines over dense security
+# print (render_ctc_lines.py --security: hatching and guilloche waves a few
+# pixels apart, thin pale glyphs over them; 41, 44, 47). After each,
 # the models there are measured together (WORKDIR/ensemble.json: the sure
 # threshold of the ensemble, kCrnnSure in src/vision/mrz_crnn.h).
 #
@@ -50,7 +53,8 @@ case "$member" in
   2) line_seed=11 cut_seed=14 train_seed=17 model=mrz_crnn_2.onnx ;;
   3) line_seed=21 cut_seed=24 train_seed=27 model=mrz_crnn_3.onnx ;;
   4) line_seed=31 cut_seed=34 train_seed=37 model=mrz_crnn_4.onnx variety=--variety ;;
-  *) echo "TDV_CRNN_MEMBER must be 1, 2, 3 or 4" >&2; exit 2 ;;
+  5) line_seed=41 cut_seed=44 train_seed=47 model=mrz_crnn_5.onnx variety=--security ;;
+  *) echo "TDV_CRNN_MEMBER must be 1, 2, 3, 4 or 5" >&2; exit 2 ;;
 esac
 gen train.npz "${TDV_CRNN_LINES:-30000}" "$line_seed" ${variety:-}
 # Two fifths more cut as the reader cuts small print (--cut-jitter: less

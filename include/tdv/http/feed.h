@@ -8,8 +8,18 @@
 // version), "since" (what the partner asked from), "issued" (RFC 3339 UTC,
 // milliseconds), "unchanged" (true: the partner's copy is current, no
 // entries), "exact" and "look_alike" (base64 of the sorted 16-byte
-// entries)}; the signature is a detached CMS SignedData over the payload's
-// bytes (sig/signed_data.h).
+// entries), "changes" (A's change sequence the entries reflect: the
+// cursor B asks the next delta from) and "entries" (how many the partner's
+// copy holds after this answer)}; the signature is a detached CMS
+// SignedData over the payload's bytes (sig/signed_data.h).
+//
+// A delta (MakeFeedDelta) carries "delta": true, "from" (the change
+// sequence it starts at: the cursor B asked with) and "records" (base64 of
+// the keyed changes, 37 bytes each: the exact output, the look-alike
+// output, 1 when listed after the change and 0 when not, and a 4-byte
+// little-endian record number) in place of the entries; B applies it to the
+// copy it holds (PublishedSet::Apply) and takes the result only when it
+// holds "entries" entries.
 //
 // Thread safety: free functions, no shared state.
 #ifndef TDV_HTTP_FEED_H_
@@ -18,6 +28,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tdv/mrz/result.h"
 #include "tdv/sig/signed_data.h"
@@ -32,6 +43,10 @@ struct FeedHeader {
   std::int64_t since = 0;     // the sequence the partner asked from
   std::string issued;         // when A made it
   bool unchanged = false;
+  std::int64_t changes = 0;  // A's change sequence the entries reflect (0: not given)
+  std::int64_t entries = 0;  // entries of the copy after this answer (0 with unchanged)
+  bool delta = false;
+  std::int64_t from = 0;  // a delta: the change sequence it starts at
 };
 
 // A's side: the answer for `header` with the entries of `set` (one list;
@@ -40,17 +55,29 @@ Result<std::string> MakeFeedAnswer(const FeedHeader& header,
                                    const verify::exchange::PublishedSet* set,
                                    const sig::DataSigner& signer);
 
+// A's side: a delta for `header` (delta set, from the cursor the partner
+// asked with): the keyed changes since, signed by `signer`.
+Result<std::string> MakeFeedDelta(const FeedHeader& header,
+                                  const std::vector<verify::exchange::KeyedChange>& changes,
+                                  const sig::DataSigner& signer);
+
 // What B accepts a feed answer against: who it must be for, which list,
-// the since it asked with, and the copy it holds (nullopt: none yet).
+// the since (and change cursor) it asked with, and the copy it holds
+// (nullopt: none yet).
 struct FeedExpectation {
   std::string partner, list;
   std::int64_t since = 0;
   std::optional<FeedHeader> held;  // the last answer accepted
+  std::int64_t changes = 0;        // the cursor asked with (0: none, a whole feed asked)
+  // The copy held, a delta is applied to (required for a delta).
+  const verify::exchange::PublishedSet* held_set = nullptr;
 };
 
 struct OpenedFeed {
   FeedHeader header;
-  std::optional<verify::exchange::PublishedSet> set;  // none when unchanged
+  // The copy after the answer: the feed's entries, or the held copy with
+  // the delta applied; none when unchanged.
+  std::optional<verify::exchange::PublishedSet> set;
 };
 
 // B's side: the answer checked, in this order, and refused (kCorrupt,
@@ -58,7 +85,9 @@ struct OpenedFeed {
 // exact bytes (tampered), not a feed, made for another partner or list,
 // an answer to another request (its since), older than the copy held
 // (a rollback: a lower sequence; a replay: issued no later than the held
-// one's), or "unchanged" while the sequence moved.
+// one's), "unchanged" while the sequence moved, a delta from another cursor
+// than the one asked with or with no copy held, or entries that do not come
+// to the count it signs.
 Result<OpenedFeed> OpenFeedAnswer(const std::string& answer, const sig::SignerTrust& trust,
                                   const FeedExpectation& expect);
 

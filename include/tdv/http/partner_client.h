@@ -44,9 +44,11 @@ class PartnerClient {
   Result<std::vector<std::vector<std::uint8_t>>> Evaluate(
       const std::vector<std::vector<std::uint8_t>>& elements) const;
 
-  // GET /v1/feeds/{list}?since=SEQ: the signed answer as it came, for
-  // OpenFeedAnswer (tdv/http/feed.h). kUnavailable as FetchOutputs.
-  Result<std::string> FetchFeed(const std::string& list, std::int64_t since) const;
+  // GET /v1/feeds/{list}?since=SEQ[&changes=CURSOR]: the signed answer as
+  // it came, for OpenFeedAnswer (tdv/http/feed.h); a delta from `changes`
+  // where A can make one (0: the feed whole). kUnavailable as FetchOutputs.
+  Result<std::string> FetchFeed(const std::string& list, std::int64_t since,
+                                std::int64_t changes = 0) const;
 
  private:
   PartnerOptions options_;

@@ -143,10 +143,11 @@ struct ServerOptions {
   std::size_t exchange_max_elements = 64;
   // Mode 2 (docs/exchange.md): list `list`'s signed feed for the partner
   // whose key id is `partner`, as the answer's JSON; since: the sequence the
-  // partner holds. Empty function: GET /v1/feeds/{list} answers 404.
+  // partner holds; changes: the change cursor its copy reflects (0: none,
+  // the feed whole). Empty function: GET /v1/feeds/{list} answers 404.
   // kNotFound for a list not shared.
   std::function<Result<std::string>(const std::string& list, const std::string& partner,
-                                    std::int64_t since)>
+                                    std::int64_t since, std::int64_t changes)>
       feed;
 };
 

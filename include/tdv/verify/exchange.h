@@ -61,6 +61,17 @@ struct Entry {
   bool operator==(const Entry&) const = default;
 };
 
+// One record's change as a feed's delta carries it (mode 2): the record's
+// two entries, whether it is listed after the change (an upsert) or not (a
+// delete), and a number telling the delta's records apart (records of one
+// list that share an exact output: a number listed as a P and as a PD).
+struct KeyedChange {
+  Entry exact, look_alike;
+  bool listed = false;
+  std::uint32_t record = 0;
+  bool operator==(const KeyedChange&) const = default;
+};
+
 // The reference a hit on `entry` is confirmed by: "<list>:<first 8 bytes of
 // the output in hex>". It names nothing A does not publish anyway; A finds
 // the record from it (PublishedSet::Confirm).
@@ -101,6 +112,21 @@ class PublishedSet {
   Result<PublishedSet> Update(const std::vector<lists::ChangeEvent>& changes,
                               std::span<const std::uint8_t> key) const;
 
+  // Mode 2's deltas, A's side: the store's `changes` to `lists` (others
+  // passed over) as keyed changes under `feed_key`, in order. kUnsupported
+  // when a list was replaced or dropped (the partner takes the feed whole).
+  static Result<std::vector<KeyedChange>> KeyedChanges(
+      const std::vector<std::string>& lists, const std::vector<lists::ChangeEvent>& changes,
+      std::string_view feed_key);
+
+  // This set with `changes` applied, at `sequence`: what Update does once
+  // the changes are evaluated, and what B does with a feed's delta.
+  // Applying changes the set already reflects changes nothing; where a
+  // change cannot tell an update from a record added beside another of the
+  // same exact output, the entry count tells (the caller compares it with
+  // the records' count: 2 entries a record).
+  PublishedSet Apply(const std::vector<KeyedChange>& changes, std::int64_t sequence) const;
+
   // B's side: a set as A published it (entries in any order).
   static PublishedSet FromEntries(std::vector<std::string> lists, std::vector<Entry> entries,
                                   std::int64_t sequence);
@@ -127,6 +153,9 @@ class PublishedSet {
       lists::ListStore& store, const std::vector<std::string>& lists,
       const std::function<Result<Output>(const std::string&)>& output_of, int threads,
       bool keep_records);
+  static Result<std::vector<KeyedChange>> Evaluate(
+      const std::vector<std::string>& lists, const std::vector<lists::ChangeEvent>& changes,
+      const std::function<Result<Output>(const std::string&)>& output_of);
   Result<PublishedSet> UpdateWith(
       const std::vector<lists::ChangeEvent>& changes,
       const std::function<Result<Output>(const std::string&)>& output_of) const;
