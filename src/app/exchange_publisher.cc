@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <string>
+#include <tuple>
 
 #include "secret_file.h"
 #include "tdv/lists/list_store.h"
@@ -57,6 +59,32 @@ ExchangePublisher::~ExchangePublisher() {
 std::shared_ptr<const verify::exchange::PublishedSet> ExchangePublisher::Current() const {
   std::lock_guard<std::mutex> lock(mu_);
   return current_;
+}
+
+std::optional<verify::exchange::SetDelta> ExchangePublisher::DeltaSince(std::int64_t since) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!current_) return std::nullopt;
+  verify::exchange::SetDelta net;
+  net.from = since;
+  net.to = current_->sequence();
+  if (since == current_->sequence()) return net;
+  const auto first =
+      std::find_if(deltas_.begin(), deltas_.end(),
+                   [&](const verify::exchange::SetDelta& d) { return d.from == since; });
+  if (first == deltas_.end()) return std::nullopt;
+  // Net over the publications since: an entry added by one and removed by
+  // a later one is in neither.
+  std::map<std::tuple<verify::exchange::Output, std::uint32_t, bool>, std::int64_t> count;
+  for (auto it = first; it != deltas_.end(); ++it) {
+    for (const auto& e : it->added) ++count[{e.output, e.list, e.look_alike}];
+    for (const auto& e : it->removed) --count[{e.output, e.list, e.look_alike}];
+  }
+  for (const auto& [key, n] : count) {
+    const verify::exchange::Entry e{std::get<0>(key), std::get<1>(key), std::get<2>(key)};
+    for (std::int64_t k = 0; k < n; ++k) net.added.push_back(e);
+    for (std::int64_t k = 0; k < -n; ++k) net.removed.push_back(e);
+  }
+  return net;
 }
 
 void ExchangePublisher::Report(const std::string& error) {
@@ -139,8 +167,25 @@ void ExchangePublisher::Publish() {
   const std::size_t n = built->entries().size();
   std::int64_t sequence = 0;
   {
+    auto next = std::make_shared<const verify::exchange::PublishedSet>(std::move(*built));
+    // What a partner holding the outputs before fetches instead of them all.
+    std::optional<verify::exchange::SetDelta> delta;
+    const auto before = Current();
+    if (before && before->lists() == next->lists() && before->sequence() != next->sequence())
+      delta = verify::exchange::Diff(*before, *next);
     std::lock_guard<std::mutex> lock(mu_);
-    current_ = std::make_shared<const verify::exchange::PublishedSet>(std::move(*built));
+    if (delta) {
+      delta_entries_ += delta->added.size() + delta->removed.size();
+      deltas_.push_back(std::move(*delta));
+      while (!deltas_.empty() && delta_entries_ > kKeptDeltaEntries) {
+        delta_entries_ -= deltas_.front().added.size() + deltas_.front().removed.size();
+        deltas_.pop_front();
+      }
+    } else {
+      deltas_.clear();
+      delta_entries_ = 0;
+    }
+    current_ = std::move(next);
     sequence = current_->sequence();
   }
   log_ << "tdv: exchange: " << n << " outputs of " << present.size() << " shared list(s) "

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -42,6 +43,14 @@ class ExchangePublisher {
 
   const std::vector<std::uint8_t>& key() const { return key_; }
   std::shared_ptr<const verify::exchange::PublishedSet> Current() const;
+  // What changed from the publication of sequence `since` to the current
+  // one: the entries added and removed, net, over the publications since
+  // (an empty delta when `since` is the current sequence); nullopt when
+  // that is not kept (older than the deltas kept, across a change of the
+  // shared lists, or nothing published yet).
+  std::optional<verify::exchange::SetDelta> DeltaSince(std::int64_t since) const;
+  // Entries the deltas kept add up to at most (the oldest go first).
+  static constexpr std::size_t kKeptDeltaEntries = 1'000'000;
 
  private:
   ExchangePublisher(const Config& config, std::vector<std::uint8_t> key, std::ostream& log);
@@ -65,6 +74,10 @@ class ExchangePublisher {
   std::atomic<bool> cancel_{false};   // set as the publisher stops: a build under way ends
   mutable std::mutex mu_;
   std::shared_ptr<const verify::exchange::PublishedSet> current_;  // under mu_
+  // Each publication's delta from the one before, oldest first, the last
+  // ending at current_ (under mu_).
+  std::deque<verify::exchange::SetDelta> deltas_;
+  std::size_t delta_entries_ = 0;
   std::optional<Periodic> timer_;  // last: stopped before the rest goes
 };
 

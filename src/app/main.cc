@@ -386,6 +386,9 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   options.gauges = [&parts] { return Gauges(parts); };
   options.exchange_key = (*exchange)->key();
   options.exchange_published = [publisher = exchange->get()] { return publisher->Current(); };
+  options.exchange_delta = [publisher = exchange->get()](std::int64_t since) {
+    return publisher->DeltaSince(since);
+  };
   if (*feeds) {
     options.feed = [publisher = feeds->get()](const std::string& list, const std::string& partner,
                                               std::int64_t since, std::int64_t changes) {

@@ -317,7 +317,13 @@ void Partners::RefreshIf(const std::function<bool(const Partner&)>& due, std::os
       }
       continue;
     }
-    auto fetched = p->client.FetchOutputs();
+    std::shared_ptr<const verify::exchange::PublishedSet> held;
+    {
+      std::lock_guard<std::mutex> lock(p->mu);
+      held = p->outputs;
+    }
+    // A delta from the outputs held, where the partner keeps one.
+    auto fetched = p->client.FetchOutputs(held.get());
     std::lock_guard<std::mutex> lock(p->mu);
     if (fetched) {
       p->outputs = std::make_shared<const verify::exchange::PublishedSet>(std::move(*fetched));

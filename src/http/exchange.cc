@@ -135,14 +135,51 @@ void ExchangeOutputs(const ExchangeContext& ctx, const Principal& who, const htt
     out = static_cast<std::size_t>(n);
     return true;
   };
-  std::size_t offset = 0, limit = 0;
-  if (!number("offset", 0, SIZE_MAX / 2, offset) || !number("limit", 10000, 100000, limit)) return;
+  std::size_t offset = 0, limit = 0, since = 0;
+  if (!number("offset", 0, SIZE_MAX / 2, offset) || !number("limit", 10000, 100000, limit) ||
+      !number("since", 0, SIZE_MAX / 2, since))
+    return;
   std::shared_ptr<const verify::exchange::PublishedSet> set =
       ctx.published != nullptr && *ctx.published ? (*ctx.published)() : nullptr;
   if (!set) {
     res.set_header("Retry-After", "5");
     return SendProblem(res, 503, "unavailable", "Service unavailable",
                        "the published outputs are being built; retry shortly");
+  }
+  const auto entry = [](JsonWriter& w, const verify::exchange::Entry& e) {
+    w.BeginObject()
+        .Member("output", sig::EncodeHex(e.output))
+        .Member("list", static_cast<std::int64_t>(e.list))
+        .Member("look_alike", e.look_alike)
+        .EndObject();
+  };
+  // A partner holding the outputs of sequence `since`: what changed since,
+  // when that is known and fits in `limit` entries; otherwise the first
+  // page of the outputs whole, as without `since`.
+  if (req.has_param("since") && offset == 0 && ctx.delta != nullptr && *ctx.delta) {
+    const auto delta = (*ctx.delta)(static_cast<std::int64_t>(since));
+    if (delta && delta->to == set->sequence() &&
+        delta->added.size() + delta->removed.size() <= limit) {
+      JsonWriter w;
+      w.BeginObject().Member("sequence", set->sequence()).Key("lists").BeginArray();
+      for (const std::string& l : set->lists()) w.Value(l);
+      w.EndArray()
+          .Member("total", static_cast<std::int64_t>(set->entries().size()))
+          .Member("since", delta->from)
+          .Key("added")
+          .BeginArray();
+      for (const auto& e : delta->added) entry(w, e);
+      w.EndArray().Key("removed").BeginArray();
+      for (const auto& e : delta->removed) entry(w, e);
+      w.EndArray().EndObject();
+      if (!Record(ctx, who, "exchange.outputs",
+                  "since=" + std::to_string(since) +
+                      " added=" + std::to_string(delta->added.size()) +
+                      " removed=" + std::to_string(delta->removed.size()),
+                  res))
+        return;
+      return res.set_content(w.Take(), kJsonType);
+    }
   }
   const auto& entries = set->entries();
   const std::size_t from = std::min(offset, entries.size());
@@ -155,14 +192,7 @@ void ExchangeOutputs(const ExchangeContext& ctx, const Principal& who, const htt
       .Member("offset", static_cast<std::int64_t>(from))
       .Key("outputs")
       .BeginArray();
-  for (std::size_t i = from; i < to; ++i) {
-    const auto& e = entries[i];
-    w.BeginObject()
-        .Member("output", sig::EncodeHex(e.output))
-        .Member("list", static_cast<std::int64_t>(e.list))
-        .Member("look_alike", e.look_alike)
-        .EndObject();
-  }
+  for (std::size_t i = from; i < to; ++i) entry(w, entries[i]);
   w.EndArray().EndObject();
   if (!Record(ctx, who, "exchange.outputs",
               "offset=" + std::to_string(from) + " count=" + std::to_string(to - from), res))

@@ -30,6 +30,8 @@ struct ExchangeContext {
   // Mode 2's signed feeds (ServerOptions::feed); null or empty: 404.
   const std::function<Result<std::string>(const std::string&, const std::string&, std::int64_t,
                                           std::int64_t)>* feed = nullptr;
+  // ServerOptions::exchange_delta; null or empty: no deltas.
+  const std::function<std::optional<verify::exchange::SetDelta>(std::int64_t)>* delta = nullptr;
 };
 
 void ExchangeEvaluate(const ExchangeContext& ctx, const Principal& who, const httplib::Request& req,

@@ -46,8 +46,66 @@ Result<json> Answer(const httplib::Result& res, const std::string& what) {
 
 }  // namespace
 
-Result<verify::exchange::PublishedSet> PartnerClient::FetchOutputs() const {
+namespace {
+Result<verify::exchange::Entry> ReadEntry(const json& o, std::size_t lists) {
+  verify::exchange::Entry e;
+  auto bytes = sig::DecodeHex(o.at("output").get<std::string>());
+  if (!bytes || bytes->size() != e.output.size())
+    return Corrupt("an output is not " + std::to_string(e.output.size()) + " bytes in hex");
+  std::copy(bytes->begin(), bytes->end(), e.output.begin());
+  e.list = o.at("list").get<std::uint32_t>();
+  if (e.list >= lists) return Corrupt("an output names a list that is not there");
+  e.look_alike = o.at("look_alike").get<bool>();
+  return e;
+}
+
+// A delta answer applied to `held`: nullopt when it does not apply (other
+// lists, or not the partner's total after it).
+Result<std::optional<verify::exchange::PublishedSet>> ApplyDelta(
+    const json& j, const verify::exchange::PublishedSet& held) {
+  try {
+    if (j.at("since").get<std::int64_t>() != held.sequence())
+      return Corrupt("a delta from another sequence than asked");
+    if (j.at("lists").get<std::vector<std::string>>() != held.lists())
+      return std::optional<verify::exchange::PublishedSet>();
+    std::vector<verify::exchange::Entry> added, removed;
+    for (const char* side : {"added", "removed"}) {
+      for (const json& o : j.at(side)) {
+        auto e = ReadEntry(o, held.lists().size());
+        if (!e) return e.error();
+        (std::string(side) == "added" ? added : removed).push_back(*e);
+      }
+    }
+    auto next = held.Patched(std::move(added), removed, j.at("sequence").get<std::int64_t>());
+    if (next.entries().size() != j.at("total").get<std::size_t>())
+      return std::optional<verify::exchange::PublishedSet>();
+    return std::optional<verify::exchange::PublishedSet>(std::move(next));
+  } catch (const json::exception& e) {
+    return Corrupt(std::string("GET /v1/exchange/outputs: ") + e.what());
+  }
+}
+}  // namespace
+
+Result<verify::exchange::PublishedSet> PartnerClient::FetchOutputs(
+    const verify::exchange::PublishedSet* held, bool* whole) const {
   auto client = Connect(options_);
+  if (whole != nullptr) *whole = true;
+  if (held != nullptr) {
+    auto j = Answer(client->Get("/v1/exchange/outputs?limit=" + std::to_string(options_.page) +
+                                "&since=" + std::to_string(held->sequence())),
+                    "GET /v1/exchange/outputs");
+    if (!j) return j.error();
+    if (j->contains("since")) {
+      auto next = ApplyDelta(*j, *held);
+      if (!next) return next.error();
+      if (*next) {
+        if (whole != nullptr) *whole = false;
+        return std::move(**next);
+      }
+    }
+    // Not a delta (the partner keeps none from there), or one that does
+    // not come to its total: the outputs whole.
+  }
   for (int attempt = 0; attempt < 3; ++attempt) {
     std::vector<verify::exchange::Entry> entries;
     std::vector<std::string> lists;
@@ -71,15 +129,9 @@ Result<verify::exchange::PublishedSet> PartnerClient::FetchOutputs() const {
           return Corrupt("a page starts at another offset than asked");
         const json& outputs = j->at("outputs");
         for (const json& o : outputs) {
-          verify::exchange::Entry e;
-          auto bytes = sig::DecodeHex(o.at("output").get<std::string>());
-          if (!bytes || bytes->size() != e.output.size())
-            return Corrupt("an output is not " + std::to_string(e.output.size()) + " bytes in hex");
-          std::copy(bytes->begin(), bytes->end(), e.output.begin());
-          e.list = o.at("list").get<std::uint32_t>();
-          if (e.list >= lists.size()) return Corrupt("an output names a list that is not there");
-          e.look_alike = o.at("look_alike").get<bool>();
-          entries.push_back(e);
+          auto e = ReadEntry(o, lists.size());
+          if (!e) return e.error();
+          entries.push_back(*e);
         }
         if (entries.size() >= total) break;
         if (outputs.empty()) return Corrupt("a page is empty before the total is reached");

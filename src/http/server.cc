@@ -727,8 +727,12 @@ struct Server::Impl {
   }
 
   internal::ExchangeContext Exchange() const {
-    return internal::ExchangeContext{&options.exchange_key, &options.exchange_published,
-                                     options.exchange_max_elements, options.audit, &options.feed};
+    return internal::ExchangeContext{&options.exchange_key,
+                                     &options.exchange_published,
+                                     options.exchange_max_elements,
+                                     options.audit,
+                                     &options.feed,
+                                     &options.exchange_delta};
   }
   void HandleExchangeEvaluate(const httplib::Request& req, httplib::Response& res) {
     internal::ExchangeEvaluate(Exchange(), t_principal, req, res);

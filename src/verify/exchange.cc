@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <thread>
 #include <tuple>
@@ -264,6 +265,11 @@ PublishedSet PublishedSet::Apply(const std::vector<KeyedChange>& changes,
       to.push_back(g.look_alike);
     }
   }
+  return Patched(added, removed, sequence);
+}
+
+PublishedSet PublishedSet::Patched(std::vector<Entry> added, const std::vector<Entry>& removed,
+                                   std::int64_t sequence) const {
   PublishedSet next;
   next.lists_ = lists_;
   next.sequence_ = sequence;
@@ -287,6 +293,43 @@ PublishedSet PublishedSet::Apply(const std::vector<KeyedChange>& changes,
   }
   next.entries_.insert(next.entries_.end(), a, added.end());
   return next;
+}
+
+SetDelta Diff(const PublishedSet& from, const PublishedSet& to) {
+  SetDelta d;
+  d.from = from.sequence();
+  d.to = to.sequence();
+  const auto& a = from.entries();
+  const auto& b = to.entries();
+  const auto key = [](const Entry& e) { return std::make_tuple(e.output, e.list, e.look_alike); };
+  const auto by_key = [&](const Entry& x, const Entry& y) { return key(x) < key(y); };
+  std::size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && a[i].output < b[j].output)) {
+      d.removed.push_back(a[i++]);
+    } else if (i == a.size() || b[j].output < a[i].output) {
+      d.added.push_back(b[j++]);
+    } else {
+      // A run of one output on both sides (a look-alike output many
+      // records share): compared as multisets of whole entries.
+      std::size_t i2 = i, j2 = j;
+      while (i2 < a.size() && a[i2].output == a[i].output) ++i2;
+      while (j2 < b.size() && b[j2].output == b[j].output) ++j2;
+      std::vector<Entry> x(a.begin() + static_cast<std::ptrdiff_t>(i),
+                           a.begin() + static_cast<std::ptrdiff_t>(i2));
+      std::vector<Entry> y(b.begin() + static_cast<std::ptrdiff_t>(j),
+                           b.begin() + static_cast<std::ptrdiff_t>(j2));
+      std::sort(x.begin(), x.end(), by_key);
+      std::sort(y.begin(), y.end(), by_key);
+      std::set_difference(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(d.removed),
+                          by_key);
+      std::set_difference(y.begin(), y.end(), x.begin(), x.end(), std::back_inserter(d.added),
+                          by_key);
+      i = i2;
+      j = j2;
+    }
+  }
+  return d;
 }
 
 PublishedSet PublishedSet::FromEntries(std::vector<std::string> lists, std::vector<Entry> entries,

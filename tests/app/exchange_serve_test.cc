@@ -67,6 +67,12 @@ TEST_CASE("tdv serve shares a list: key, outputs, updates, partner keys only", "
     return std::to_string(json::parse(res->body)["total"].get<int>());
   };
   CHECK(tdv::testing::PollFor("2", total) == "2");
+  const auto sequence_now = [&] {
+    auto r = client.Get("/v1/exchange/outputs?limit=1", as_partner);
+    REQUIRE(r);
+    return json::parse(r->body)["sequence"].get<std::int64_t>();
+  };
+  const std::int64_t first_sequence = sequence_now();
   const auto owner_only = std::filesystem::perms::owner_read | std::filesystem::perms::owner_write;
   CHECK((std::filesystem::status(data.path() / "exchange.key").permissions() &
          std::filesystem::perms::all) == owner_only);
@@ -80,6 +86,7 @@ TEST_CASE("tdv serve shares a list: key, outputs, updates, partner keys only", "
   auto res = client.Get("/v1/exchange/outputs", as_partner);
   REQUIRE(res);
   CHECK(json::parse(res->body)["lists"] == json{"sltd", "later"});
+  const std::int64_t six = sequence_now();
   // A delta to a shared list: only the records that changed are evaluated.
   Import(data.path(), "sltd", "UTO,P,A7654321,stolen\n", true);
   CHECK(tdv::testing::PollFor("8", total) == "8");
@@ -95,6 +102,31 @@ TEST_CASE("tdv serve shares a list: key, outputs, updates, partner keys only", "
     REQUIRE(r.exit_code == 0);
   }
   CHECK(tdv::testing::PollFor("6", total) == "6");
+  // A partner holding the outputs of before those two deltas takes what
+  // changed since: the record added (two entries) and the one removed (two).
+  const auto since = [&](std::int64_t seq) {
+    auto r = client.Get("/v1/exchange/outputs?since=" + std::to_string(seq), as_partner);
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    return json::parse(r->body);
+  };
+  json delta = since(six);
+  CHECK(delta["since"] == six);
+  CHECK(delta["total"] == 6);
+  CHECK(delta["added"].size() == 2);
+  CHECK(delta["removed"].size() == 2);
+  CHECK_FALSE(delta.contains("outputs"));
+  // Current already: nothing changed.
+  delta = since(delta["sequence"].get<std::int64_t>());
+  CHECK(delta["added"].empty());
+  CHECK(delta["removed"].empty());
+  // From before the shared lists changed (a list joined: the entries'
+  // list numbers are not those), or a sequence never published: whole.
+  for (const std::int64_t seq : {first_sequence, six + 1000}) {
+    delta = since(seq);
+    CHECK_FALSE(delta.contains("since"));
+    CHECK(delta["outputs"].size() == 6);
+  }
 
   // Only partner keys: an officer's key is refused before anything is read.
   res = client.Get("/v1/exchange/outputs", {{"Authorization", "Bearer " + officer}});

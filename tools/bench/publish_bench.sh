@@ -5,7 +5,9 @@
 # OPRF outputs; then a delta of 100 upserts and 50 deletes is imported, and
 # the outputs follow it. Prints, from the server's log, the time of the
 # first publication (every record evaluated) and of the update (only the
-# records that changed), and the outputs' total after each. Stops by itself.
+# records that changed), and the outputs' total after each; then a partner
+# holding the first publication fetches the outputs whole and as a delta
+# (GET /v1/exchange/outputs?since=SEQ), each timed. Stops by itself.
 #
 #   tools/bench/publish_bench.sh TDV_BINARY [RECORDS]
 #
@@ -49,6 +51,31 @@ wait_for() {  # PATTERN: the log's line, once it is there (up to 30 minutes)
   exit 1
 }
 echo "first publication ($RECORDS records): $(wait_for 'outputs of 1 shared list(s) published')"
+FIRST_SEQ="$(wait_for 'outputs of 1 shared list(s) published' | sed -n 's/.*(sequence \([0-9]*\)).*/\1/p')"
 "$TDV" lists import --data "$DATA" --list sltd --source UTO-POLICE --delta "$DATA/delta.csv" \
   >/dev/null
 echo "after a delta of 100 upserts and 50 deletes: $(wait_for 'updated with')"
+# A partner holding the first publication's outputs fetches them again:
+# whole (pages of 100,000) against what changed since (?since=SEQ).
+KEY="$("$TDV" keys create --data "$DATA" --role partner --label "agency B" | head -1)"
+python3 - "$PORT" "$KEY" "$FIRST_SEQ" <<'PY'
+import json, sys, time, urllib.request
+port, key, first = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def get(q):
+    r = urllib.request.Request("http://127.0.0.1:%s/v1/exchange/outputs?%s" % (port, q),
+                               headers={"Authorization": "Bearer " + key})
+    body = urllib.request.urlopen(r, timeout=600).read()
+    return json.loads(body), len(body)
+t = time.monotonic()
+got, size, offset, total = 0, 0, 0, None
+while total is None or offset < total:
+    j, n = get("limit=100000&offset=%d" % offset)
+    total, offset, size = j["total"], offset + len(j["outputs"]), size + n
+whole = time.monotonic() - t
+t = time.monotonic()
+j, n = get("since=%d&limit=100000" % first)
+delta = time.monotonic() - t
+print("a partner's fetch of the outputs whole: %d entries, %.1f MB, %.2f s" % (total, size / 1e6, whole))
+print("the same partner's fetch of what changed since sequence %d: %d added, %d removed, %.1f kB, %.3f s"
+      % (first, len(j.get("added", [])), len(j.get("removed", [])), n / 1e3, delta))
+PY

@@ -36,8 +36,12 @@ class PartnerClient {
   // the partner's sequence moves while paging, started again (at most 3
   // times). kUnavailable when the partner cannot be reached or answers
   // other than 200 (its problem's detail in the message), kCorrupt when
-  // its answer is not what the route promises.
-  Result<verify::exchange::PublishedSet> FetchOutputs() const;
+  // its answer is not what the route promises. With `held`, the outputs
+  // last fetched: first asked as a delta from its sequence (?since=SEQ),
+  // taken when it applies to them and comes to the total the partner
+  // gives; paged whole otherwise (`whole`, when given, says which).
+  Result<verify::exchange::PublishedSet> FetchOutputs(
+      const verify::exchange::PublishedSet* held = nullptr, bool* whole = nullptr) const;
 
   // POST /v1/exchange/evaluate: the evaluator verify::exchange::
   // CheckDocument takes. At most 64 elements a call.

@@ -40,6 +40,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -138,6 +139,10 @@ struct ServerOptions {
   // the exchange routes answer 404. Called from request threads.
   std::vector<std::uint8_t> exchange_key;
   std::function<std::shared_ptr<const verify::exchange::PublishedSet>()> exchange_published;
+  // What changed in the outputs since the publication of sequence `since`
+  // (GET /v1/exchange/outputs?since=SEQ); nullopt (or an empty function)
+  // when that is not known: the outputs are then answered whole.
+  std::function<std::optional<verify::exchange::SetDelta>(std::int64_t since)> exchange_delta;
   // Blinded elements one POST /v1/exchange/evaluate takes (a document's
   // probes are 2 to 8).
   std::size_t exchange_max_elements = 64;

@@ -127,6 +127,11 @@ class PublishedSet {
   // the records' count: 2 entries a record).
   PublishedSet Apply(const std::vector<KeyedChange>& changes, std::int64_t sequence) const;
 
+  // This set with `removed` taken out (each once: several records may
+  // stand for one look-alike entry) and `added` put in, at `sequence`.
+  PublishedSet Patched(std::vector<Entry> added, const std::vector<Entry>& removed,
+                       std::int64_t sequence) const;
+
   // B's side: a set as A published it (entries in any order).
   static PublishedSet FromEntries(std::vector<std::string> lists, std::vector<Entry> entries,
                                   std::int64_t sequence);
@@ -165,6 +170,14 @@ class PublishedSet {
   std::vector<RecordKey> records_;  // parallel to entries_ (Build only)
   std::int64_t sequence_ = 0;
 };
+
+// What changed between two publications of a set of the same lists (mode
+// 1's outputs fetched as a delta): `to` is `from`.Patched(added, removed).
+struct SetDelta {
+  std::int64_t from = 0, to = 0;  // the two sets' sequences
+  std::vector<Entry> added, removed;
+};
+SetDelta Diff(const PublishedSet& from, const PublishedSet& to);
 
 // B's side, one document against one partner: a hit on the partner's
 // published outputs.
