@@ -121,6 +121,10 @@ Result<OpenedFeed> OpenFeedAnswer(const std::string& answer, const sig::SignerTr
   const std::string bytes(payload->begin(), payload->end());
   if (Status s = trust.Verify(bytes, *signature); !s)
     return Refused("not signed by the partner (" + s.error().message + ")");
+  return OpenFeedPayload(bytes, expect);
+}
+
+Result<OpenedFeed> OpenFeedPayload(const std::string& bytes, const FeedExpectation& expect) {
   OpenedFeed out;
   FeedHeader& h = out.header;
   std::vector<Entry> entries;

@@ -91,6 +91,10 @@ struct OpenedFeed {
 Result<OpenedFeed> OpenFeedAnswer(const std::string& answer, const sig::SignerTrust& trust,
                                   const FeedExpectation& expect);
 
+// The same checks after the signature: the payload's bytes as the partner
+// signed them (OpenFeedAnswer calls it once the signature holds).
+Result<OpenedFeed> OpenFeedPayload(const std::string& payload, const FeedExpectation& expect);
+
 }  // namespace tdv::http
 
 #endif  // TDV_HTTP_FEED_H_
