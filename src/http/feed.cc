@@ -4,6 +4,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "json_number.h"
 #include "tdv/sig/base64.h"
 
 namespace tdv::http {
@@ -134,15 +135,15 @@ Result<OpenedFeed> OpenFeedPayload(const std::string& bytes, const FeedExpectati
     if (p.at("format").get<std::string>() != "tdv-feed-1") return Refused("an unknown format");
     h.partner = p.at("partner").get<std::string>();
     h.list = p.at("list").get<std::string>();
-    h.sequence = p.at("sequence").get<std::int64_t>();
-    h.since = p.at("since").get<std::int64_t>();
+    h.sequence = internal::JsonInt64(p.at("sequence"));
+    h.since = internal::JsonInt64(p.at("since"));
     h.issued = p.at("issued").get<std::string>();
     h.unchanged = p.at("unchanged").get<bool>();
-    h.changes = p.value("changes", std::int64_t{0});
-    h.entries = p.value("entries", std::int64_t{-1});
+    h.changes = p.contains("changes") ? internal::JsonInt64(p.at("changes")) : 0;
+    h.entries = p.contains("entries") ? internal::JsonInt64(p.at("entries")) : -1;
     h.delta = p.value("delta", false);
     if (h.delta) {
-      h.from = p.at("from").get<std::int64_t>();
+      h.from = internal::JsonInt64(p.at("from"));
       if (h.unchanged || !UnpackChanges(p.at("records").get<std::string>(), changes))
         return Refused("its changes are not whole");
     } else if (!h.unchanged && (!Unpack(p.at("exact").get<std::string>(), false, entries) ||
@@ -150,6 +151,8 @@ Result<OpenedFeed> OpenFeedPayload(const std::string& bytes, const FeedExpectati
       return Refused("its entries are not whole");
     }
   } catch (const json::exception& e) {
+    return Refused(std::string("the payload is not a feed: ") + e.what());
+  } catch (const std::out_of_range& e) {
     return Refused(std::string("the payload is not a feed: ") + e.what());
   }
   if (h.partner != expect.partner) return Refused("made for another partner (" + h.partner + ")");

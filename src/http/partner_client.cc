@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_number.h"
 #include "tdv/sig/base64.h"
 
 namespace tdv::http {
@@ -53,7 +54,7 @@ Result<verify::exchange::Entry> ReadEntry(const json& o, std::size_t lists) {
   if (!bytes || bytes->size() != e.output.size())
     return Corrupt("an output is not " + std::to_string(e.output.size()) + " bytes in hex");
   std::copy(bytes->begin(), bytes->end(), e.output.begin());
-  e.list = o.at("list").get<std::uint32_t>();
+  e.list = static_cast<std::uint32_t>(internal::JsonCount(o.at("list"), UINT32_MAX));
   if (e.list >= lists) return Corrupt("an output names a list that is not there");
   e.look_alike = o.at("look_alike").get<bool>();
   return e;
@@ -64,7 +65,7 @@ Result<verify::exchange::Entry> ReadEntry(const json& o, std::size_t lists) {
 Result<std::optional<verify::exchange::PublishedSet>> ApplyDelta(
     const json& j, const verify::exchange::PublishedSet& held) {
   try {
-    if (j.at("since").get<std::int64_t>() != held.sequence())
+    if (internal::JsonInt64(j.at("since")) != held.sequence())
       return Corrupt("a delta from another sequence than asked");
     if (j.at("lists").get<std::vector<std::string>>() != held.lists())
       return std::optional<verify::exchange::PublishedSet>();
@@ -76,11 +77,13 @@ Result<std::optional<verify::exchange::PublishedSet>> ApplyDelta(
         (std::string(side) == "added" ? added : removed).push_back(*e);
       }
     }
-    auto next = held.Patched(std::move(added), removed, j.at("sequence").get<std::int64_t>());
-    if (next.entries().size() != j.at("total").get<std::size_t>())
+    auto next = held.Patched(std::move(added), removed, internal::JsonInt64(j.at("sequence")));
+    if (next.entries().size() != internal::JsonCount(j.at("total"), SIZE_MAX))
       return std::optional<verify::exchange::PublishedSet>();
     return std::optional<verify::exchange::PublishedSet>(std::move(next));
   } catch (const json::exception& e) {
+    return Corrupt(std::string("GET /v1/exchange/outputs: ") + e.what());
+  } catch (const std::out_of_range& e) {
     return Corrupt(std::string("GET /v1/exchange/outputs: ") + e.what());
   }
 }
@@ -117,15 +120,15 @@ Result<verify::exchange::PublishedSet> PartnerClient::FetchOutputs(
                       "GET /v1/exchange/outputs");
       if (!j) return j.error();
       try {
-        const std::int64_t seq = j->at("sequence").get<std::int64_t>();
+        const std::int64_t seq = internal::JsonInt64(j->at("sequence"));
         if (sequence >= 0 && seq != sequence) {
           moved = true;
           break;
         }
         sequence = seq;
         lists = j->at("lists").get<std::vector<std::string>>();
-        const std::size_t total = j->at("total").get<std::size_t>();
-        if (j->at("offset").get<std::size_t>() != entries.size())
+        const std::size_t total = internal::JsonCount(j->at("total"), SIZE_MAX);
+        if (internal::JsonCount(j->at("offset"), SIZE_MAX) != entries.size())
           return Corrupt("a page starts at another offset than asked");
         const json& outputs = j->at("outputs");
         for (const json& o : outputs) {
@@ -136,6 +139,8 @@ Result<verify::exchange::PublishedSet> PartnerClient::FetchOutputs(
         if (entries.size() >= total) break;
         if (outputs.empty()) return Corrupt("a page is empty before the total is reached");
       } catch (const json::exception& e) {
+        return Corrupt(std::string("GET /v1/exchange/outputs: ") + e.what());
+      } catch (const std::out_of_range& e) {
         return Corrupt(std::string("GET /v1/exchange/outputs: ") + e.what());
       }
     }

@@ -224,6 +224,23 @@ TEST_CASE("feed: a delta brings B's copy to A's set, and is refused where it wou
     j["payload"] = sig::EncodeBase64(bytes);
     refused(j.dump(), expect, "not signed by the partner");
   }
+  SECTION("numbers out of range: refused, not converted (fuzz_feed_payload found it)") {
+    for (const char* field : {"since", "sequence", "from", "entries", "changes"}) {
+      nlohmann::json p = {{"format", "tdv-feed-1"}, {"partner", b_id}, {"list", "sltd"},
+                          {"sequence", 5},          {"since", 1},      {"issued", "x"},
+                          {"unchanged", false},     {"delta", true},   {"from", *cursor},
+                          {"records", ""},          {"entries", 4},    {"changes", *now}};
+      for (const double big : {4e19, -4e19, 1.5}) {
+        p[field] = big;
+        auto r = OpenFeedPayload(p.dump(), expect);
+        INFO(field << " " << big);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == ErrorCode::kCorrupt);
+      }
+      p[field] = nlohmann::json::number_unsigned_t{18'000'000'000'000'000'000u};
+      CHECK_FALSE(OpenFeedPayload(p.dump(), expect));
+    }
+  }
   SECTION("the same changes applied again change nothing") {
     CHECK(opened->set->Apply(*keyed, 5).entries() == rebuilt->entries());
   }
