@@ -20,7 +20,8 @@
 # kCrnnMaxMembers models, so the file it writes is not read.
 # TDV_CRNN_MEMBER=5 another recipe, half its lines over dense security
 # print (render_ctc_lines.py --security: hatching and guilloche waves a few
-# pixels apart, thin pale glyphs over them; 41, 44, 47). After each,
+# pixels apart, thin pale glyphs over them; 41, 44, 47; 64 minutes here):
+# measured and not kept either (models/README.md, "A fifth recipe"). After each,
 # the models there are measured together (WORKDIR/ensemble.json: the sure
 # threshold of the ensemble, kCrnnSure in src/vision/mrz_crnn.h).
 #
