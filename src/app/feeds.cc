@@ -95,8 +95,9 @@ Result<std::string> FeedPublisher::Answer(const std::string& list, const std::st
   http::FeedHeader header{partner, list, it->version, since, FeedTime(), since == it->version};
   header.changes = *cursor;
   if (header.unchanged) {
-    // The copy is current: its cursor moves on to A's (other lists'
-    // changes, none of this one's).
+    // The copy is current. A's cursor goes with it; B keeps the cursor of
+    // the answer it kept (a later delta from there carries changes it has,
+    // which change nothing).
     return http::MakeFeedAnswer(header, nullptr, *signer_);
   }
   if (since > 0 && changes > 0 && since < it->version) {
