@@ -62,6 +62,7 @@ constexpr const char* kSettings[] = {"listen",
                                      "exchange_key_file",
                                      "feed_signer_cert",
                                      "feed_signer_key",
+                                     "feed_details",
                                      "partners",
                                      "partners_refresh_seconds",
                                      "partner_hit"};
@@ -263,7 +264,8 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
       config.store = value.get<std::string>();
     } else if (key == "allow_specimens" || key == "strict" || key == "check_expiry" ||
                key == "access_log" || key == "require_lists" ||
-               key == "audit_document_number_in_clear" || key == "tls_require_client_cert") {
+               key == "audit_document_number_in_clear" || key == "tls_require_client_cert" ||
+               key == "feed_details") {
       if (!value.is_boolean()) return bad("\"" + key + "\" must be true or false");
       bool& target = key == "allow_specimens"           ? config.allow_specimens
                      : key == "strict"                  ? config.strict
@@ -271,6 +273,7 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const std::stri
                      : key == "require_lists"           ? config.require_lists
                      : key == "access_log"              ? config.access_log
                      : key == "tls_require_client_cert" ? config.tls_require_client_cert
+                     : key == "feed_details"            ? config.feed_details
                                                         : config.audit_document_number_in_clear;
       target = value.get<bool>();
     } else if (key == "expiry_window_years" || key == "threads") {

@@ -112,6 +112,10 @@ struct Config {
   // Mode 2, A's side: the certificate and key (PEM) GET /v1/feeds/{list}
   // signs with; unset: no feeds.
   std::string feed_signer_cert, feed_signer_key;
+  // Whether A's feeds share each record's status and dates (never its
+  // number, agency, reference or reason): the partner's officer then sees
+  // them with a hit. Off by default ("confirm the hit").
+  bool feed_details = false;
   // Agency B's side: the partners each document is checked against, and how
   // often `tdv serve` fetches their published outputs again.
   std::vector<PartnerConfig> partners;

@@ -55,10 +55,13 @@ Status WriteFeedIndex(const std::filesystem::path& path, const std::string& feed
       {"since", header.since},
       {"copy_sha256", header.copy_sha256},
       {"signer_sha256", header.signer_sha256},
-      {"changes",
-       header.changes}}.dump();
+      {"changes", header.changes},
+      {"details", set.shares_details()
+                      ? static_cast<std::int64_t>(set.details().size())
+                      : -1}}.dump();
   std::string out;
-  out.reserve(kMagic.size() + 4 + head.size() + 8 + set.entries().size() * kEntryBytes + kMacHex);
+  out.reserve(kMagic.size() + 4 + head.size() + 8 + set.entries().size() * kEntryBytes +
+              set.details().size() * verify::exchange::kDetailsBytes + kMacHex);
   out.append(kMagic);
   PutLe(out, head.size(), 4);
   out.append(head);
@@ -67,6 +70,7 @@ Status WriteFeedIndex(const std::filesystem::path& path, const std::string& feed
     out.append(reinterpret_cast<const char*>(e.output.data()), kPublishedBytes);
     out.push_back(e.look_alike ? '\1' : '\0');
   }
+  for (const auto& d : set.details()) verify::exchange::AppendDetails(out, d);
   out.append(sig::HmacSha256(IndexKey(feed_key)).Hex(out));
   return WriteWhole(path, out);
 }
@@ -93,11 +97,11 @@ Result<verify::exchange::PublishedSet> ReadFeedIndex(const std::filesystem::path
   at += head_size;
   const std::uint64_t count = GetLe(body, at, 8);
   at += 8;
-  if (!head.is_object() || count != (body.size() - at) / kEntryBytes ||
-      (body.size() - at) % kEntryBytes != 0)
-    return Refused(path, "cut short");
+  if (!head.is_object()) return Refused(path, "its header is not an index's");
   FeedIndexHeader got;
+  std::int64_t details = -1;
   try {
+    details = head.value("details", std::int64_t{-1});
     got.list = head.at("list").get<std::string>();
     got.sequence = head.at("sequence").get<std::int64_t>();
     got.since = head.at("since").get<std::int64_t>();
@@ -107,6 +111,11 @@ Result<verify::exchange::PublishedSet> ReadFeedIndex(const std::filesystem::path
   } catch (const nlohmann::json::exception&) {
     return Refused(path, "its header is not an index's");
   }
+  const std::uint64_t detail_count = details < 0 ? 0 : static_cast<std::uint64_t>(details);
+  const std::size_t rest = body.size() - at;
+  if (count > rest / kEntryBytes || detail_count > rest / verify::exchange::kDetailsBytes ||
+      rest - count * kEntryBytes != detail_count * verify::exchange::kDetailsBytes)
+    return Refused(path, "cut short");
   if (got.list != expect.list || got.sequence != expect.sequence || got.since != expect.since ||
       got.changes != expect.changes)
     return Refused(path, "made for another copy (list, sequence, since or changes)");
@@ -119,7 +128,20 @@ Result<verify::exchange::PublishedSet> ReadFeedIndex(const std::filesystem::path
     std::memcpy(entries[i].output.data(), body.data() + at, kPublishedBytes);
     entries[i].look_alike = body[at + kPublishedBytes] != '\0';
   }
-  return verify::exchange::PublishedSet::FromEntries({got.list}, std::move(entries), got.sequence);
+  std::optional<std::vector<verify::exchange::SharedDetails>> shared;
+  if (details >= 0) {
+    shared.emplace();
+    for (std::uint64_t i = 0; i < detail_count; ++i, at += verify::exchange::kDetailsBytes) {
+      auto d = verify::exchange::ParseDetails(
+          std::span<const std::uint8_t, verify::exchange::kDetailsBytes>(
+              reinterpret_cast<const std::uint8_t*>(body.data() + at),
+              verify::exchange::kDetailsBytes));
+      if (!d) return Refused(path, "its records' details are not whole");
+      shared->push_back(std::move(*d));
+    }
+  }
+  return verify::exchange::PublishedSet::FromEntries({got.list}, std::move(entries), got.sequence,
+                                                     std::move(shared));
 }
 
 }  // namespace tdv::app

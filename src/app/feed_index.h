@@ -18,11 +18,11 @@
 //
 // Format: "TDVFIDX1", a 4-byte little-endian length and that many bytes of
 // JSON {"list", "sequence", "since", "copy_sha256", "signer_sha256",
-// "changes"}, an
-// 8-byte count N, N
-// entries of 17 bytes (the 16-byte output, then 1 for a look-alike entry,
-// 0 for an exact one) in the set's order, and the MAC over all of it as 64
-// hex digits.
+// "changes", "details" (how many records' details the partner shares; -1:
+// none shared)}, an 8-byte count N, N entries of 17 bytes (the 16-byte
+// output, then 1 for a look-alike entry, 0 for an exact one) in the set's
+// order, the records' details (verify::exchange::AppendDetails each), and
+// the MAC over all of it as 64 hex digits.
 #ifndef TDV_APP_FEED_INDEX_H_
 #define TDV_APP_FEED_INDEX_H_
 

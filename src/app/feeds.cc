@@ -58,6 +58,9 @@ Result<std::optional<std::string>> FeedPublisher::Delta(http::FeedHeader header,
       if (keyed.error().code == ErrorCode::kUnsupported) return std::optional<std::string>();
       return keyed.error();
     }
+    if (config_.feed_details) {
+      if (Status s = AddDetails(header.list, *events, *keyed); !s) return s.error();
+    }
     header.sequence = it->version;
     header.unchanged = false;
     header.delta = true;
@@ -69,6 +72,32 @@ Result<std::optional<std::string>> FeedPublisher::Delta(http::FeedHeader header,
     return std::optional<std::string>(std::move(*answer));
   }
   return std::optional<std::string>();
+}
+
+// Each keyed change's details (config feed_details): the record as it is
+// now (a later change sends them again), or, for a record no longer there,
+// its type and the status the change log holds.
+Status FeedPublisher::AddDetails(const std::string& list,
+                                 const std::vector<lists::ChangeEvent>& events,
+                                 std::vector<verify::exchange::KeyedChange>& keyed) {
+  std::size_t k = 0;
+  for (const lists::ChangeEvent& e : events) {
+    if (e.list != list || !e.record) continue;  // KeyedChanges passes these over
+    if (k >= keyed.size()) break;
+    const lists::ListRecord& r = *e.record;
+    verify::exchange::SharedDetails d{keyed[k].exact.output, r.document_type, r.status, {}, {}};
+    if (e.kind == "upsert") {
+      auto now = store_->Get(list, r.issuing_state, r.document_type, r.document_number);
+      if (!now) return now.error();
+      if (*now) {
+        d.status = (*now)->status;
+        d.date_reported = (*now)->date_reported;
+        d.expiry_date = (*now)->expiry_date;
+      }
+    }
+    keyed[k++].details = std::move(d);
+  }
+  return {};
 }
 
 Result<std::string> FeedPublisher::Answer(const std::string& list, const std::string& partner,
@@ -109,7 +138,7 @@ Result<std::string> FeedPublisher::Answer(const std::string& list, const std::st
     if (*delta) return std::move(**delta);
   }
   auto set = verify::exchange::PublishedSet::BuildKeyed(
-      *store_, {list}, verify::exchange::FeedKey(key_, partner), 1);
+      *store_, {list}, verify::exchange::FeedKey(key_, partner), 1, false, config_.feed_details);
   if (!set) return set.error();
   return http::MakeFeedAnswer(header, &*set, *signer_);
 }

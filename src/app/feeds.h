@@ -35,8 +35,8 @@ class FeedPublisher {
   // changed since the change sequence `changes`, the cursor of the copy
   // the partner holds) where the store's change log has them, record by
   // record and at most kMaxDeltaChanges; the list's entries whole
-  // otherwise. kNotFound for a list not shared (or not in the store); the
-  // store's errors as they come.
+  // otherwise; with feed_details, each record's status and dates too. kNotFound for a list not
+  // shared (or not in the store); the store's errors as they come.
   Result<std::string> Answer(const std::string& list, const std::string& partner,
                              std::int64_t since, std::int64_t changes = 0);
 
@@ -55,6 +55,8 @@ class FeedPublisher {
   // nullopt when one cannot be made (a list replaced, too many changes, the
   // store moving meanwhile).
   Result<std::optional<std::string>> Delta(http::FeedHeader header, std::int64_t changes);
+  Status AddDetails(const std::string& list, const std::vector<lists::ChangeEvent>& events,
+                    std::vector<verify::exchange::KeyedChange>& keyed);
 };
 
 }  // namespace tdv::app

@@ -27,23 +27,7 @@ Result<std::unique_ptr<Partners>> Partners::Open(const Config& config) {
     options.key = key;
     options.timeout_seconds = c.timeout_seconds;
     options.ca_file = c.ca_file;
-    auto p = std::unique_ptr<Partner>(new Partner{c,
-                                                  http::PartnerClient(options),
-                                                  {},
-                                                  {},
-                                                  {},
-                                                  {},
-                                                  {},
-                                                  {},
-                                                  {},
-                                                  {},
-                                                  {},
-                                                  {},
-                                                  {},
-                                                  {},
-                                                  {},
-                                                  {},
-                                                  {}});
+    auto p = std::make_unique<Partner>(c, options);
     p->error = "not fetched yet";
     if (c.feed()) {
       std::ifstream fk(c.feed_key_file);

@@ -63,6 +63,8 @@ class Partners {
 
  private:
   struct Partner {
+    Partner(PartnerConfig c, const http::PartnerOptions& options)
+        : config(std::move(c)), client(options) {}
     PartnerConfig config;
     http::PartnerClient client;
     mutable std::mutex mu;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tdv/http/feed.h"
 
+#include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -70,6 +71,28 @@ bool UnpackChanges(const std::string& text, std::vector<verify::exchange::KeyedC
   return true;
 }
 
+// The records' details A shares (verify::exchange::AppendDetails each).
+std::string PackDetails(const std::vector<verify::exchange::SharedDetails>& details) {
+  std::string bytes;
+  bytes.reserve(details.size() * verify::exchange::kDetailsBytes);
+  for (const auto& d : details) verify::exchange::AppendDetails(bytes, d);
+  return sig::EncodeBase64(std::span<const std::uint8_t>(
+      reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+}
+
+bool UnpackDetails(const std::string& text, std::vector<verify::exchange::SharedDetails>& into) {
+  using verify::exchange::kDetailsBytes;
+  auto bytes = sig::DecodeBase64(text);
+  if (!bytes || bytes->size() % kDetailsBytes != 0) return false;
+  for (std::size_t i = 0; i < bytes->size(); i += kDetailsBytes) {
+    auto d = verify::exchange::ParseDetails(
+        std::span<const std::uint8_t, kDetailsBytes>(bytes->data() + i, kDetailsBytes));
+    if (!d) return false;
+    into.push_back(std::move(*d));
+  }
+  return true;
+}
+
 json Header(const FeedHeader& header) {
   return json{
       {"format", "tdv-feed-1"},        {"partner", header.partner}, {"list", header.list},
@@ -95,6 +118,13 @@ Result<std::string> MakeFeedDelta(const FeedHeader& header,
   payload["delta"] = true;
   payload["from"] = header.from;
   payload["records"] = PackChanges(changes);
+  // Each record's details, in the records' order, when A shares them.
+  if (!changes.empty() && std::all_of(changes.begin(), changes.end(),
+                                      [](const auto& c) { return c.details.has_value(); })) {
+    std::vector<verify::exchange::SharedDetails> details;
+    for (const auto& c : changes) details.push_back(*c.details);
+    payload["details"] = PackDetails(details);
+  }
   return Signed(payload, signer);
 }
 
@@ -107,6 +137,7 @@ Result<std::string> MakeFeedAnswer(const FeedHeader& header,
   json payload = Header(h);
   payload["exact"] = whole ? Pack(*set, false) : "";
   payload["look_alike"] = whole ? Pack(*set, true) : "";
+  if (whole && set->shares_details()) payload["details"] = PackDetails(set->details());
   return Signed(payload, signer);
 }
 
@@ -130,6 +161,7 @@ Result<OpenedFeed> OpenFeedPayload(const std::string& bytes, const FeedExpectati
   FeedHeader& h = out.header;
   std::vector<Entry> entries;
   std::vector<verify::exchange::KeyedChange> changes;
+  std::optional<std::vector<verify::exchange::SharedDetails>> details;
   try {
     const json p = json::parse(bytes);
     if (p.at("format").get<std::string>() != "tdv-feed-1") return Refused("an unknown format");
@@ -149,6 +181,11 @@ Result<OpenedFeed> OpenFeedPayload(const std::string& bytes, const FeedExpectati
     } else if (!h.unchanged && (!Unpack(p.at("exact").get<std::string>(), false, entries) ||
                                 !Unpack(p.at("look_alike").get<std::string>(), true, entries))) {
       return Refused("its entries are not whole");
+    }
+    if (p.contains("details") && !h.unchanged) {
+      details.emplace();
+      if (!UnpackDetails(p.at("details").get<std::string>(), *details))
+        return Refused("its records' details are not whole");
     }
   } catch (const json::exception& e) {
     return Refused(std::string("the payload is not a feed: ") + e.what());
@@ -182,9 +219,33 @@ Result<OpenedFeed> OpenFeedPayload(const std::string& bytes, const FeedExpectati
     }
     if (h.changes < h.from || h.entries < 0)
       return Refused("a delta that ends before it starts, or without its count");
+    if (details) {
+      // One a record, of that record.
+      if (details->size() != changes.size())
+        return Refused("a delta with details for some of its records only");
+      for (std::size_t i = 0; i < changes.size(); ++i) {
+        if ((*details)[i].exact != changes[i].exact.output)
+          return Refused("a delta whose details are of other records");
+        changes[i].details = std::move((*details)[i]);
+      }
+    }
     out.set = expect.held_set->Apply(changes, h.sequence);
   } else if (!h.unchanged) {
-    out.set = verify::exchange::PublishedSet::FromEntries({h.list}, std::move(entries), h.sequence);
+    // A record's details for each exact entry, no more.
+    if (details) {
+      const auto exact = static_cast<std::size_t>(std::count_if(
+          entries.begin(), entries.end(), [](const Entry& e) { return !e.look_alike; }));
+      if (details->size() != exact)
+        return Refused("details for " + std::to_string(details->size()) + " records, " +
+                       std::to_string(exact) + " exact entries");
+    }
+    out.set = verify::exchange::PublishedSet::FromEntries({h.list}, std::move(entries), h.sequence,
+                                                          std::move(details));
+    if (out.set->shares_details()) {
+      for (const auto& d : out.set->details()) {
+        if (out.set->Find(d.exact).empty()) return Refused("details of a record it does not list");
+      }
+    }
   }
   // An answer that says how many entries the copy holds after it (those
   // of A before the count was signed say nothing).

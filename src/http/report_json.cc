@@ -440,8 +440,21 @@ std::string ReportToJson(const verify::VerificationReport& report, int indent) {
         w.BeginObject()
             .Member("match", h.look_alike ? "possible" : "exact")
             .Member("list", h.list)
-            .Member("reference", h.reference)
-            .EndObject();
+            .Member("reference", h.reference);
+        if (!h.details.empty()) {
+          // What the partner shares of the records (its feed_details).
+          w.Key("shared").BeginArray();
+          for (const auto& d : h.details) {
+            w.BeginObject()
+                .Member("document_type", d.document_type)
+                .Member("status", lists::RecordStatusName(d.status));
+            if (d.date_reported) w.Member("date_reported", d.date_reported->ToIso());
+            if (d.expiry_date) w.Member("expiry_date", d.expiry_date->ToIso());
+            w.EndObject();
+          }
+          w.EndArray();
+        }
+        w.EndObject();
       }
       w.EndArray().EndObject();
     }

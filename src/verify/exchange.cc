@@ -104,20 +104,21 @@ Result<Output> Keyed(const sig::HmacSha256& mac, const std::string& input) {
 Result<PublishedSet> PublishedSet::BuildKeyed(lists::ListStore& store,
                                               const std::vector<std::string>& lists,
                                               std::string_view feed_key, int threads,
-                                              bool keep_records) {
+                                              bool keep_records, bool with_details) {
   const sig::HmacSha256 mac(feed_key);
   return BuildWith(
       store, lists, [&mac](const std::string& input) { return Keyed(mac, input); }, threads,
-      keep_records);
+      keep_records, with_details);
 }
 
 Result<PublishedSet> PublishedSet::BuildWith(
     lists::ListStore& store, const std::vector<std::string>& lists,
     const std::function<Result<Output>(const std::string&)>& output_of, int threads,
-    bool keep_records) {
+    bool keep_records, bool with_details) {
   auto known = store.Lists();
   if (!known) return known.error();
   PublishedSet set;
+  set.shares_details_ = with_details;
   std::int64_t sequence = 0;
   for (const std::string& name : lists) {
     const bool present = std::any_of(known->begin(), known->end(),
@@ -130,6 +131,10 @@ Result<PublishedSet> PublishedSet::BuildWith(
       set.records_.push_back({name, r.issuing_state, r.document_type, r.document_number, true});
       set.entries_.push_back({Output{}, list_index, false});
       set.entries_.push_back({Output{}, list_index, true});
+      // The record's exact output is entries_[2k], filled in below.
+      if (with_details)
+        set.details_.push_back(
+            {Output{}, r.document_type, r.status, r.date_reported, r.expiry_date});
     });
     if (!seq) return seq.error();
     sequence = std::max(sequence, *seq);
@@ -159,6 +164,8 @@ Result<PublishedSet> PublishedSet::BuildWith(
   for (auto& th : pool) th.join();
   if (failed) return first_error;
   if (!keep_records) std::vector<RecordKey>().swap(set.records_);
+  for (std::size_t k = 0; k < set.details_.size(); ++k)
+    set.details_[k].exact = set.entries_[2 * k].output;
   set.Sort();
   return set;
 }
@@ -196,7 +203,8 @@ Result<std::vector<KeyedChange>> PublishedSet::Evaluate(
     const auto id = ids.try_emplace({c.list, r.issuing_state, r.document_type, r.document_number},
                                     static_cast<std::uint32_t>(ids.size()))
                         .first->second;
-    out.push_back({{*exact, list, false}, {*look, list, true}, c.kind == "upsert", id});
+    out.push_back(
+        {{*exact, list, false}, {*look, list, true}, c.kind == "upsert", id, std::nullopt});
   }
   return out;
 }
@@ -265,7 +273,34 @@ PublishedSet PublishedSet::Apply(const std::vector<KeyedChange>& changes,
       to.push_back(g.look_alike);
     }
   }
-  return Patched(added, removed, sequence);
+  PublishedSet next = Patched(added, removed, sequence);
+  const bool all_detailed = std::all_of(changes.begin(), changes.end(), [](const KeyedChange& c) {
+    return c.details && c.details->exact == c.exact.output;
+  });
+  if (!shares_details_ || !all_detailed) {
+    next.shares_details_ = false;
+    std::vector<SharedDetails>().swap(next.details_);
+    return next;
+  }
+  // A record's details replaced by its change's (in order: the last change
+  // of a record is what it is now), a deleted record's dropped.
+  std::map<std::pair<Output, std::string>, std::optional<SharedDetails>> changed;
+  for (const KeyedChange& c : changes) {
+    auto& slot = changed[{c.exact.output, c.details->document_type}];
+    if (c.listed)
+      slot = c.details;
+    else
+      slot.reset();
+  }
+  std::vector<SharedDetails> details;
+  details.reserve(details_.size() + changed.size());
+  for (const SharedDetails& d : details_)
+    if (!changed.contains({d.exact, d.document_type})) details.push_back(d);
+  for (const auto& [key, d] : changed)
+    if (d) details.push_back(*d);
+  next.details_ = std::move(details);
+  next.SortDetails();
+  return next;
 }
 
 PublishedSet PublishedSet::Patched(std::vector<Entry> added, const std::vector<Entry>& removed,
@@ -273,6 +308,8 @@ PublishedSet PublishedSet::Patched(std::vector<Entry> added, const std::vector<E
   PublishedSet next;
   next.lists_ = lists_;
   next.sequence_ = sequence;
+  next.shares_details_ = shares_details_;
+  next.details_ = details_;
   std::sort(added.begin(), added.end(), Less);
   // One pass: the entries kept (a removed entry taken out once: a
   // look-alike output may stand for several records) merged with those added.
@@ -333,18 +370,90 @@ SetDelta Diff(const PublishedSet& from, const PublishedSet& to) {
 }
 
 PublishedSet PublishedSet::FromEntries(std::vector<std::string> lists, std::vector<Entry> entries,
-                                       std::int64_t sequence) {
+                                       std::int64_t sequence,
+                                       std::optional<std::vector<SharedDetails>> details) {
   PublishedSet set;
   set.lists_ = std::move(lists);
   set.entries_ = std::move(entries);
   set.sequence_ = sequence;
+  if (details) {
+    set.shares_details_ = true;
+    set.details_ = std::move(*details);
+  }
   set.Sort();
   return set;
 }
 
+std::vector<SharedDetails> PublishedSet::DetailsOf(const Output& exact) const {
+  const auto lo =
+      std::lower_bound(details_.begin(), details_.end(), exact,
+                       [](const SharedDetails& d, const Output& o) { return d.exact < o; });
+  std::vector<SharedDetails> out;
+  for (auto it = lo; it != details_.end() && it->exact == exact; ++it) out.push_back(*it);
+  return out;
+}
+
+void PublishedSet::SortDetails() {
+  const auto by_key = [](const SharedDetails& a, const SharedDetails& b) {
+    return std::tie(a.exact, a.document_type) < std::tie(b.exact, b.document_type);
+  };
+  if (!std::is_sorted(details_.begin(), details_.end(), by_key))
+    std::sort(details_.begin(), details_.end(), by_key);
+}
+
+namespace {
+void PutDate(std::string& out, const std::optional<mrz::CivilDate>& d) {
+  const std::uint32_t v =
+      d ? static_cast<std::uint32_t>(d->year * 10000 + d->month * 100 + d->day) : 0;
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+// A date as PutDate writes it: nullopt inside when not given; nullopt
+// outside when not a real date.
+std::optional<std::optional<mrz::CivilDate>> GetDate(const std::uint8_t* p) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(p[i]) << (8 * i);
+  if (v == 0) return std::optional<mrz::CivilDate>();
+  const mrz::CivilDate d{static_cast<int>(v / 10000), static_cast<int>(v / 100 % 100),
+                         static_cast<int>(v % 100)};
+  if (!d.IsValid()) return std::nullopt;
+  return std::optional<mrz::CivilDate>(d);
+}
+}  // namespace
+
+void AppendDetails(std::string& out, const SharedDetails& d) {
+  out.append(reinterpret_cast<const char*>(d.exact.data()), kPublishedBytes);
+  for (std::size_t i = 0; i < 2; ++i)
+    out.push_back(i < d.document_type.size() ? d.document_type[i] : '<');
+  out.push_back(static_cast<char>(d.status));
+  PutDate(out, d.date_reported);
+  PutDate(out, d.expiry_date);
+}
+
+std::optional<SharedDetails> ParseDetails(std::span<const std::uint8_t, kDetailsBytes> b) {
+  SharedDetails d;
+  std::memcpy(d.exact.data(), b.data(), kPublishedBytes);
+  const std::uint8_t* p = b.data() + kPublishedBytes;
+  const auto letter = [](std::uint8_t c) { return c >= 'A' && c <= 'Z'; };
+  if (!letter(p[0]) || !(letter(p[1]) || p[1] == '<')) return std::nullopt;
+  d.document_type.push_back(static_cast<char>(p[0]));
+  if (p[1] != '<') d.document_type.push_back(static_cast<char>(p[1]));
+  if (p[2] > static_cast<std::uint8_t>(lists::RecordStatus::kInvalidated)) return std::nullopt;
+  d.status = static_cast<lists::RecordStatus>(p[2]);
+  auto reported = GetDate(p + 3);
+  auto expiry = GetDate(p + 7);
+  if (!reported || !expiry) return std::nullopt;
+  d.date_reported = *reported;
+  d.expiry_date = *expiry;
+  return d;
+}
+
 void PublishedSet::Sort() {
   // A set read back as it was written (a kept feed's index) is in order.
-  if (std::is_sorted(entries_.begin(), entries_.end(), Less)) return;
+  if (std::is_sorted(entries_.begin(), entries_.end(), Less)) {
+    SortDetails();
+    return;
+  }
   std::vector<std::size_t> order(entries_.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(),
@@ -359,6 +468,7 @@ void PublishedSet::Sort() {
   }
   entries_ = std::move(entries);
   records_ = std::move(records);
+  SortDetails();
 }
 
 std::vector<Entry> PublishedSet::Find(std::span<const std::uint8_t> output) const {
@@ -392,7 +502,8 @@ std::vector<PartnerHit> Hits(const PublishedSet& set, const std::vector<Probe>& 
       // be a collision of 128 bits.
       if (e.look_alike != probes[i].look_alike || e.list >= set.lists().size()) continue;
       auto& into = e.look_alike ? possible : exact;
-      PartnerHit hit{set.lists()[e.list], Reference(set.lists()[e.list], e.output), e.look_alike};
+      PartnerHit hit{set.lists()[e.list], Reference(set.lists()[e.list], e.output), e.look_alike,
+                     e.look_alike ? std::vector<SharedDetails>() : set.DetailsOf(e.output)};
       const bool seen = std::any_of(into.begin(), into.end(), [&](const PartnerHit& h) {
         return h.reference == hit.reference;
       });

@@ -336,10 +336,19 @@ void Verifier::CheckPartners(VerificationReport& report) const {
                  hit.reference});
       } else {
         exact = true;
+        // What the partner shares of its records (its feed_details), said
+        // as the partner's word: the hit is still to be confirmed.
+        std::string shared;
+        for (const exchange::SharedDetails& d : hit.details) {
+          shared += (shared.empty() ? "; the partner's record: " : "; ") + d.document_type + " " +
+                    lists::RecordStatusName(d.status);
+          if (d.date_reported) shared += ", reported " + d.date_reported->ToIso();
+          if (d.expiry_date) shared += ", expiry " + d.expiry_date->ToIso();
+        }
         report.reasons.push_back({"partner_list_hit", "the document is on " + where +
                                                           ": ask the partner to confirm the hit, "
                                                           "quoting reference " +
-                                                          hit.reference});
+                                                          hit.reference + shared});
       }
     }
     report.partners.push_back(std::move(c));

@@ -468,6 +468,7 @@ TEST_CASE("two agencies in mode 2: B keeps A's signed feed and checks offline", 
   CHECK(report["verdict"] == "review");
   CHECK(report["partners"][0]["status"] == "hit");
   CHECK(report["partners"][0]["hits"][0]["match"] == "exact");
+  CHECK_FALSE(report["partners"][0]["hits"][0].contains("shared"));  // A shares no details
   CHECK(report["reasons"][0]["code"] == "partner_list_hit");
   const std::string reference = report["partners"][0]["hits"][0]["reference"];
   // A confirms a feed's reference with the partner's key id.
@@ -536,6 +537,97 @@ TEST_CASE("two agencies in mode 2: B keeps A's signed feed and checks offline", 
   }
   json altered = partner_of(Tdv(check, b.path()));
   CHECK(altered["status"] == "unavailable");
+}
+
+TEST_CASE("two agencies in mode 2 with A's feed_details: B's officer sees status and dates",
+          "[cli][exchange]") {
+  TempDir a, b;
+  const std::filesystem::path tls = std::filesystem::path(TDV_TEST_PKI_DIR) / "tls";
+  const auto import = [&](const std::string& rows, bool delta) {
+    const auto file = a.path() / "sltd.csv";
+    std::ofstream(file) << "issuing_state,document_type,document_number,status,date_reported,"
+                           "expiry_date,reporting_agency,reason\n"
+                        << rows;
+    std::vector<std::string> args = {"lists",    "import",     "--list",     "sltd",
+                                     "--source", "UTO-POLICE", file.string()};
+    if (delta) args.push_back("--delta");
+    auto r = Tdv(args, a.path());
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+  };
+  import("UTO,P,L898902C3,stolen,2026-03-14,2031-03-13,UTO-POLICE-7,desk report\n", false);
+  const std::string for_b = Key(a.path(), "partner");
+  const std::string b_id = for_b.substr(4, 16);
+  std::ofstream(a.path() / "config.json") << json{
+      {"exchange_lists", {"sltd"}},
+      {"feed_signer_cert", (tls / "feed-a.pem").string()},
+      {"feed_signer_key", (tls / "feed-a.key").string()},
+      {"feed_details", true}}.dump();
+  auto fk = Tdv({"exchange", "feed-key", b_id}, a.path());
+  REQUIRE(fk.exit_code == 0);
+  std::ofstream(b.path() / "agency-a.feed-key") << fk.out;
+  std::ofstream(b.path() / "agency-a.key") << for_b << "\n";
+  const std::vector<std::string> check = {
+      "check",
+      "--mrz",
+      "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10",
+      "--allow-specimens",
+      "--no-check-expiry",
+      "--json"};
+  const auto hit_of = [&]() {
+    auto r = Tdv(check, b.path());
+    INFO(r.err);
+    REQUIRE_FALSE(r.out.empty());
+    const json report = json::parse(r.out);
+    REQUIRE(report["partners"].size() == 1);
+    REQUIRE(report["partners"][0]["status"] == "hit");
+    CHECK(report["verdict"] == "review");  // the partner's word, not yet confirmed
+    return report;
+  };
+  {
+    tdv::testing::Serving agency_a(TDV_BINARY, a.path());
+    REQUIRE(agency_a.port != 0);
+    std::ofstream(b.path() / "config.json")
+        << json{{"partners",
+                 {{{"name", "agency-a"},
+                   {"url", "http://127.0.0.1:" + std::to_string(agency_a.port)},
+                   {"key_file", (b.path() / "agency-a.key").string()},
+                   {"feed",
+                    {{"list", "sltd"},
+                     {"key_file", (b.path() / "agency-a.feed-key").string()},
+                     {"signer", (tls / "ca.pem").string()}}}}}}}
+               .dump();
+    auto r = Tdv({"lists", "subscribe"}, b.path());
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    json report = hit_of();
+    json shared = report["partners"][0]["hits"][0]["shared"];
+    REQUIRE(shared.size() == 1);
+    CHECK(shared[0] == json{{"document_type", "P"},
+                            {"status", "stolen"},
+                            {"date_reported", "2026-03-14"},
+                            {"expiry_date", "2031-03-13"}});
+    CHECK(report["reasons"][0]["message"].get<std::string>().find(
+              "the partner's record: P stolen, reported 2026-03-14, expiry 2031-03-13") !=
+          std::string::npos);
+    // A changes the record's status: B's next subscription takes it as a
+    // delta, with the record's details as they are now.
+    import("UTO,P,L898902C3,revoked,2026-03-14,2031-03-13,UTO-POLICE-7,desk report\n", true);
+    r = Tdv({"lists", "subscribe"}, b.path());
+    CHECK(r.out.find("a delta: 2 entries of sltd, sequence 2") != std::string::npos);
+    CHECK(hit_of()["partners"][0]["hits"][0]["shared"][0]["status"] == "revoked");
+  }
+  // Offline, from the index; and without it, from the whole answer and the
+  // delta verified again: the same details.
+  CHECK(hit_of()["partners"][0]["hits"][0]["shared"][0]["status"] == "revoked");
+  std::filesystem::remove(b.path() / "feeds" / "agency-a.index");
+  CHECK(hit_of()["partners"][0]["hits"][0]["shared"][0]["status"] == "revoked");
+  REQUIRE(std::filesystem::exists(b.path() / "feeds" / "agency-a.index"));
+  // Status and dates only: neither the number, the agency nor the reason.
+  const std::string kept = AllBytes(b.path());
+  CHECK(kept.find("L898902C3") == std::string::npos);
+  CHECK(kept.find("UTO-POLICE-7") == std::string::npos);
+  CHECK(kept.find("desk report") == std::string::npos);
 }
 
 }  // namespace

@@ -246,5 +246,81 @@ TEST_CASE("officer's page: sign in, keyboard-only check with a list hit, an imag
   CHECK(server.Wait(5000) == 0);
 }
 
+// The key `tdv keys create --role ROLE` printed.
+std::string NewKey(const TempDir& data, const std::string& role) {
+  ProcessResult made = Tdv(data, {"keys", "create", "--role", role});
+  REQUIRE(made.exit_code == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(made.out, m, std::regex("tdv_[0-9a-f]+_[0-9a-f]+")));
+  return m.str();
+}
+
+TEST_CASE("officer's page: a hit on a partner agency's feed, with what the partner shares",
+          "[page]") {
+  // Agency A shares its list as a signed feed with status and dates
+  // (feed_details); agency B's officer checks the listed document.
+  TempDir a, b;
+  const std::filesystem::path tls = std::filesystem::path(TDV_TEST_PKI_DIR) / "tls";
+  std::ofstream(a.path() / "sltd.csv")
+      << "issuing_state,document_type,document_number,status,date_reported,reporting_agency\n"
+         "UTO,I,D23145890,stolen,2025-06-01,UTO-POLICE-7\n";
+  REQUIRE(Tdv(a, {"lists", "import", "--list", "sltd", "--source", "UTO-POLICE",
+                  (a.path() / "sltd.csv").string()})
+              .exit_code == 0);
+  std::ofstream(a.path() / "config.json") << json{
+      {"exchange_lists", {"sltd"}},
+      {"feed_signer_cert", (tls / "feed-a.pem").string()},
+      {"feed_signer_key", (tls / "feed-a.key").string()},
+      {"feed_details", true}}.dump();
+  const std::string for_b = NewKey(a, "partner");
+  ProcessResult fk = Tdv(a, {"exchange", "feed-key", for_b.substr(4, 16)});
+  REQUIRE(fk.exit_code == 0);
+  std::ofstream(b.path() / "a.feed-key") << fk.out;
+  std::ofstream(b.path() / "a.key") << for_b << "\n";
+  tdv::testing::Serving agency_a(TDV_BINARY, a.path());
+  REQUIRE(agency_a.port > 0);
+  std::ofstream(b.path() / "config.json")
+      << json{{"partners",
+               {{{"name", "agency-a"},
+                 {"url", "http://127.0.0.1:" + std::to_string(agency_a.port)},
+                 {"key_file", (b.path() / "a.key").string()},
+                 {"feed",
+                  {{"list", "sltd"},
+                   {"key_file", (b.path() / "a.feed-key").string()},
+                   {"signer", (tls / "ca.pem").string()}}}}}}}
+             .dump();
+  const std::string key = NewKey(b, "officer");
+  Background server({TDV_BINARY, "serve", "--data", b.path().string(), "--listen", "127.0.0.1:0"},
+                    b.path() / "serve.log");
+  const int port = tdv::testing::ServePort(b.path() / "serve.log");
+  REQUIRE(port > 0);
+  // B's server takes the feed at start, on a thread of its own.
+  const std::string feeds = (b.path() / "feeds" / "agency-a.index").string();
+  for (int i = 0; i < 100 && !std::filesystem::exists(feeds); ++i) usleep(100 * 1000);
+  REQUIRE(std::filesystem::exists(feeds));
+
+  Browser browser(b.path());
+  browser.Open("http://127.0.0.1:" + std::to_string(port) + "/");
+  REQUIRE(browser.WaitDisplayed("#signin"));
+  browser.Type("#key", key + "\n");
+  REQUIRE(browser.WaitDisplayed("#desk"));
+  browser.Type("#specimens", " ");
+  browser.Type("#mrz", std::string(testing::kTd1Specimen) + "\n");
+  REQUIRE(browser.WaitDisplayed("#result"));
+  CHECK(
+      browser.Text("#reasons").find("partner agency-a's list 'sltd': ask the partner to confirm") !=
+      std::string::npos);
+  const std::string hit = browser.Text("#partners .hit");
+  INFO(hit);
+  CHECK(hit.find("On partner agency-a's list sltd") != std::string::npos);
+  CHECK(hit.find("quoting sltd:") != std::string::npos);
+  CHECK(hit.find("The partner's record: I stolen, reported 2025-06-01") != std::string::npos);
+  CHECK(hit.find("UTO-POLICE") == std::string::npos);  // the agency stays at A
+  CHECK(browser.Text("#lists").find("No list is loaded") != std::string::npos);
+  Save("page-partner.png", browser.Screenshot());
+  server.Signal(SIGTERM);
+  CHECK(server.Wait(5000) == 0);
+}
+
 }  // namespace
 }  // namespace tdv::app

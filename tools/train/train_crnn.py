@@ -63,6 +63,17 @@ class Recogniser(nn.Module):
             nn.Dropout(0.1),
             nn.Conv2d(128, CLASSES, 1))
         self.temperature = 1.0
+        self.frozen_bn = False
+
+    def train(self, mode=True):
+        """With frozen_bn (a model taken from its ONNX export), the batch
+        normalisations keep the statistics folded into that export."""
+        super().train(mode)
+        if self.frozen_bn:
+            for m in self.modules():
+                if isinstance(m, nn.BatchNorm2d):
+                    m.eval()
+        return self
 
     def forward(self, x):
         if self.arch == "lstm":
@@ -71,6 +82,36 @@ class Recogniser(nn.Module):
             y = self.head(h)  # T x N x CLASSES
             return y.permute(1, 2, 0).unsqueeze(2) / self.temperature  # N x CLASSES x 1 x T
         return self.features(x) / self.temperature  # N x CLASSES x 1 x T
+
+
+def load_onnx(model, path):
+    """The weights of an exported conv recogniser (batch normalisation folded
+    into each convolution, the temperature a division after the last): each
+    convolution takes the folded weight, its normalisation becomes the
+    identity plus the folded bias, with frozen statistics, so the network
+    computes what the export does and fine-tuning starts from it."""
+    import onnx
+    from onnx import numpy_helper
+    g = onnx.load(path).graph
+    init = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in g.initializer}
+    convs = [n for n in g.node if n.op_type == "Conv"]
+    layers = list(model.features)
+    targets = [i for i, m in enumerate(layers) if isinstance(m, nn.Conv2d)]
+    if model.arch != "conv" or len(convs) != len(targets):
+        raise SystemExit("%s: not an export of the conv recogniser" % path)
+    with torch.no_grad():
+        for node, i in zip(convs, targets):
+            w, b = init[node.input[1]], init[node.input[2]]
+            layers[i].weight.copy_(w)
+            if layers[i].bias is not None:  # the last: no normalisation
+                layers[i].bias.copy_(b)
+                continue
+            bn = layers[i + 1]
+            bn.running_mean.zero_()
+            bn.running_var.fill_(1.0 - bn.eps)
+            bn.weight.fill_(1.0)
+            bn.bias.copy_(b)
+    model.frozen_bn = True
 
 
 def standardise(images):
@@ -179,6 +220,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--arch", choices=["conv", "lstm"], default="conv")
     p.add_argument("--init", help="start from this checkpoint's weights (a second, fine-tuning stage)")
+    p.add_argument("--init-onnx", help="start from this exported model's weights (fine-tuning a committed model)")
     p.add_argument("--lr", type=float, default=2e-3)
     a = p.parse_args()
     torch.manual_seed(a.seed)
@@ -193,6 +235,9 @@ def main():
     if a.init:
         model.load_state_dict(torch.load(a.init)["model"])
         print("weights from %s" % a.init, flush=True)
+    if a.init_onnx:
+        load_onnx(model, a.init_onnx)
+        print("weights from %s" % a.init_onnx, flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=a.steps, pct_start=0.1)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)

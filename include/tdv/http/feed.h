@@ -10,16 +10,19 @@
 // entries), "exact" and "look_alike" (base64 of the sorted 16-byte
 // entries), "changes" (A's change sequence the entries reflect: the
 // cursor B asks the next delta from) and "entries" (how many the partner's
-// copy holds after this answer)}; the signature is a detached CMS
-// SignedData over the payload's bytes (sig/signed_data.h).
+// copy holds after this answer), and, when A shares them (feed_details),
+// "details" (base64 of each record's verify::exchange::SharedDetails,
+// AppendDetails)}; the signature is a detached CMS SignedData over the
+// payload's bytes (sig/signed_data.h).
 //
 // A delta (MakeFeedDelta) carries "delta": true, "from" (the change
 // sequence it starts at: the cursor B asked with) and "records" (base64 of
 // the keyed changes, 37 bytes each: the exact output, the look-alike
 // output, 1 when listed after the change and 0 when not, and a 4-byte
-// little-endian record number) in place of the entries; B applies it to the
-// copy it holds (PublishedSet::Apply) and takes the result only when it
-// holds "entries" entries.
+// little-endian record number) in place of the entries, and "details" (one
+// a record, in order) when A shares them; B applies it to the copy it holds
+// (PublishedSet::Apply) and takes the result only when it holds "entries"
+// entries.
 //
 // Thread safety: free functions, no shared state.
 #ifndef TDV_HTTP_FEED_H_
@@ -86,8 +89,8 @@ struct OpenedFeed {
 // an answer to another request (its since), older than the copy held
 // (a rollback: a lower sequence; a replay: issued no later than the held
 // one's), "unchanged" while the sequence moved, a delta from another cursor
-// than the one asked with or with no copy held, or entries that do not come
-// to the count it signs.
+// than the one asked with or with no copy held, entries that do not come
+// to the count it signs, or details that are not its records'.
 Result<OpenedFeed> OpenFeedAnswer(const std::string& answer, const sig::SignerTrust& trust,
                                   const FeedExpectation& expect);
 

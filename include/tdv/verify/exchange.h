@@ -28,12 +28,15 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "tdv/lists/list_store.h"
+#include "tdv/lists/record.h"
+#include "tdv/mrz/date.h"
 #include "tdv/mrz/result.h"
 
 namespace tdv::verify::exchange {
@@ -61,14 +64,39 @@ struct Entry {
   bool operator==(const Entry&) const = default;
 };
 
+// What agency A shares of a record in its feed when its policy says so
+// (feed_details; mode 2 only): the record's status and dates, keyed by its
+// exact output and its document type (the two tell a list's records apart),
+// never its number, reporting agency, reference or reason.
+struct SharedDetails {
+  Output exact{};
+  std::string document_type;  // as A keys the record: "P", "PD", "ID"
+  lists::RecordStatus status = lists::RecordStatus::kLost;
+  std::optional<mrz::CivilDate> date_reported, expiry_date;
+  bool operator==(const SharedDetails&) const = default;
+};
+
+// SharedDetails on the wire and on disk: kDetailsBytes bytes, the exact
+// output, the type in 2 bytes (padded with '<'), the status (0-4, as
+// lists::RecordStatus), then each date as a 4-byte little-endian YYYYMMDD
+// (0: not given).
+inline constexpr std::size_t kDetailsBytes = kPublishedBytes + 2 + 1 + 4 + 4;
+void AppendDetails(std::string& out, const SharedDetails& details);
+// nullopt when the bytes are not details: a type that is not 1-2 letters,
+// a status out of range, a date that is not a real one.
+std::optional<SharedDetails> ParseDetails(std::span<const std::uint8_t, kDetailsBytes> bytes);
+
 // One record's change as a feed's delta carries it (mode 2): the record's
 // two entries, whether it is listed after the change (an upsert) or not (a
-// delete), and a number telling the delta's records apart (records of one
-// list that share an exact output: a number listed as a P and as a PD).
+// delete), a number telling the delta's records apart (records of one
+// list that share an exact output: a number listed as a P and as a PD),
+// and, where A shares them, its details (an upsert's as they are now; a
+// delete's name its type).
 struct KeyedChange {
   Entry exact, look_alike;
   bool listed = false;
   std::uint32_t record = 0;
+  std::optional<SharedDetails> details;
   bool operator==(const KeyedChange&) const = default;
 };
 
@@ -96,10 +124,12 @@ class PublishedSet {
   // Mode 2, a feed for partners that must work offline: the same entries
   // with HMAC-SHA-256 under `feed_key` (FeedKey: one per partner) in place
   // of the OPRF, cut alike.
+  // With `with_details` (A's feed_details) the set also carries each
+  // record's SharedDetails.
   static Result<PublishedSet> BuildKeyed(lists::ListStore& store,
                                          const std::vector<std::string>& lists,
                                          std::string_view feed_key, int threads,
-                                         bool keep_records = false);
+                                         bool keep_records = false, bool with_details = false);
 
   // A's side, after changes to the lists: this set (of Build, under the
   // same `key`) with the store's `changes` since sequence() applied, as
@@ -120,7 +150,10 @@ class PublishedSet {
       std::string_view feed_key);
 
   // This set with `changes` applied, at `sequence`: what Update does once
-  // the changes are evaluated, and what B does with a feed's delta.
+  // the changes are evaluated, and what B does with a feed's delta. A set
+  // that shares details keeps sharing them only when every change carries
+  // its details (else the result shares none: details half current would
+  // mislead; the next whole feed brings them again).
   // Applying changes the set already reflects changes nothing; where a
   // change cannot tell an update from a record added beside another of the
   // same exact output, the entry count tells (the caller compares it with
@@ -133,8 +166,11 @@ class PublishedSet {
                        std::int64_t sequence) const;
 
   // B's side: a set as A published it (entries in any order).
+  // With `details` (nullopt: none shared) the records' details as A shares
+  // them.
   static PublishedSet FromEntries(std::vector<std::string> lists, std::vector<Entry> entries,
-                                  std::int64_t sequence);
+                                  std::int64_t sequence,
+                                  std::optional<std::vector<SharedDetails>> details = std::nullopt);
 
   // The entries whose output starts with the first kPublishedBytes of
   // `output` (a finalised output of kOutputBytes, or a published one).
@@ -152,12 +188,18 @@ class PublishedSet {
   const std::vector<std::string>& lists() const { return lists_; }
   const std::vector<Entry>& entries() const { return entries_; }  // sorted by output
   std::int64_t sequence() const { return sequence_; }             // the store's change sequence
+  // Whether the set carries its records' details (a feed of a partner that
+  // shares them), and those details, sorted by exact output and type.
+  bool shares_details() const { return shares_details_; }
+  const std::vector<SharedDetails>& details() const { return details_; }
+  // The details of the records whose exact output is `exact`.
+  std::vector<SharedDetails> DetailsOf(const Output& exact) const;
 
  private:
   static Result<PublishedSet> BuildWith(
       lists::ListStore& store, const std::vector<std::string>& lists,
       const std::function<Result<Output>(const std::string&)>& output_of, int threads,
-      bool keep_records);
+      bool keep_records, bool with_details = false);
   static Result<std::vector<KeyedChange>> Evaluate(
       const std::vector<std::string>& lists, const std::vector<lists::ChangeEvent>& changes,
       const std::function<Result<Output>(const std::string&)>& output_of);
@@ -165,10 +207,13 @@ class PublishedSet {
       const std::vector<lists::ChangeEvent>& changes,
       const std::function<Result<Output>(const std::string&)>& output_of) const;
   void Sort();
+  void SortDetails();
   std::vector<std::string> lists_;
   std::vector<Entry> entries_;
   std::vector<RecordKey> records_;  // parallel to entries_ (Build only)
   std::int64_t sequence_ = 0;
+  bool shares_details_ = false;
+  std::vector<SharedDetails> details_;  // sorted by (exact, document_type)
 };
 
 // What changed between two publications of a set of the same lists (mode
@@ -185,6 +230,10 @@ struct PartnerHit {
   std::string list;
   std::string reference;    // Reference(): what to quote when asking to confirm
   bool look_alike = false;  // a possible match (a misread, or a look-alike number)
+  // An exact hit on a feed whose partner shares its records' details: the
+  // details of each record the hit stands for (a number listed as a P and
+  // as a PD: two). Empty otherwise.
+  std::vector<SharedDetails> details;
 };
 
 // Sends blinded elements to the partner (its POST /v1/exchange/evaluate, one

@@ -193,6 +193,7 @@ function render(report) {
   renderMrz(report);
   renderFields(report);
   renderLists(report.lists);
+  renderPartners(report.partners);
   renderSignatures(report);
   $("checks").tBodies[0].replaceChildren(
     ...report.checks.map((c) =>
@@ -316,6 +317,37 @@ function renderLists(lists) {
     box.append(el("ul", { class: "hint" }, ...lists.consulted.map((l) =>
       el("li", {}, l.name + " (" + l.source + ", " + l.records + " records, " + ageText(l.age_seconds) + ")"))));
   }
+}
+
+// Partner agencies' lists (docs/exchange.md): a hit is the partner's word,
+// to be confirmed by quoting its reference; what the partner shares of its
+// record (its feed_details) is shown as the partner's.
+function renderPartners(partners) {
+  const box = $("partners");
+  box.replaceChildren();
+  for (const p of partners || []) {
+    if (p.status === "unavailable") {
+      box.append(el("p", { class: "box warn", "data-partner": p.partner },
+        "Partner " + p.partner + " could not be checked — NOT a pass. " + (p.detail || "")));
+      continue;
+    }
+    if (p.status === "clear") {
+      box.append(el("p", { class: "box ok", "data-partner": p.partner },
+        "Not on partner " + p.partner + "'s lists."));
+      continue;
+    }
+    for (const h of p.hits || []) {
+      const shared = (h.shared || []).map((d) => d.document_type + " " + d.status.replace("_", " ") +
+        (d.date_reported ? ", reported " + d.date_reported : "") +
+        (d.expiry_date ? ", expiry " + d.expiry_date : ""));
+      box.append(el("div", { class: "box bad hit", "data-partner": p.partner },
+        el("strong", {}, (h.match === "exact" ? "On partner " : "Possible match on partner ") +
+          p.partner + "'s list " + h.list),
+        " — ask the partner to confirm, quoting ", el("code", {}, h.reference),
+        shared.length ? el("div", { class: "shared" }, "The partner's record: " + shared.join("; ")) : null));
+    }
+  }
+  box.hidden = !(partners || []).length;
 }
 
 function renderSignatures(report) {
