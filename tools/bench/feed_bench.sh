@@ -12,10 +12,14 @@
 #
 #   tools/bench/feed_bench.sh TDV_BINARY [RECORDS]
 #
-# RECORDS defaults to 1,000,000. Needs openssl and python3.
+# RECORDS defaults to 1,000,000. TDV_FEED_DETAILS=1: A shares each record's
+# status and dates (feed_details; the records get a date reported and an
+# expiry date). Needs openssl and python3.
 set -euo pipefail
 TDV="$(readlink -f "$1")"
 RECORDS="${2:-1000000}"
+details=false
+[[ -n "${TDV_FEED_DETAILS:-}" ]] && details=true
 shift $(($# < 2 ? $# : 2))
 B="$(mktemp -d)"
 bench_prepare() {
@@ -27,15 +31,15 @@ bench_prepare() {
 import sys
 n, path = int(sys.argv[1]), sys.argv[2]
 with open(path, "w") as f:
-    f.write("issuing_state,document_type,document_number,status\n")
+    f.write("issuing_state,document_type,document_number,status,date_reported,expiry_date\n")
     for i in range(n):
-        f.write("UTO,P,X%08d,stolen\n" % i)
+        f.write("UTO,P,X%08d,stolen,2026-%02d-%02d,2031-01-01\n" % (i, 1 + i % 12, 1 + i % 28))
 EOF
   local t0=$SECONDS
   "$TDV" lists import --data "$a" --list sltd --source UTO-POLICE "$a/list.csv" >/dev/null
   echo "import of $RECORDS records: $((SECONDS - t0)) s"
   cat >"$a/config.json" <<EOF
-{"access_log": false, "exchange_lists": ["sltd"],
+{"access_log": false, "exchange_lists": ["sltd"], "feed_details": $details,
  "feed_signer_cert": "$a/signer.pem", "feed_signer_key": "$a/signer.key"}
 EOF
 }
