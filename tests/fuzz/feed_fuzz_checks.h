@@ -3,7 +3,8 @@
 // of B's reading of any bytes: a refusal as kCorrupt, or a feed that is the
 // one asked for (partner, list, since), entries exactly when not
 // "unchanged", and details, where the partner shares them, only of records
-// the copy lists. Aborts otherwise; returns the feed taken, if any.
+// the copy lists. Aborts otherwise; returns the feed taken, if any (within
+// `feed`: keep the result, not a temporary).
 #ifndef TDV_TESTS_FUZZ_FEED_FUZZ_CHECKS_H_
 #define TDV_TESTS_FUZZ_FEED_FUZZ_CHECKS_H_
 

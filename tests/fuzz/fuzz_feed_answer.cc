@@ -51,8 +51,8 @@ const tdv::sig::SignerTrust& Trust() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string answer(reinterpret_cast<const char*>(data), size);
   const tdv::http::FeedExpectation expect{"b0b0b0b0b0b0b0b0", "sltd", 0, std::nullopt};
-  const auto* feed =
-      tdv::fuzz::RequireAsAsked(tdv::http::OpenFeedAnswer(answer, Trust(), expect), expect);
+  const auto result = tdv::http::OpenFeedAnswer(answer, Trust(), expect);
+  const auto* feed = tdv::fuzz::RequireAsAsked(result, expect);
   if (feed != nullptr && feed->set && feed->set->lists().size() != 1) std::abort();
   return 0;
 }
