@@ -6,8 +6,8 @@
 //   exact_[i]  8 bytes  hash of (state, type family, number), sorted
 //   recs_[i]   8 bytes  arena offset, state code, type code, status
 //   arena      1 + n    the number's length and characters (n ~ 9)
-//   conf_*     8 bytes  32-bit hash of (state, family, confusion key) and
-//                       the record's position, sorted by hash
+//   conf_*     8 bytes  32-bit hash of (state, family, look-alike class
+//                       key) and the record's position, sorted by hash
 // Hashes only narrow the search; every candidate is compared in full.
 #include "tdv/lists/list_index.h"
 
@@ -68,8 +68,11 @@ std::uint64_t Hash(std::uint16_t state, char family, std::string_view number) {
   return h;
 }
 
+// The look-alike key a number is indexed and looked up under: its
+// LookAlikeClassKey, so that one probe finds every record that may look
+// like it, whatever the classes (candidates then confirmed by LooksAlike).
 std::uint32_t ConfHash(std::uint16_t state, char family, std::string_view number) {
-  return static_cast<std::uint32_t>(Hash(state, family, ConfusionKey(number)) >> 32);
+  return static_cast<std::uint32_t>(Hash(state, family, LookAlikeClassKey(number)) >> 32);
 }
 
 struct Packed {
@@ -383,8 +386,7 @@ std::vector<ListHit> ListIndex::Lookup(const LookupQuery& query) const {
   const std::string family = TypeFamily(query.document_type);
   const std::string number = NormalizeNumber(query.document_number);
   if (state == 0 || family.empty() || number.empty()) return {};
-  // Look-alike keys: the number's own, then equal-weight substitutions.
-  const std::vector<std::string> conf_keys = LookAlikeKeys(number);
+  const std::uint32_t conf = ConfHash(state, family[0], number);
   const std::uint64_t h = Hash(state, family[0], number);
   const std::string state_text = StateText(state);
 
@@ -412,17 +414,16 @@ std::vector<ListHit> ListIndex::Lookup(const LookupQuery& query) const {
         hit(name, ListHit::Kind::kExact, type, number, rec.status);
       }
     }
-    for (const std::string& key : conf_keys) {
-      const auto [clo, chi] =
-          seg.ConfRange(static_cast<std::uint32_t>(Hash(state, family[0], key) >> 32));
-      for (std::size_t p = clo; p != chi; ++p) {
-        const Packed& rec = seg.recs[seg.conf_pos[p]];
-        const std::string& type = impl_->types.Type(rec.type);
-        const std::string_view listed = seg.Number(rec);
-        if (!(rec.status & kDeleted) && rec.state == state && type[0] == family[0] &&
-            listed != number && ConfusionKey(listed) == key && LooksAlike(listed, number)) {
-          hit(name, ListHit::Kind::kPossible, type, listed, rec.status);
-        }
+    // One probe: every record of the number's look-alike class key (and
+    // any whose key's hash collides), kept when it looks like the number.
+    const auto [clo, chi] = seg.ConfRange(conf);
+    for (std::size_t p = clo; p != chi; ++p) {
+      const Packed& rec = seg.recs[seg.conf_pos[p]];
+      const std::string& type = impl_->types.Type(rec.type);
+      const std::string_view listed = seg.Number(rec);
+      if (!(rec.status & kDeleted) && rec.state == state && type[0] == family[0] &&
+          listed != number && LooksAlike(listed, number)) {
+        hit(name, ListHit::Kind::kPossible, type, listed, rec.status);
       }
     }
     for (const auto& [key, o] : seg.overlay) {

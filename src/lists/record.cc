@@ -82,6 +82,35 @@ bool LooksAlike(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
+char LookAlikeClass(char c) noexcept {
+  // Union-find over the characters, once: the ConfusionKey groups (each
+  // character with its group's character) and the equal-weight pairs.
+  static const std::array<char, 256> kClass = [] {
+    std::array<char, 256> parent{};
+    for (int i = 0; i < 256; ++i) parent[static_cast<std::size_t>(i)] = static_cast<char>(i);
+    const auto find = [&](char x) {
+      while (parent[static_cast<unsigned char>(x)] != x) x = parent[static_cast<unsigned char>(x)];
+      return x;
+    };
+    const auto join = [&](char a, char b) {
+      const char ra = find(a), rb = find(b);
+      if (ra != rb) parent[static_cast<unsigned char>(std::max(ra, rb))] = std::min(ra, rb);
+    };
+    for (char letter = 'A'; letter <= 'Z'; ++letter) join(letter, ConfusionChar(letter));
+    for (const auto& [a, b] : kEqualWeightLookAlikes) join(a, b);
+    std::array<char, 256> out{};
+    for (int i = 0; i < 256; ++i) out[static_cast<std::size_t>(i)] = find(static_cast<char>(i));
+    return out;
+  }();
+  return kClass[static_cast<unsigned char>(c)];
+}
+
+std::string LookAlikeClassKey(std::string_view normalized_number) {
+  std::string out(normalized_number);
+  for (char& c : out) c = LookAlikeClass(c);
+  return out;
+}
+
 std::vector<std::string> LookAlikeKeys(std::string_view normalized_number) {
   std::vector<std::string> keys{ConfusionKey(normalized_number)};
   std::string variant(normalized_number);

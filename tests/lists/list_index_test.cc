@@ -124,6 +124,29 @@ TEST_CASE("equal-weight look-alikes that no check digit sees are possible matche
   CHECK(five.index.Lookup({"CHE", "ID", "80002068"}).empty());
 }
 
+TEST_CASE("one probe per look-alike lookup: the class key, then LooksAlike", "[lists][issue26]") {
+  // One key for every number that may look like another: the classes taken
+  // transitively (5 S 8 B are one), so that 5 and 8 share it although they
+  // do not look alike; the candidates are then confirmed position by position.
+  CHECK(LookAlikeClassKey("S0002068") == LookAlikeClassKey("80002068"));
+  CHECK(LookAlikeClassKey("50002068") == LookAlikeClassKey("80002068"));
+  CHECK(LookAlikeClassKey("UQG6D0O") == "0000000");
+  CHECK(LookAlikeClassKey("FPHRX") == "FFHHX");
+  CHECK(LookAlikeClassKey("X1234567") != LookAlikeClassKey("X1234568"));
+  // Two equal-weight misreads in one number (S as 8 and U as 0): found, as
+  // LooksAlike says, where one probe per single substitution missed it.
+  Loaded l({Rec("CHE", "I", "S0U02068"), Rec("CHE", "I", "50002068")});
+  auto hits = l.index.Lookup({"CHE", "ID", "80002068"});
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].record.document_number == "S0U02068");
+  CHECK(hits[0].differing_positions == std::vector<int>{1, 3});
+  // With a third, older look-alike (O as 0): still the one record; 50002068
+  // shares the class key but is refused position by position (5 is not 8).
+  hits = l.index.Lookup({"CHE", "ID", "80002O68"});
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].record.document_number == "S0U02068");
+}
+
 TEST_CASE("look-alike keys: the number's own first, one per equal-weight substitution",
           "[lists][issue10]") {
   const auto keys = LookAlikeKeys("80S");

@@ -36,6 +36,14 @@
 # stopped half way resumes from WORKDIR/checkpoint.pt (WORKDIR/stage2/ for
 # the second stage). The model card (models/README.md) takes its figures
 # from WORKDIR/card.json and WORKDIR/stage2/card.json.
+#
+# TDV_CRNN_TUNE=1 (with TDV_CRNN_MEMBER 1, 2 or 3) fine-tunes the committed
+# model of that member instead of training one (train_crnn.py --init-onnx:
+# the export's weights, its batch normalisations frozen): 1500 steps at a
+# quarter of the learning rate on the fifth recipe's lines, half of them over
+# security print (--security, seeds 41 and 44), training seeds 51, 52 and 57
+# (57: the third was tuned first); WORKDIR/tune-K/mrz_crnn.onnx. About 22
+# minutes here alone (models/README.md, "Fine-tuned on security print").
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$HERE/../.."
@@ -49,6 +57,21 @@ gen() {  # FILE LINES SEED [render_ctc_lines.py options]
 gen val.npz 2000 2
 gen calib.npz 3000 3
 member="${TDV_CRNN_MEMBER:-1}"
+if [[ -n "${TDV_CRNN_TUNE:-}" ]]; then
+  case "$member" in
+    1) committed=mrz_crnn.onnx tune_seed=51 ;;
+    2) committed=mrz_crnn_2.onnx tune_seed=52 ;;
+    3) committed=mrz_crnn_3.onnx tune_seed=57 ;;
+    *) echo "TDV_CRNN_TUNE needs TDV_CRNN_MEMBER 1, 2 or 3" >&2; exit 2 ;;
+  esac
+  gen security.npz "${TDV_CRNN_LINES:-30000}" 41 --security
+  gen security-cut.npz "${TDV_CRNN_CUT_LINES:-20000}" 44 --cut-jitter --security
+  mkdir -p "$WORK/tune-$member"
+  /usr/bin/python3 train_crnn.py --train "$WORK/security.npz,$WORK/security-cut.npz" \
+    --val "$WORK/val.npz" --calib "$WORK/calib.npz" --out "$WORK/tune-$member" \
+    --init-onnx "$ROOT/models/$committed" --lr 5e-4 --steps 1500 --seed "$tune_seed"
+  exit 0
+fi
 case "$member" in
   1) line_seed=1 cut_seed=4 train_seed=7 model=mrz_crnn.onnx ;;
   2) line_seed=11 cut_seed=14 train_seed=17 model=mrz_crnn_2.onnx ;;

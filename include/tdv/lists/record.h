@@ -68,6 +68,16 @@ inline constexpr std::pair<char, char> kEqualWeightLookAlikes[] = {
 // equal-weight look-alike pair.
 bool LooksAlike(std::string_view a, std::string_view b) noexcept;
 
+// The look-alike class of a character: one representative for every
+// character linked to it by ConfusionChar groups or equal-weight pairs,
+// taken transitively ({0 O Q D U G 6}, {5 S 8 B}, {1 I L}, {2 Z}, {F P},
+// {H R}; others stand for themselves). Coarser than LooksAlike, which is
+// not transitive (5 and 8 are in one class, yet 5 is no look-alike of 8):
+// a list index keys every number by its class key, finds candidates in one
+// probe, and keeps those LooksAlike confirms.
+char LookAlikeClass(char c) noexcept;
+std::string LookAlikeClassKey(std::string_view normalized_number);
+
 // The confusion keys a number may have been misread from: its own
 // ConfusionKey first, then one per single substitution of an equal-weight
 // look-alike (S0002068 for 80002068), without repeats.
