@@ -12,14 +12,14 @@
 #
 #   tools/bench/feed_bench.sh TDV_BINARY [RECORDS]
 #
-# RECORDS defaults to 1,000,000. TDV_FEED_DETAILS=1: A shares each record's
+# RECORDS defaults to 1,000,000. FEED_BENCH_DETAILS=1: A shares each record's
 # status and dates (feed_details; the records get a date reported and an
 # expiry date). Needs openssl and python3.
 set -euo pipefail
 TDV="$(readlink -f "$1")"
 RECORDS="${2:-1000000}"
 details=false
-[[ -n "${TDV_FEED_DETAILS:-}" ]] && details=true
+[[ -n "${FEED_BENCH_DETAILS:-}" ]] && details=true
 shift $(($# < 2 ? $# : 2))
 B="$(mktemp -d)"
 bench_prepare() {
