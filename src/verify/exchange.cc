@@ -402,9 +402,11 @@ void PublishedSet::SortDetails() {
 }
 
 namespace {
+// A date as 4 bytes (0: none; a date that is not a real one goes as none,
+// so that one odd record of A's never makes B refuse the whole feed).
 void PutDate(std::string& out, const std::optional<mrz::CivilDate>& d) {
   const std::uint32_t v =
-      d ? static_cast<std::uint32_t>(d->year * 10000 + d->month * 100 + d->day) : 0;
+      d && d->IsValid() ? static_cast<std::uint32_t>(d->year * 10000 + d->month * 100 + d->day) : 0;
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
@@ -423,8 +425,12 @@ std::optional<std::optional<mrz::CivilDate>> GetDate(const std::uint8_t* p) {
 
 void AppendDetails(std::string& out, const SharedDetails& d) {
   out.append(reinterpret_cast<const char*>(d.exact.data()), kPublishedBytes);
-  for (std::size_t i = 0; i < 2; ++i)
-    out.push_back(i < d.document_type.size() ? d.document_type[i] : '<');
+  // The type's first two characters, each a letter or '<' (anything else
+  // goes as '<', for the same reason).
+  for (std::size_t i = 0; i < 2; ++i) {
+    const char c = i < d.document_type.size() ? d.document_type[i] : '<';
+    out.push_back(c >= 'A' && c <= 'Z' ? c : '<');
+  }
   out.push_back(static_cast<char>(d.status));
   PutDate(out, d.date_reported);
   PutDate(out, d.expiry_date);
@@ -434,10 +440,11 @@ std::optional<SharedDetails> ParseDetails(std::span<const std::uint8_t, kDetails
   SharedDetails d;
   std::memcpy(d.exact.data(), b.data(), kPublishedBytes);
   const std::uint8_t* p = b.data() + kPublishedBytes;
-  const auto letter = [](std::uint8_t c) { return c >= 'A' && c <= 'Z'; };
-  if (!letter(p[0]) || !(letter(p[1]) || p[1] == '<')) return std::nullopt;
-  d.document_type.push_back(static_cast<char>(p[0]));
-  if (p[1] != '<') d.document_type.push_back(static_cast<char>(p[1]));
+  for (int i = 0; i < 2; ++i) {
+    if (p[i] == '<') continue;
+    if (p[i] < 'A' || p[i] > 'Z') return std::nullopt;
+    d.document_type.push_back(static_cast<char>(p[i]));
+  }
   if (p[2] > static_cast<std::uint8_t>(lists::RecordStatus::kInvalidated)) return std::nullopt;
   d.status = static_cast<lists::RecordStatus>(p[2]);
   auto reported = GetDate(p + 3);

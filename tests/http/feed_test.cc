@@ -340,6 +340,25 @@ TEST_CASE("feed: with A's feed_details, B's copy carries each record's status an
   CHECK(payload.find("details") != std::string::npos);
   CHECK(payload.find("UTO-POLICE") == std::string::npos);
 
+  // One odd record of A's (a type with a digit, a date that is no date)
+  // goes as what can be said of it, never as bytes that make B refuse the
+  // whole feed.
+  std::string odd;
+  verify::exchange::AppendDetails(odd, {shared->details()[0].exact, "P1", RecordStatus::kLost,
+                                        mrz::CivilDate{2026, 2, 30}, expiry});
+  REQUIRE(odd.size() == verify::exchange::kDetailsBytes);
+  const auto back =
+      verify::exchange::ParseDetails(std::span<const std::uint8_t, verify::exchange::kDetailsBytes>(
+          reinterpret_cast<const std::uint8_t*>(odd.data()), odd.size()));
+  REQUIRE(back);
+  CHECK(back->document_type == "P");
+  CHECK_FALSE(back->date_reported);
+  CHECK(back->expiry_date == expiry);
+  odd[verify::exchange::kPublishedBytes] = '1';  // as no A writes it
+  CHECK_FALSE(
+      verify::exchange::ParseDetails(std::span<const std::uint8_t, verify::exchange::kDetailsBytes>(
+          reinterpret_cast<const std::uint8_t*>(odd.data()), odd.size())));
+
   SECTION("A not sharing: no details in the feed, none with a hit") {
     auto plain = PublishedSet::BuildKeyed(**store, {"sltd"}, key, 1);
     REQUIRE(plain);

@@ -77,13 +77,13 @@ struct SharedDetails {
 };
 
 // SharedDetails on the wire and on disk: kDetailsBytes bytes, the exact
-// output, the type in 2 bytes (padded with '<'), the status (0-4, as
-// lists::RecordStatus), then each date as a 4-byte little-endian YYYYMMDD
-// (0: not given).
+// output, the type's first 2 characters (each a letter, else '<'; padded
+// with '<'), the status (0-4, as lists::RecordStatus), then each date as a
+// 4-byte little-endian YYYYMMDD (0: not given, or not a real date).
 inline constexpr std::size_t kDetailsBytes = kPublishedBytes + 2 + 1 + 4 + 4;
 void AppendDetails(std::string& out, const SharedDetails& details);
-// nullopt when the bytes are not details: a type that is not 1-2 letters,
-// a status out of range, a date that is not a real one.
+// nullopt when the bytes are not details: a type byte other than a letter
+// or '<', a status out of range, a date that is not a real one.
 std::optional<SharedDetails> ParseDetails(std::span<const std::uint8_t, kDetailsBytes> bytes);
 
 // One record's change as a feed's delta carries it (mode 2): the record's
