@@ -35,18 +35,22 @@ const char* kStates[] = {"D",   "FRA", "NLD", "BEL", "ITA", "ESP",
                          "GBR", "USA", "CAN", "POL", "SWE", "AUT"};
 const char* kTypes[] = {"P", "P", "P", "ID", "I", "V"};
 
-// Record i, deterministic: 9-character alphanumeric numbers.
+// Record i, deterministic: 9-character alphanumeric numbers, distinct for
+// every i below 36^9 (an affine permutation of i modulo 36^9, written in
+// base 36): hashed at random would repeat a number (state and type alike)
+// about once in 128 million, which a full import refuses as a duplicate.
 tdv::lists::ListRecord Make(std::uint64_t i) {
   static const char kAlnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  std::uint64_t x = i * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+  constexpr unsigned __int128 kSpace = 101'559'956'668'416u;  // 36^9
+  constexpr unsigned __int128 kMul = 0x9E3779B97F4A7C15u;     // odd, not a multiple of 3
+  std::uint64_t x = static_cast<std::uint64_t>((kMul * i + 0x632BE59BD9B4E019u) % kSpace);
   tdv::lists::ListRecord r;
   r.issuing_state = kStates[i % std::size(kStates)];
   r.document_type = kTypes[(i / 7) % std::size(kTypes)];
   r.document_number.resize(9);
-  for (int k = 0; k < 9; ++k) {
-    x ^= x >> 29;
-    x *= 0xBF58476D1CE4E5B9ull;
+  for (int k = 8; k >= 0; --k) {
     r.document_number[static_cast<std::size_t>(k)] = kAlnum[x % 36];
+    x /= 36;
   }
   r.status = static_cast<tdv::lists::RecordStatus>(i % 5);
   return r;
