@@ -181,6 +181,16 @@ class Repairer {
     return out;
   }
 
+  // Whether options_.search_pairs lists `from` and `to` as a pair.
+  bool SearchedPair(char from, char to) const {
+    const std::string& pairs = options_.search_pairs;
+    for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
+      if ((pairs[i] == from && pairs[i + 1] == to) || (pairs[i] == to && pairs[i + 1] == from))
+        return true;
+    }
+    return false;
+  }
+
   double Cost(int slot, int alt) const {
     const auto& alts = slots_[static_cast<std::size_t>(slot)].alts;
     // Count first (1 per change), then confidence lost (below 1).
@@ -238,7 +248,9 @@ class Repairer {
         const char saved = lines[line][pos];
         for (int a = 1; a < static_cast<int>(alts.size()); ++a) {
           if (!options_.search_look_alikes &&
-              slots_[static_cast<std::size_t>(slot)].looked_up[static_cast<std::size_t>(a)])
+              slots_[static_cast<std::size_t>(slot)].looked_up[static_cast<std::size_t>(a)] &&
+              !SearchedPair(slots_[static_cast<std::size_t>(slot)].ocr_best,
+                            alts[static_cast<std::size_t>(a)].ch))
             continue;
           Apply(lines, slot, a);
           partial.changes.emplace_back(slot, a);

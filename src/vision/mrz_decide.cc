@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <tuple>
 
+#include "mrz_crnn.h"
 #include "mrz_glyphs.h"
 #include "tdv/mrz/check_digit.h"
 #include "tdv/mrz/country_codes.h"
@@ -133,6 +134,12 @@ mrz::RepairOptions ImageRepairOptions() {
   mrz::RepairOptions o;
   o.max_substitutions_per_check = 1;
   o.search_look_alikes = false;
+  return o;
+}
+
+mrz::RepairOptions CalibratedRepairOptions() {
+  mrz::RepairOptions o = ImageRepairOptions();
+  o.search_pairs = "O0";
   return o;
 }
 
@@ -327,6 +334,18 @@ void MarkUnsureCalibrated(const std::vector<SlotOpinions>& opinions, float sure,
       // have chosen it.
       if (read != '\0' && read != chosen && mrz::EqualWeight(read, chosen)) {
         mrz::AddUncertain(result, {line, position, field, "ambiguous"});
+        continue;
+      }
+      // A check digit's choice of a character the model left no room for
+      // (CalibratedRepairOptions: a round 0 the model reads O): the model is
+      // sure of something else, so the reading depends on the check digit
+      // alone, which a misread elsewhere in the field or a misprinted digit
+      // satisfies one time in ten. A change the field's type forces is not
+      // the check digit's choice.
+      if (read != '\0' && read != chosen && p < opinions[l].size() &&
+          OpinionOf(opinions[l][p], chosen) < kCrnnRival &&
+          mrz::AllowedAt(result.format, line, position).find(read) != std::string::npos) {
+        mrz::AddUncertain(result, {line, position, field, "unconfirmed_change"});
         continue;
       }
       // A letter where the format admits only digits (a date, a check

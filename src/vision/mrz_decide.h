@@ -61,6 +61,16 @@ void ReportCues(const std::vector<std::vector<const OcrSymbol*>>& origins,
 // a wrong reading "valid" far more often than they fixed one).
 mrz::RepairOptions ImageRepairOptions();
 
+// The learned recogniser's repair: as ImageRepairOptions, and the check
+// digit may also read a round O as 0 or a 0 as O where the model proposed
+// neither. Printers' faces do not keep OCR-B's difference between the two
+// (a narrow oval 0, a round O): a card printed with a zero as round as the
+// letter reads O to the model, surely, while its check digit says 0 (the
+// two weigh differently in every position: 24 x 7, 3, 1 never ends in 0).
+// Such a change goes against the model's word: it is held back
+// ("unconfirmed_change", MarkUnsureCalibrated), never read as sure.
+mrz::RepairOptions CalibratedRepairOptions();
+
 // Below this confidence a character is not taken as read.
 inline constexpr float kLowConfidence = 0.5f;
 
@@ -113,7 +123,9 @@ void MarkUnsure(const std::vector<SlotOpinions>& opinions,
 // among those alone: the model's weight on others is no rival. Fields no check digit of
 // their own covers (names, codes, optional data) are sure on the model's
 // word alone. A change between characters of equal weight from the model's
-// reading `raw` is "ambiguous".
+// reading `raw` is "ambiguous"; one to a character the model left no room
+// for (below kCrnnRival), other than where the field's type forces it (an
+// O read in a date), is "unconfirmed_change".
 void MarkUnsureCalibrated(const std::vector<SlotOpinions>& opinions, float sure,
                           const std::vector<std::string>& raw, mrz::RepairResult& result);
 

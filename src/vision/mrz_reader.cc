@@ -348,7 +348,8 @@ struct MrzReader::Impl {
                                                    *glyphs, changed));
       }
     }
-    auto repaired = mrz::RepairMrz(candidates, internal::ImageRepairOptions());
+    auto repaired = mrz::RepairMrz(
+        candidates, crnn ? internal::CalibratedRepairOptions() : internal::ImageRepairOptions());
     if (!repaired) return a;
     const std::optional<double> grammar = internal::GrammarScore(repaired->lines);
     if (!grammar) {  // cannot be an MRZ: discarded, not returned

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "catch.h"
+#include "tdv/mrz/check_digit.h"
 #include "test_util.h"
 
 namespace tdv::mrz {
@@ -22,6 +23,15 @@ std::vector<LineCandidates> Candidates(const std::vector<std::string>& best) {
     out.push_back(std::move(lc));
   }
   return out;
+}
+
+// As a reader from images repairs: one change per check digit, from OCR's
+// own alternatives.
+RepairOptions ImageLike() {
+  RepairOptions o;
+  o.max_substitutions_per_check = 1;
+  o.search_look_alikes = false;
+  return o;
 }
 
 bool Valid(const RepairResult& r) { return ParseMrzLines(r.lines, testing::Options())->valid(); }
@@ -112,7 +122,7 @@ TEST_CASE("equally good readings are not guessed", "[mrz][repair]") {
   auto vc = Candidates(visa);
   vc[1][1] = {{'3', 0.5f}, {'8', 0.5f}};
   vc[1][2] = {{'9', 0.5f}, {'4', 0.5f}};
-  r = RepairMrz(vc, RepairOptions{2, false, 0.05f}).value();
+  r = RepairMrz(vc, RepairOptions{2, false, 0.05f, true, ""}).value();
   CHECK(r.ambiguous);
   CHECK_FALSE(r.checks_satisfied);
   CHECK(r.lines[1][1] == '3');
@@ -120,7 +130,7 @@ TEST_CASE("equally good readings are not guessed", "[mrz][repair]") {
   CHECK_FALSE(ParseMrzLines(r.lines, testing::Options())->valid());
   // With a more confident '8', the choice is clear.
   vc[1][1] = {{'3', 0.45f}, {'8', 0.55f}};
-  r = RepairMrz(vc, RepairOptions{2, false, 0.05f}).value();
+  r = RepairMrz(vc, RepairOptions{2, false, 0.05f, true, ""}).value();
   CHECK(r.lines == visa);
 }
 
@@ -129,7 +139,8 @@ TEST_CASE("an unrepairable reading is reported as such, never as valid", "[mrz][
   ocr[1][0] = 'X';
   ocr[1][1] = 'X';
   ocr[1][2] = 'X';
-  const RepairResult r = RepairMrz(Candidates(ocr), RepairOptions{2, false, 0.05f}).value();
+  const RepairResult r =
+      RepairMrz(Candidates(ocr), RepairOptions{2, false, 0.05f, true, ""}).value();
   CHECK_FALSE(r.checks_satisfied);
   CHECK_FALSE(ParseMrzLines(r.lines, testing::Options())->valid());
 }
@@ -326,13 +337,44 @@ TEST_CASE("without look-alike guesses, a confident misprint stays as printed",
   // read with confidence everywhere, it must stay invalid, as printed.
   std::vector<std::string> printed = kTd3;
   printed[1][9] = '7';
-  RepairOptions image;
-  image.max_substitutions_per_check = 1;
-  image.search_look_alikes = false;
-  const RepairResult r = RepairMrz(Candidates(printed), image).value();
+  const RepairResult r = RepairMrz(Candidates(printed), ImageLike()).value();
   CHECK(r.lines == printed);
   CHECK_FALSE(r.checks_satisfied);
   CHECK(r.repairs.empty());
+}
+
+TEST_CASE("search_pairs lets a check digit read a round O as 0, and no other look-alike",
+          "[mrz][repair]") {
+  // L898902C3: its 0 read as the letter O, OCR proposing nothing else (a
+  // printer's zero as round as the letter).
+  std::vector<std::string> ocr = kTd3;
+  ocr[1][5] = 'O';
+  RepairOptions image = ImageLike();
+  CHECK(RepairMrz(Candidates(ocr), image).value().lines == ocr);
+  image.search_pairs = "O0";
+  const RepairResult r = RepairMrz(Candidates(ocr), image).value();
+  CHECK(r.lines == kTd3);
+  CHECK(r.checks_satisfied);
+  REQUIRE(r.repairs.size() == 1);
+  CHECK(r.repairs[0].from == 'O');
+  CHECK(r.repairs[0].to == '0');
+  CHECK(r.repairs[0].reason == "check_digit");
+  // Its 8 read as B: a look-alike too, but not a listed pair.
+  ocr = kTd3;
+  ocr[1][1] = 'B';
+  CHECK(RepairMrz(Candidates(ocr), image).value().lines == ocr);
+  // The pair works both ways: a 0 where the check digit says O.
+  std::vector<std::string> with_o = kTd3;
+  const auto digit = [](std::string_view data) {
+    return static_cast<char>('0' + ComputeCheckDigit(data));
+  };
+  std::string& l2 = with_o[1];
+  l2.replace(0, 10, std::string("L898O02C3") + digit("L898O02C3"));
+  l2[43] = digit(l2.substr(0, 10) + l2.substr(13, 7) + l2.substr(21, 22));
+  REQUIRE(Valid(RepairMrzText(with_o).value()));
+  ocr = with_o;
+  ocr[1][4] = '0';
+  CHECK(RepairMrz(Candidates(ocr), image).value().lines == with_o);
 }
 
 TEST_CASE("ties in a state code are uncertain, never 'ambiguous and satisfied'",

@@ -4,7 +4,7 @@ photos, with ground truth. Fictitious holders only (tools/train/mrz_lines.py
 makes the MRZ); no real personal data.
 
   gen_samples.py OUTDIR [--count N] [--level clean|moderate|hard|world|mixed] [--seed S]
-                 [--perspective F] [--no-mrz N] [--td1-front N] [--exif N]
+                 [--perspective F] [--no-mrz N] [--td1-front N] [--exif N] [--round-zero N]
 
 Level "world" is made to look like the real images our generated sets did
 not (issue 10): web thumbnails (longest side 250-600 px), JPEG quality 40-70,
@@ -59,7 +59,7 @@ def guilloche(draw, w, h, r):
         draw.line(pts, fill=colour, width=1)
 
 
-def document(lines, r, world=False):
+def document(lines, r, world=False, printed=None):
     rows, cols = len(lines), len(lines[0])
     wmm, hmm = SIZES[(rows, cols)]
     w, h = int(wmm * MM), int(hmm * MM)
@@ -73,7 +73,7 @@ def document(lines, r, world=False):
         # TD1: the MRZ is on the back of the card, below a few printed lines.
         d.text((int(4 * MM), int(3 * MM)), "UTOPIA  RESIDENCE CARD  (back)", font=font(SANS, 2.6 * MM), fill=(40, 40, 90))
         d.text((int(4 * MM), int(8 * MM)), "Place of birth  SYNTHETIC CITY", font=font(SANS, 2.2 * MM), fill=(30, 30, 30))
-        return draw_mrz(img, d, lines, w, top, pitch, r if world else None)
+        return draw_mrz(img, d, printed or lines, w, top, pitch, r if world else None)
     # Photo placeholder: grey field with a head-and-shoulders silhouette.
     px0, py0, pw = int(4 * MM), int(10 * MM), int(0.26 * w)
     ph = min(int(0.5 * h), top - py0 - int(3 * MM))
@@ -96,7 +96,28 @@ def document(lines, r, world=False):
     if world and r.random() < 0.5:
         # The photo reaching down to the MRZ (some states print it so).
         d.rectangle([px0, py0 + ph, px0 + pw, top - int(0.4 * MM)], fill=(150, 150, 160))
-    return draw_mrz(img, d, lines, w, top, pitch, r if world else None)
+    return draw_mrz(img, d, printed or lines, w, top, pitch, r if world else None)
+
+
+def round_zero(r):
+    """A TD3 page's lines whose document number holds a letter O and a digit
+    0 in positions of different check-digit weight, and the lines as printed
+    with that zero as round as the letter (a printer's face that does not
+    keep OCR-B's narrow zero): only the check digit tells the two apart."""
+    lines = mrz_lines.lines(r)
+    while len(lines) != 2 or len(lines[0]) != 44 or lines[0][0] != "P":
+        lines = mrz_lines.lines(r)
+    others = [c for c in mrz_lines.ALNUM if c not in "0O"]
+    num = [r.choice(others) for _ in range(9)]
+    zero = r.randrange(9)
+    letter = r.choice([j for j in range(9) if j % 3 != zero % 3])
+    num[zero], num[letter] = "0", "O"
+    num = "".join(num)
+    l2 = num + mrz_lines.cd(num) + lines[1][10:43]
+    l2 += mrz_lines.cd(l2[0:10] + l2[13:20] + l2[21:43])
+    truth = [lines[0], l2]
+    printed = [lines[0], l2[:zero] + "O" + l2[zero + 1:]]
+    return truth, printed
 
 
 def card_front(r):
@@ -242,6 +263,9 @@ def main():
     p.add_argument("--exif", type=int, default=0,
                    help="also write N clean TD3 pages stored turned or mirrored with an EXIF orientation "
                         "(6 first, then 2-8 in turn; each shown upright)")
+    p.add_argument("--round-zero", type=int, default=0,
+                   help="also write N scanned TD3 pages whose document number's zero is printed as round "
+                        "as the letter O (its check digit the only witness)")
     p.add_argument("--perspective", type=float, default=PERSPECTIVE,
                    help="phone photos: how far a corner may move, as a fraction of the side (default 0.06)")
     a = p.parse_args()
@@ -287,6 +311,14 @@ def main():
             json.dump({"mrz": lines, "format": "MRVA" if lines[0][0] == "V" else "TD3", "level": "exif",
                        "width": img.width, "height": img.height},
                       f, indent=1)
+            f.write("\n")
+    for i in range(a.round_zero):
+        lines, printed = round_zero(r)
+        img, q = degrade(document(lines, r, printed=printed), "moderate", r)
+        name = "roundzero-%03d" % i
+        img.save(os.path.join(a.outdir, name + ".jpg"), quality=q)
+        with open(os.path.join(a.outdir, name + ".expected.json"), "w") as f:
+            json.dump({"mrz": lines, "printed": printed, "format": "TD3", "level": "round-zero"}, f, indent=1)
             f.write("\n")
     for i in range(a.td1_front):
         img, q = degrade(card_front(r), levels[i % 2], r)

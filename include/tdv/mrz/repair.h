@@ -56,6 +56,10 @@ struct RepairOptions {
   // misread elsewhere in the field, or a printed check digit that is itself
   // wrong, until the digit holds.
   bool search_look_alikes = true;
+  // Look-alike pairs the search may try even with search_look_alikes off,
+  // each pair both ways ("O0": a letter O read where a check digit says 0,
+  // and the reverse). Only pairs from the look-alike table count.
+  std::string search_pairs;
 };
 
 // A position of the reading that no check digit confirms (Doc 9303 check
