@@ -9,6 +9,7 @@
 // learn of changes by polling the change sequence (ListIndex::Refresh).
 #include <libpq-fe.h>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -202,14 +203,27 @@ class PgStore final : public ListStore {
   Result<std::int64_t> Scan(
       const std::string& list,
       const std::function<void(const std::string&, const ListRecord&)>& fn) override {
+    return ScanSnapshot(list, false, fn);
+  }
+
+  Result<std::int64_t> ScanKeys(
+      const std::string& list,
+      const std::function<void(const std::string&, const ListRecord&)>& fn) override {
+    return ScanSnapshot(list, true, fn);
+  }
+
+  Result<std::int64_t> ScanSnapshot(
+      const std::string& list, bool keys,
+      const std::function<void(const std::string&, const ListRecord&)>& fn) {
     if (Status st = Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !st) return st.error();
-    Result<std::int64_t> result = ScanInSnapshot(list, fn);
+    Result<std::int64_t> result = ScanInSnapshot(list, keys, fn);
     (void)Run(result ? "COMMIT" : "ROLLBACK");
     return result;
   }
 
+  // With `keys`, four columns a row into one record reused (ScanKeys).
   Result<std::int64_t> ScanInSnapshot(
-      const std::string& list,
+      const std::string& list, bool keys,
       const std::function<void(const std::string&, const ListRecord&)>& fn) {
     auto seq = ChangeSequence();
     if (!seq) return seq.error();
@@ -223,15 +237,25 @@ class PgStore final : public ListStore {
     }
     for (const auto& [name, table] : tables) {
       // Rows stream one at a time: a 10^7-row list never sits in one result.
-      const std::string sql = std::string("SELECT ") + kSelectColumns + " FROM " + Quote(table);
+      const std::string sql =
+          std::string("SELECT ") +
+          (keys ? "issuing_state, document_type, document_number, status" : kSelectColumns) +
+          " FROM " + Quote(table);
       if (!PQsendQuery(conn_, sql.c_str()) || !PQsetSingleRowMode(conn_))
         return Fail(PQerrorMessage(conn_));
       std::string error;
+      ListRecord key;
       while (PGresult* raw = PQgetResult(conn_)) {
         PgResult r(raw);
         const auto st = PQresultStatus(raw);
-        if (st == PGRES_SINGLE_TUPLE) {
+        if (st == PGRES_SINGLE_TUPLE && !keys) {
           fn(name, ReadRecord(raw, 0));
+        } else if (st == PGRES_SINGLE_TUPLE) {
+          key.issuing_state.assign(PQgetvalue(raw, 0, 0));
+          key.document_type.assign(PQgetvalue(raw, 0, 1));
+          key.document_number.assign(PQgetvalue(raw, 0, 2));
+          key.status = static_cast<RecordStatus>(std::atoi(PQgetvalue(raw, 0, 3)));
+          fn(name, key);
         } else if (st != PGRES_TUPLES_OK && error.empty()) {
           error = PQresultErrorMessage(raw);
         }

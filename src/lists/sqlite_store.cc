@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <ctime>
 #include <string>
+#include <string_view>
 
 #include "sqlite_util.h"
 #include "store_common.h"
@@ -68,6 +69,13 @@ class Stmt {
              : std::string();
   }
   std::int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  // The column's text, valid until the next Step or Reset.
+  std::string_view View(int col) const {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string_view(reinterpret_cast<const char*>(p),
+                                static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string_view();
+  }
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
@@ -246,15 +254,30 @@ class SqliteStore final : public ListStore {
   Result<std::int64_t> Scan(
       const std::string& list,
       const std::function<void(const std::string&, const ListRecord&)>& fn) override {
-    // One read transaction: a consistent snapshot in WAL mode.
+    return ScanSnapshot(list, false, fn);
+  }
+
+  Result<std::int64_t> ScanKeys(
+      const std::string& list,
+      const std::function<void(const std::string&, const ListRecord&)>& fn) override {
+    return ScanSnapshot(list, true, fn);
+  }
+
+  // One read transaction: a consistent snapshot in WAL mode.
+  Result<std::int64_t> ScanSnapshot(
+      const std::string& list, bool keys,
+      const std::function<void(const std::string&, const ListRecord&)>& fn) {
     if (Status st = Exec("BEGIN"); !st) return st.error();
-    Result<std::int64_t> result = ScanLocked(list, fn);
+    Result<std::int64_t> result = ScanLocked(list, keys, fn);
     (void)Exec("COMMIT");
     return result;
   }
 
+  // With `keys`, four columns a row into one record reused, rather than
+  // every column and three dates parsed a row (with the sorts, the index
+  // build of 10 million records 0.68 of its time before).
   Result<std::int64_t> ScanLocked(
-      const std::string& list,
+      const std::string& list, bool keys,
       const std::function<void(const std::string&, const ListRecord&)>& fn) {
     auto seq = ChangeSequence();
     if (!seq) return seq.error();
@@ -265,10 +288,24 @@ class SqliteStore final : public ListStore {
     std::vector<std::pair<std::string, std::string>> tables;
     while (lists->Step() == SQLITE_ROW) tables.emplace_back(lists->Text(0), lists->Text(1));
     for (const auto& [name, table] : tables) {
-      auto s = Prepare(std::string("SELECT ") + kSelectColumns + " FROM \"" + table + "\"");
+      auto s = Prepare(
+          std::string("SELECT ") +
+          (keys ? "issuing_state, document_type, document_number, status" : kSelectColumns) +
+          " FROM \"" + table + "\"");
       if (!s) return s.error();
       int rc;
-      while ((rc = s->Step()) == SQLITE_ROW) fn(name, ReadRecord(*s, 0));
+      ListRecord r;
+      while ((rc = s->Step()) == SQLITE_ROW) {
+        if (!keys) {
+          fn(name, ReadRecord(*s, 0));
+          continue;
+        }
+        r.issuing_state.assign(s->View(0));
+        r.document_type.assign(s->View(1));
+        r.document_number.assign(s->View(2));
+        r.status = static_cast<RecordStatus>(s->Int(3));
+        fn(name, r);
+      }
       if (rc != SQLITE_DONE) return Fail(sqlite3_errmsg(db_));
     }
     return *seq;

@@ -64,9 +64,14 @@ class Repairer {
     RepairResult result;
     result.format = layout_.format;
     Reading(current_);
+    // A stray symbol in a name's filler tail is a filler before any check
+    // digit is weighed: a French card's check digit covers the name, and a
+    // search run before it found ties that the cleared tail then settled
+    // (the result "ambiguous" with every check digit holding; found by
+    // fuzz_mrz_parse).
+    ClearNameTail();
     if (!ChecksHold(current_)) Search(result);
     RepairCountryCodes();
-    ClearNameTail();
     result.checks_satisfied = ChecksHold(current_);
     result.lines = current_;
     Report(result);

@@ -3,6 +3,8 @@
 // store.
 #include "tdv/lists/list_index.h"
 
+#include <cstdio>
+
 #include "catch.h"
 #include "store_fixture.h"
 
@@ -145,6 +147,51 @@ TEST_CASE("one probe per look-alike lookup: the class key, then LooksAlike", "[l
   hits = l.index.Lookup({"CHE", "ID", "80002O68"});
   REQUIRE(hits.size() == 1);
   CHECK(hits[0].record.document_number == "S0U02068");
+}
+
+TEST_CASE("a delta's records are found by the same two hashes, not by reading them all",
+          "[lists][issue26]") {
+  // The overlay of changes since the build is looked up as the segment is:
+  // by the number's hash and its look-alike class key (read whole, 100,000
+  // changes cost every lookup a millisecond).
+  Loaded l({Rec("CHE", "I", "50002068"), Rec("CHE", "I", "A1111111"), Rec("FRA", "P", "X1234567")});
+  auto session = l.store->BeginImport({"l", "SRC", "t", true});
+  REQUIRE(session.has_value());
+  for (int i = 0; i < 3000; ++i) {  // many changes, fewer than fold the overlay
+    char number[16];
+    std::snprintf(number, sizeof number, "D%07d", i);
+    REQUIRE((*session)->Add(ChangeOp::kUpsert, Rec("NOR", "P", number)).has_value());
+  }
+  REQUIRE((*session)->Add(ChangeOp::kUpsert, Rec("CHE", "I", "S0U02068")).has_value());
+  ListRecord lost = Rec("FRA", "P", "X1234567");
+  lost.status = RecordStatus::kLost;
+  REQUIRE((*session)->Add(ChangeOp::kUpsert, lost).has_value());
+  REQUIRE((*session)->Add(ChangeOp::kDelete, Rec("CHE", "I", "A1111111")).has_value());
+  REQUIRE((*session)->Commit().has_value());
+  REQUIRE(l.index.Refresh(*l.store).has_value());
+  CHECK(l.index.record_count() == 3000 + 3);
+
+  auto hits = l.index.Lookup({"NOR", "P", "D0001234"});
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].kind == ListHit::Kind::kExact);
+  // D and 0 look alike: D0001234 read as 00001234 is a possible match.
+  hits = l.index.Lookup({"NOR", "P", "00001234"});
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].kind == ListHit::Kind::kPossible);
+  CHECK(hits[0].record.document_number == "D0001234");
+  CHECK(hits[0].differing_positions == std::vector<int>{1});
+  // S0U02068 from the delta for 80002068; the base's 50002068 still not (5 is not 8).
+  hits = l.index.Lookup({"CHE", "ID", "80002068"});
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].record.document_number == "S0U02068");
+  CHECK(hits[0].kind == ListHit::Kind::kPossible);
+  // Changed and deleted base records: the delta's word.
+  hits = l.index.Lookup({"FRA", "P", "X1234567"});
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].record.status == RecordStatus::kLost);
+  CHECK(l.index.Lookup({"CHE", "I", "A1111111"}).empty());
+  CHECK(l.index.Lookup({"NOR", "P", "D9999999"}).empty());
+  CHECK(l.index.Lookup({"NOR", "I", "D0001234"}).empty());  // another type family
 }
 
 TEST_CASE("look-alike keys: the number's own first, one per equal-weight substitution",

@@ -377,6 +377,22 @@ TEST_CASE("search_pairs lets a check digit read a round O as 0, and no other loo
   CHECK(RepairMrz(Candidates(ocr), image).value().lines == with_o);
 }
 
+TEST_CASE("a name's stray tail symbol is cleared before the check digits are weighed",
+          "[mrz][repair][uncertain]") {
+  // Found by fuzz_mrz_parse (ASan build): a French card whose name ends in a
+  // stray `I` after its fillers, a field its final check digit covers. The
+  // search ran first, found ties, and the cleared tail then satisfied every
+  // check digit: "ambiguous" and satisfied at once.
+  const std::vector<std::string> french = {"IDFRABERTHIER<<<<<<<<<<<<<<<<I933002",
+                                           "8806933107681CORINNE<<<<<<<6502126F1"};
+  const RepairResult r = RepairMrzText(french).value();
+  CHECK_FALSE((r.checks_satisfied && r.ambiguous));
+  CHECK(r.lines[0] == "IDFRABERTHIER<<<<<<<<<<<<<<<<<933002");
+  CHECK(r.checks_satisfied);
+  REQUIRE(r.repairs.size() == 1);
+  CHECK(r.repairs[0].reason == "name_padding");
+}
+
 TEST_CASE("ties in a state code are uncertain, never 'ambiguous and satisfied'",
           "[mrz][repair][uncertain]") {
   // Found by fuzz_mrz_parse (ASan build, 5 minutes): the nationality '<<O'

@@ -90,6 +90,16 @@ class ListStore {
       const std::string& list,
       const std::function<void(const std::string& list, const ListRecord&)>& fn) = 0;
 
+  // As Scan, each record with only what an index of the lists needs: its
+  // state, type, number and status (the other members empty, no dates). A
+  // store may read less for it (SQLite: four columns of each row); by
+  // default it is Scan.
+  virtual Result<std::int64_t> ScanKeys(
+      const std::string& list,
+      const std::function<void(const std::string& list, const ListRecord&)>& fn) {
+    return Scan(list, fn);
+  }
+
   // One record with all its details, or nullopt.
   virtual Result<std::optional<ListRecord>> Get(const std::string& list,
                                                 const std::string& issuing_state,
