@@ -7,7 +7,8 @@
 // comes back must hold together: rows numbered by increasing line within
 // the file, keys normalised, a full file's `op` always upsert; an import's
 // counts adding up, nothing committed when a row was bad in all-or-nothing
-// mode, and the store holding exactly the committed version's records.
+// mode, the store holding exactly the committed version's records, and an
+// index following the store finding each of them.
 #include <unistd.h>
 
 #include <cstddef>
@@ -20,6 +21,7 @@
 #include <string>
 
 #include "tdv/lists/import_format.h"
+#include "tdv/lists/list_index.h"
 #include "tdv/lists/list_store.h"
 #include "tdv/lists/record.h"
 
@@ -74,6 +76,27 @@ std::int64_t Count(lists::ListStore& store, const std::string& list) {
   return n;
 }
 
+// An index following the store (a full import rebuilds its list, a delta
+// goes to the overlay) finds every record it holds as an exact hit, and
+// holds as many as it finds: its base, overlay and deletions agree with the
+// store. A record of a state the index does not know is in neither.
+void CheckIndex(lists::ListStore& store, const std::string& list) {
+  static lists::ListIndex index;
+  static bool loaded = false;
+  if (!(loaded ? index.Refresh(store) : index.Load(store))) std::abort();
+  loaded = true;
+  std::int64_t found = 0;
+  const auto scanned = store.Scan(list, [&](const std::string&, const lists::ListRecord& r) {
+    const auto hits = index.Lookup({r.issuing_state, r.document_type, r.document_number});
+    if (hits.empty()) return;
+    ++found;
+    if (hits[0].kind != lists::ListHit::Kind::kExact ||
+        hits[0].record.document_number != r.document_number)
+      std::abort();
+  });
+  if (!scanned.has_value() || index.record_count() != found) std::abort();
+}
+
 void Import(const std::string& bytes, lists::FileFormat format, bool delta, bool skip) {
   lists::ListStore& store = Store();
   const std::string list = "fuzz";
@@ -102,6 +125,7 @@ void Import(const std::string& bytes, lists::FileFormat format, bool delta, bool
   if (!skip && report->error_count > 0) std::abort();  // all or nothing
   if (report->summary.record_count != after) std::abort();
   if (!delta && report->summary.upserted != after) std::abort();
+  CheckIndex(store, list);
 }
 
 }  // namespace
